@@ -1,0 +1,153 @@
+// The shape of config.yml and secrets.yml. Types used across the app are inferred from here.
+import { z } from 'zod';
+
+const ianaTimeZone = z.string().refine(
+  (zone) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an IANA time zone such as "Europe/Berlin" or "UTC"' },
+);
+
+const repositoryPattern = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+\/(\*|[A-Za-z0-9_.*-]+)$/, {
+    message: 'expected "owner/repo" or "owner/*"',
+  });
+
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, {
+  message: 'expected a Slack user id such as "U012ABCDEF"',
+});
+
+export const scheduleKinds = ['digest', 'personal', 'reviews'] as const;
+
+export const scheduleSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, {
+      message: 'expected a lower-case name of letters, digits, "-" and "_"',
+    }),
+    channel: z.string().min(1, 'expected a Slack channel id such as "C012ABCDEF"'),
+    cron: z.string().min(1),
+    timezone: ianaTimeZone,
+    kind: z.enum(scheduleKinds),
+  })
+  .strict();
+
+export const userSchema = z
+  .object({
+    slack: slackUserId,
+    github: z.string().regex(/^[A-Za-z0-9-]+$/, { message: 'expected a GitHub login' }),
+    name: z.string().min(1),
+  })
+  .strict();
+
+export const filtersSchema = z
+  .object({
+    includeDrafts: z.boolean().default(true),
+    labels: z
+      .object({
+        include: z.array(z.string().min(1)).default([]),
+        exclude: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .default({ include: [], exclude: [] }),
+    ignoredTitleTerms: z.array(z.string().min(1)).default([]),
+    minimumAgeHours: z.number().nonnegative().default(0),
+    staleAfterDays: z.number().positive().default(14),
+    skipApproved: z.boolean().default(false),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8443),
+        tls: z
+          .object({
+            cert: z.string().min(1),
+            key: z.string().min(1),
+          })
+          .strict()
+          .optional(),
+        // Plain HTTP is allowed only when asked for explicitly (local demos, tests behind TLS).
+        insecureHttp: z.boolean().default(false),
+        shutdownTimeoutMs: z.number().int().positive().default(10_000),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8443, insecureHttp: false, shutdownTimeoutMs: 10_000 }),
+    replica: z
+      .object({
+        id: z.string().min(1).optional(),
+        primary: z.boolean().default(false),
+      })
+      .strict()
+      .default({ primary: false }),
+    github: z
+      .object({
+        baseUrl: z.url().default('https://api.github.com'),
+        repositories: z.array(repositoryPattern).min(1, 'list at least one "owner/repo"'),
+        exclude: z.array(z.string().min(1)).default([]),
+        concurrency: z.number().int().min(1).max(64).default(8),
+        requestTimeoutMs: z.number().int().positive().default(10_000),
+        caFile: z.string().optional(),
+      })
+      .strict(),
+    slack: z
+      .object({
+        apiUrl: z.url().default('https://slack.com/api/'),
+        caFile: z.string().optional(),
+      })
+      .strict()
+      .default({ apiUrl: 'https://slack.com/api/' }),
+    elasticsearch: z
+      .object({
+        node: z.url(),
+        caFile: z.string().optional(),
+        indexPrefix: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).default('chatops'),
+        retentionDays: z.number().int().positive().default(30),
+      })
+      .strict()
+      .optional(),
+    users: z.array(userSchema).default([]),
+    schedules: z.array(scheduleSchema).default([]),
+    filters: filtersSchema.default({
+      includeDrafts: true,
+      labels: { include: [], exclude: [] },
+      ignoredTitleTerms: [],
+      minimumAgeHours: 0,
+      staleAfterDays: 14,
+      skipApproved: false,
+    }),
+    logging: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
+      .strict()
+      .default({ level: 'info' }),
+  })
+  .strict();
+
+export const secretsSchema = z
+  .object({
+    githubToken: z.string().min(1),
+    slackBotToken: z.string().regex(/^xox[bp]-/, { message: 'expected a Slack bot token starting with "xoxb-"' }),
+    slackSigningSecret: z.string().min(8),
+    githubWebhookSecret: z.string().min(8).optional(),
+    elasticsearchPassword: z.string().min(1).optional(),
+    metrics: z
+      .object({ username: z.string().min(1), password: z.string().min(8) })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type Secrets = z.infer<typeof secretsSchema>;
+export type Schedule = z.infer<typeof scheduleSchema>;
+export type ScheduleKind = Schedule['kind'];
+export type User = z.infer<typeof userSchema>;
+export type Filters = z.infer<typeof filtersSchema>;

@@ -1,0 +1,50 @@
+// Domain shapes shared by the pure core and the adapters. No I/O here.
+
+export type ReviewState = 'approved' | 'changes_requested' | 'commented' | 'pending';
+
+export interface Review {
+  login: string;
+  state: Exclude<ReviewState, 'pending'>;
+  submittedAt: string;
+}
+
+export interface PullRequest {
+  /** "owner/repo" */
+  repository: string;
+  number: number;
+  title: string;
+  url: string;
+  /** GitHub login of the author */
+  author: string;
+  draft: boolean;
+  labels: string[];
+  /** ISO 8601 */
+  createdAt: string;
+  updatedAt: string;
+  /** GitHub logins still asked to review */
+  requestedReviewers: string[];
+  /** "org/team" slugs still asked to review */
+  requestedTeams: string[];
+  /** latest review per reviewer */
+  reviews: Review[];
+  /** summary over `reviews` */
+  reviewState: ReviewState;
+}
+
+export interface RepositoryFailure {
+  repository: string;
+  reason: string;
+}
+
+/** What one GitHub read cycle produced: a failing repo does not sink the cycle. */
+export interface PullRequestSnapshot {
+  pullRequests: PullRequest[];
+  failedRepositories: RepositoryFailure[];
+  fetchedAt: string;
+}
+
+/** One Slack Web API call the app would make; dry-run prints these as JSON lines. */
+export interface SlackCall {
+  method: string;
+  args: Record<string, unknown>;
+}
