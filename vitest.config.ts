@@ -19,7 +19,6 @@ export default defineConfig({
           include: ['test/lab/**/*.test.ts'],
           testTimeout: 1_800_000,
           hookTimeout: 1_800_000,
-          fileParallelism: false,
         },
       },
     ],
