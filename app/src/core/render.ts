@@ -1,0 +1,154 @@
+// Turns selected pull requests into Slack messages: the channel digest, personal and
+// review DMs, and /prs answers. Pure: the same input always renders the same output.
+import type { User } from '../config/schema.ts';
+import { context, escapeMrkdwn, header, sections, splitMessages, truncate, type Block, type SlackMessage } from './messages.ts';
+import { UserDirectory, type SelectedPullRequest } from './select.ts';
+import type { PullRequest, RepositoryFailure } from './types.ts';
+
+/** Reaction added to the thread reply of a stale pull request. */
+export const staleReaction = 'hourglass_flowing_sand';
+
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+export function formatAge(ageHours: number): string {
+  if (ageHours < 1) return 'less than an hour';
+  if (ageHours < 48) return plural(ageHours, 'hour');
+  return plural(Math.floor(ageHours / 24), 'day');
+}
+
+/** A Slack mention for mapped users, the GitHub login otherwise. */
+export function personLabel(login: string, directory: UserDirectory): string {
+  const user = directory.byGitHubLogin(login);
+  return user ? `<@${user.slack}>` : escapeMrkdwn(login);
+}
+
+export function pullRequestLink(pr: PullRequest): string {
+  const title = truncate(pr.title.replace(/[\r\n]+/g, ' '), 200);
+  return `<${pr.url}|${escapeMrkdwn(`${pr.repository}#${pr.number} ${title}`)}>`;
+}
+
+export function reviewSummary(pr: PullRequest, directory: UserDirectory): string {
+  switch (pr.reviewState) {
+    case 'approved':
+      return ':white_check_mark: approved';
+    case 'changes_requested':
+      return ':x: changes requested';
+    case 'commented':
+      return ':speech_balloon: commented, not yet approved';
+    case 'pending': {
+      const asked = [
+        ...pr.requestedReviewers.map((login) => personLabel(login, directory)),
+        ...pr.requestedTeams.map((team) => escapeMrkdwn(team)),
+      ];
+      return asked.length > 0 ? `:eyes: waiting for ${asked.join(', ')}` : ':grey_question: no reviewer requested';
+    }
+  }
+}
+
+/** The facts about one PR after its link, joined with " · ". */
+function pullRequestFacts(item: SelectedPullRequest, directory: UserDirectory, staleAfterDays: number): string[] {
+  const facts = [`by ${personLabel(item.pr.author, directory)}`, `open ${formatAge(item.ageHours)}`, reviewSummary(item.pr, directory)];
+  if (item.pr.draft) facts.push(':construction: draft');
+  if (item.stale) facts.push(`:${staleReaction}: stale (open over ${plural(staleAfterDays, 'day')})`);
+  return facts;
+}
+
+export function pullRequestLine(item: SelectedPullRequest, directory: UserDirectory, staleAfterDays: number): string {
+  return `• ${pullRequestLink(item.pr)} · ${pullRequestFacts(item, directory, staleAfterDays).join(' · ')}`;
+}
+
+export interface DigestReply {
+  item: SelectedPullRequest;
+  message: SlackMessage;
+  /** reaction to add to the reply once posted (stale PRs) */
+  reaction?: string;
+}
+
+export interface Digest {
+  /** The first message is the thread parent; any further parts go into the thread first. */
+  parent: SlackMessage[];
+  /** One reply per PR, oldest first. */
+  replies: DigestReply[];
+}
+
+function failureLines(failures: readonly RepositoryFailure[]): string[] {
+  if (failures.length === 0) return [];
+  return [
+    `:warning: *Could not read ${plural(failures.length, 'repository', 'repositories')}* (their pull requests are missing below):`,
+    ...failures.map((f) => `• ${escapeMrkdwn(f.repository)}: ${escapeMrkdwn(truncate(f.reason, 300))}`),
+  ];
+}
+
+export interface DigestInput {
+  scheduleName: string;
+  selected: readonly SelectedPullRequest[];
+  failures: readonly RepositoryFailure[];
+  directory: UserDirectory;
+  staleAfterDays: number;
+}
+
+export function renderDigest(input: DigestInput): Digest {
+  const { selected, failures, directory, staleAfterDays } = input;
+  const repositories = new Set(selected.map((s) => s.pr.repository)).size;
+  const stale = selected.filter((s) => s.stale).length;
+  const drafts = selected.filter((s) => s.pr.draft).length;
+  const approved = selected.filter((s) => s.pr.reviewState === 'approved').length;
+  const waiting = selected.filter((s) => s.pr.reviewState === 'pending' && s.pr.requestedReviewers.length + s.pr.requestedTeams.length > 0).length;
+
+  let summary: string;
+  const lines: string[] = [];
+  if (selected.length === 0) {
+    summary = failures.length > 0 ? 'No open pull requests in the repositories that could be read' : 'No open pull requests';
+    lines.push(`:tada: *${summary}.* Nothing to review right now.`);
+  } else {
+    summary = `${plural(selected.length, 'open pull request')} in ${plural(repositories, 'repository', 'repositories')}`;
+    const counts = [
+      `${stale} stale (over ${plural(staleAfterDays, 'day')})`,
+      `${waiting} waiting for review`,
+      `${approved} approved`,
+      `${plural(drafts, 'draft')}`,
+    ];
+    lines.push(`:mag: *${summary}*`, counts.join(' · '));
+  }
+  const blocks: Block[] = [header(`Pull request digest: ${input.scheduleName}`), ...sections([...lines, ...failureLines(failures)])];
+  if (selected.length > 0) blocks.push(context('One reply per pull request in this thread, oldest first.'));
+  const parent = splitMessages(`${summary}${stale > 0 ? ` (${stale} stale)` : ''}`, blocks);
+
+  const replies = selected.map((item): DigestReply => {
+    const text = `${pullRequestLink(item.pr)}\n${pullRequestFacts(item, directory, staleAfterDays).join(' · ')}`;
+    const fallback = `${item.pr.repository}#${item.pr.number} ${item.pr.title}`;
+    const message = splitMessages(fallback, sections([text]))[0] as SlackMessage;
+    return item.stale ? { item, message, reaction: staleReaction } : { item, message };
+  });
+  return { parent, replies };
+}
+
+/** A titled list of PRs, split within Slack's limits; `empty` is said when there are none. */
+export function renderPullRequestList(options: {
+  title: string;
+  items: readonly SelectedPullRequest[];
+  directory: UserDirectory;
+  staleAfterDays: number;
+  empty: string;
+  failures?: readonly RepositoryFailure[];
+}): SlackMessage[] {
+  const { title, items, directory, staleAfterDays } = options;
+  const heading = items.length > 0 ? `${title} (${items.length})` : title;
+  const lines = items.length > 0 ? items.map((item) => pullRequestLine(item, directory, staleAfterDays)) : [options.empty];
+  const blocks: Block[] = [header(heading), ...sections([...lines, ...failureLines(options.failures ?? [])])];
+  return splitMessages(heading, blocks);
+}
+
+/** DM to one author: their open PRs. Nothing to say means no DM. */
+export function renderPersonal(user: User, items: readonly SelectedPullRequest[], directory: UserDirectory, staleAfterDays: number): SlackMessage[] {
+  if (items.length === 0) return [];
+  return renderPullRequestList({ title: `Your open pull requests, ${user.name}`, items, directory, staleAfterDays, empty: '' });
+}
+
+/** DM to one reviewer: PRs that still wait for their review. */
+export function renderReviews(user: User, items: readonly SelectedPullRequest[], directory: UserDirectory, staleAfterDays: number): SlackMessage[] {
+  if (items.length === 0) return [];
+  return renderPullRequestList({ title: `Pull requests waiting for your review, ${user.name}`, items, directory, staleAfterDays, empty: '' });
+}

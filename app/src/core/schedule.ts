@@ -1,0 +1,29 @@
+// Schedule helpers that need no clock of their own. Pure.
+import type { Schedule } from '../config/schema.ts';
+
+/** The minute a cron fire belongs to: replicas that fire a few ms apart agree on it. */
+export function fireMinute(date: Date): Date {
+  const minute = new Date(date.getTime());
+  minute.setUTCSeconds(0, 0);
+  return minute;
+}
+
+export function findSchedule(schedules: readonly Schedule[], name: string): Schedule | undefined {
+  return schedules.find((s) => s.name === name);
+}
+
+/** Wall-clock time of `date` in `timeZone`, as "YYYY-MM-DD HH:mm" (weekday appended). */
+export function localTime(date: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    weekday: 'short',
+    hourCycle: 'h23',
+  }).formatToParts(date);
+  const get = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')} ${get('weekday')}`;
+}

@@ -1,0 +1,136 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatProblem, loadSettings } from '../../../app/src/config/load.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'chatops-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let counter = 0;
+function write(text: string, mode = 0o600): string {
+  const file = join(dir, `f${counter++}.yml`);
+  writeFileSync(file, text);
+  chmodSync(file, mode);
+  return file;
+}
+
+const validConfig = `
+server: { insecureHttp: true, port: 0 }
+github:
+  repositories: [acme/api, "acme/*"]
+users:
+  - { slack: U0ALICE, github: alice, name: Alice }
+schedules:
+  - { name: morning, channel: C0TEAM, cron: "0 9 * * 1-5", timezone: Europe/Berlin, kind: digest }
+`;
+const validSecrets = `
+githubToken: ghp_example0123456789
+slackBotToken: xoxb-1-2-example
+slackSigningSecret: 8f742231b10e8888abcd99yyyzzz85a5
+`;
+
+describe('loadSettings', () => {
+  it('loads valid files and fills defaults', () => {
+    const result = loadSettings({ configPath: write(validConfig), secretsPath: write(validSecrets) });
+    if (!result.ok) throw new Error(result.problems.map(formatProblem).join('\n'));
+    expect(result.config.github.baseUrl).toBe('https://api.github.com');
+    expect(result.config.filters.staleAfterDays).toBe(14);
+    expect(result.config.schedules[0]?.timezone).toBe('Europe/Berlin');
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('reports every problem at once with file, field path and what was expected', () => {
+    const configPath = write(`
+server: { port: "eighty" }
+github:
+  repositories: [acme]
+  concurrncy: 3
+users:
+  - { slack: alice, github: alice, name: Alice }
+schedules:
+  - { name: Morning, channel: C0TEAM, cron: "0 9 * * 1-5", timezone: Mars/Olympus, kind: weekly }
+  - { name: ok, channel: C0TEAM, cron: "61 9 * * *", timezone: UTC, kind: digest }
+  - { name: ok, channel: C0TEAM, cron: "0 9 * * *", timezone: UTC, kind: digest }
+`);
+    const secretsPath = write('githubToken: ""\nslackBotToken: not-a-token\n');
+    const result = loadSettings({ configPath, secretsPath });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map(formatProblem)).toEqual([
+      `${configPath}: server.port: expected number, received string`,
+      `${configPath}: github.repositories[0]: expected "owner/repo" or "owner/*"`,
+      `${configPath}: github: unknown key "concurrncy": check the spelling or remove it`,
+      `${configPath}: users[0].slack: expected a Slack user id such as "U012ABCDEF"`,
+      `${configPath}: schedules[0].name: expected a lower-case name of letters, digits, "-" and "_"`,
+      `${configPath}: schedules[0].timezone: expected an IANA time zone such as "Europe/Berlin" or "UTC"`,
+      `${configPath}: schedules[0].kind: expected one of "digest"|"personal"|"reviews"`,
+      `${secretsPath}: githubToken: must not be empty`,
+      `${secretsPath}: slackBotToken: expected a Slack bot token starting with "xoxb-"`,
+      `${secretsPath}: slackSigningSecret: is required (expected string)`,
+    ]);
+  });
+
+  it('checks cron expressions, unique names, and TLS or explicit plain HTTP', () => {
+    const configPath = write(`
+github: { repositories: [acme/api] }
+users:
+  - { slack: U0A, github: Alice, name: A }
+  - { slack: U0B, github: alice, name: B }
+schedules:
+  - { name: a, channel: C1, cron: "61 9 * * *", timezone: UTC, kind: digest }
+  - { name: a, channel: C1, cron: "0 9 * * *", timezone: UTC, kind: digest }
+`);
+    const result = loadSettings({ configPath, secretsPath: write(validSecrets) });
+    if (result.ok) throw new Error('expected problems');
+    const messages = result.problems.map(formatProblem);
+    expect(messages[0]).toBe(
+      `${configPath}: server.tls: is required: give { cert, key } PEM paths, or set server.insecureHttp: true for plain HTTP`,
+    );
+    expect(messages[1]).toMatch(new RegExp(`^${configPath}: schedules\\[0\\]\\.cron: invalid cron expression "61 9 \\* \\* \\*" \\(.+\\); expected 5 fields`));
+    expect(messages.slice(2)).toEqual([
+      `${configPath}: schedules[1].name: "a" is already used by schedules[0]; names must be unique`,
+      `${configPath}: users[1].github: "alice" is already mapped by users[0]`,
+    ]);
+  });
+
+  it('reports unreadable TLS files by field', () => {
+    const configPath = write(`
+server: { tls: { cert: ${dir}/missing.crt, key: ${dir}/missing.key } }
+github: { repositories: [acme/api] }
+`);
+    const result = loadSettings({ configPath, secretsPath: write(validSecrets) });
+    if (result.ok) throw new Error('expected problems');
+    expect(result.problems.map((p) => p.path)).toEqual(['server.tls.cert', 'server.tls.key']);
+    expect(result.problems[0]?.message).toBe(`cannot read "${dir}/missing.crt" (ENOENT); expected a readable PEM file`);
+  });
+
+  it('names a missing file and the flag to fix', () => {
+    const result = loadSettings({ configPath: join(dir, 'nope.yml'), secretsPath: write(validSecrets) });
+    if (result.ok) throw new Error('expected problems');
+    expect(result.problems.map(formatProblem)).toEqual([`${join(dir, 'nope.yml')}: cannot read the file (ENOENT); check the path given to the flag`]);
+  });
+
+  it('reports YAML syntax errors by position without quoting the file', () => {
+    const secretsPath = write('githubToken: ghp_supersecret: value\nslackBotToken: [\n');
+    const result = loadSettings({ configPath: write(validConfig), secretsPath });
+    if (result.ok) throw new Error('expected problems');
+    const text = result.problems.map(formatProblem).join('\n');
+    expect(text).toMatch(/invalid YAML at line 1, column \d+/);
+    expect(text).not.toContain('supersecret');
+  });
+
+  it('never echoes secret values in problems', () => {
+    const secretsPath = write('githubToken: ghp_topsecretvalue\nslackBotToken: xoxq-topsecretvalue\nslackSigningSecret: short\n');
+    const result = loadSettings({ configPath: write(validConfig), secretsPath });
+    if (result.ok) throw new Error('expected problems');
+    expect(JSON.stringify(result.problems)).not.toMatch(/topsecret|short/);
+  });
+
+  it('warns when the secrets file is readable by others', () => {
+    const secretsPath = write(validSecrets, 0o644);
+    const result = loadSettings({ configPath: write(validConfig), secretsPath });
+    if (!result.ok) throw new Error('expected success');
+    expect(result.warnings.map(formatProblem)).toEqual([`${secretsPath}: mode is 0644; run "chmod 600 ${secretsPath}" so only the owner can read the tokens`]);
+  });
+});

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { maxBlocksPerMessage, maxSectionTextChars, type Block } from '../../../app/src/core/messages.ts';
+import { formatAge, renderDigest, renderPersonal, renderReviews } from '../../../app/src/core/render.ts';
+import { selectPullRequests, UserDirectory } from '../../../app/src/core/select.ts';
+import { aPullRequest, alice, bob, filters, hoursAgo, now } from './builders.ts';
+
+const directory = new UserDirectory([alice, bob]);
+const blockTexts = (blocks: Block[]): string[] =>
+  blocks.map((b) => (b.type === 'section' ? b.text.text : b.type === 'header' ? b.text.text : b.type === 'context' ? b.elements[0]?.text ?? '' : '---'));
+
+describe('formatAge', () => {
+  it('speaks in hours under two days and in days after', () => {
+    expect([0, 1, 47, 48, 24 * 20 + 5].map(formatAge)).toEqual(['less than an hour', '1 hour', '47 hours', '2 days', '20 days']);
+  });
+});
+
+describe('renderDigest', () => {
+  it('renders a parent with counts and one reply per PR, oldest first, stale ones with a reaction', () => {
+    const selected = selectPullRequests(
+      [
+        aPullRequest({ number: 7, title: 'Add <b> & more', createdAt: hoursAgo(3), author: 'bob', requestedReviewers: ['alice', 'carol'], requestedTeams: ['acme/core'] }),
+        aPullRequest({ number: 4, createdAt: hoursAgo(24 * 20), author: 'dave', draft: true, reviewState: 'changes_requested' }),
+        aPullRequest({ number: 5, repository: 'acme/web', createdAt: hoursAgo(26), reviewState: 'approved' }),
+      ],
+      filters(),
+      now,
+    );
+    const digest = renderDigest({ scheduleName: 'morning', selected, failures: [], directory, staleAfterDays: 14 });
+
+    expect(digest.parent).toHaveLength(1);
+    expect(digest.parent[0]?.text).toBe('3 open pull requests in 2 repositories (1 stale)');
+    expect(blockTexts(digest.parent[0]?.blocks ?? [])).toEqual([
+      'Pull request digest: morning',
+      ':mag: *3 open pull requests in 2 repositories*\n1 stale (over 14 days) · 1 waiting for review · 1 approved · 1 draft',
+      'One reply per pull request in this thread, oldest first.',
+    ]);
+    expect(digest.replies.map((r) => blockTexts(r.message.blocks)[0])).toEqual([
+      '<https://github.com/acme/api/pull/4|acme/api#4 Change 4>\nby dave · open 20 days · :x: changes requested · :construction: draft · :hourglass_flowing_sand: stale (open over 14 days)',
+      '<https://github.com/acme/web/pull/5|acme/web#5 Change 5>\nby <@U0ALICE> · open 26 hours · :white_check_mark: approved',
+      '<https://github.com/acme/api/pull/7|acme/api#7 Add &lt;b&gt; &amp; more>\nby <@U0BOB> · open 3 hours · :eyes: waiting for <@U0ALICE>, carol, acme/core',
+    ]);
+    expect(digest.replies.map((r) => r.reaction)).toEqual(['hourglass_flowing_sand', undefined, undefined]);
+    expect(digest.replies[0]?.message.text).toBe('acme/api#4 Change 4');
+  });
+
+  it('says so when nothing is open', () => {
+    const digest = renderDigest({ scheduleName: 'morning', selected: [], failures: [], directory, staleAfterDays: 14 });
+    expect(digest.replies).toEqual([]);
+    expect(digest.parent[0]?.text).toBe('No open pull requests');
+    expect(blockTexts(digest.parent[0]?.blocks ?? [])).toEqual(['Pull request digest: morning', ':tada: *No open pull requests.* Nothing to review right now.']);
+  });
+
+  it('names the repositories that could not be read', () => {
+    const selected = selectPullRequests([aPullRequest()], filters(), now);
+    const digest = renderDigest({
+      scheduleName: 'm',
+      selected,
+      failures: [{ repository: 'acme/secret', reason: 'HTTP 404 Not Found' }],
+      directory,
+      staleAfterDays: 14,
+    });
+    expect(blockTexts(digest.parent[0]?.blocks ?? [])[1]).toContain(
+      ':warning: *Could not read 1 repository* (their pull requests are missing below):\n• acme/secret: HTTP 404 Not Found',
+    );
+  });
+
+  it('keeps a parent listing 5,000 failed repositories within Slack limits', () => {
+    const failures = Array.from({ length: 5000 }, (_, i) => ({ repository: `acme/repo-${i}`, reason: 'HTTP 500 Internal Server Error' }));
+    const digest = renderDigest({ scheduleName: 'm', selected: [], failures, directory, staleAfterDays: 14 });
+    expect(digest.parent.length).toBeGreaterThan(1);
+    const all = digest.parent.flatMap((m) => m.blocks);
+    for (const message of digest.parent) expect(message.blocks.length).toBeLessThanOrEqual(maxBlocksPerMessage);
+    for (const text of blockTexts(all)) expect(text.length).toBeLessThanOrEqual(maxSectionTextChars);
+    expect(blockTexts(all).join('\n')).toContain('acme/repo-4999: HTTP 500');
+  });
+});
+
+describe('personal and review DMs', () => {
+  const selected = selectPullRequests(
+    Array.from({ length: 400 }, (_, i) => aPullRequest({ number: i + 1, author: 'alice', requestedReviewers: ['bob'], title: `A title that is reasonably long to fill the block, number ${i + 1}` })),
+    filters(),
+    now,
+  );
+
+  it('splits a long personal list across messages within 50 blocks and 3,000 chars', () => {
+    const messages = renderPersonal(alice, selected, directory, 14);
+    const blocks = messages.flatMap((m) => m.blocks);
+    for (const m of messages) expect(m.blocks.length).toBeLessThanOrEqual(50);
+    for (const text of blockTexts(blocks)) expect(text.length).toBeLessThanOrEqual(3000);
+    const lines = blockTexts(blocks).slice(1).join('\n').split('\n');
+    expect(lines).toHaveLength(400);
+    expect(blockTexts(blocks)[0]).toBe('Your open pull requests, Alice (400)');
+  });
+
+  it('sends nothing to a user without PRs', () => {
+    expect(renderPersonal(bob, [], directory, 14)).toEqual([]);
+    expect(renderReviews(alice, [], directory, 14)).toEqual([]);
+  });
+
+  it('lists reviews with the author mention', () => {
+    const [message] = renderReviews(bob, selected.slice(0, 1), directory, 14);
+    expect(blockTexts(message?.blocks ?? [])).toEqual([
+      'Pull requests waiting for your review, Bob (1)',
+      '• <https://github.com/acme/api/pull/1|acme/api#1 A title that is reasonably long to fill the block, number 1> · by <@U0ALICE> · open 30 hours · :eyes: waiting for <@U0BOB>',
+    ]);
+  });
+});
