@@ -1,0 +1,78 @@
+// Which certificates the appliance needs and what names each must carry. Pure: the inventory
+// and domain go in, leaf specifications come out (docs/architecture.md, "Certificates").
+export interface PlannedHost {
+  name: string;
+  address: string;
+  groups: string[];
+}
+
+export interface LeafSpec {
+  name: string;
+  dns: string[];
+  ips: string[];
+}
+
+interface ServiceCert {
+  name: string;
+  group: string;
+  subdomains: string[];
+}
+
+export const FRONT_SUBDOMAINS = ['chatops', 'prometheus', 'alertmanager', 'grafana', 'kibana'];
+
+export const SERVICE_CERTS: ServiceCert[] = [
+  { name: 'haproxy', group: 'lb', subdomains: FRONT_SUBDOMAINS },
+  { name: 'chatops', group: 'app', subdomains: ['chatops'] },
+  { name: 'cadvisor', group: 'app', subdomains: [] },
+  { name: 'prometheus', group: 'monitoring', subdomains: ['prometheus'] },
+  { name: 'alertmanager', group: 'monitoring', subdomains: ['alertmanager'] },
+  { name: 'grafana', group: 'monitoring', subdomains: ['grafana'] },
+  { name: 'blackbox_exporter', group: 'monitoring', subdomains: [] },
+  { name: 'elasticsearch', group: 'logging', subdomains: ['elasticsearch'] },
+  { name: 'kibana', group: 'logging', subdomains: ['kibana'] },
+  { name: 'logstash', group: 'logging', subdomains: [] },
+  { name: 'node_exporter', group: 'all', subdomains: [] },
+  { name: 'systemd_exporter', group: 'all', subdomains: [] },
+  { name: 'filebeat', group: 'all', subdomains: [] },
+];
+
+/** The lab controller, where the GitHub + Slack sandbox listens. */
+export const SANDBOX_IP = '10.77.0.1';
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+const IPV6 = /^[0-9a-f:]+:[0-9a-f:]*$/i;
+const isIp = (s: string): boolean => IPV4.test(s) || IPV6.test(s);
+
+function sorted(values: Iterable<string>): string[] {
+  return [...new Set(values)].sort();
+}
+
+export function planCertificates(hosts: PlannedHost[], domain: string, withSandbox: boolean): LeafSpec[] {
+  const leaves = SERVICE_CERTS.map((svc) => {
+    const members = svc.group === 'all' ? hosts : hosts.filter((h) => h.groups.includes(svc.group));
+    const dns = ['localhost', ...svc.subdomains.map((s) => `${s}.${domain}`)];
+    if (svc.name === 'haproxy') dns.push(domain);
+    const ips = ['127.0.0.1'];
+    for (const h of members) {
+      dns.push(h.name, `${h.name}.${domain}`);
+      if (h.address !== h.name) (isIp(h.address) ? ips : dns).push(h.address);
+    }
+    return { name: svc.name, dns: sorted(dns), ips: sorted(ips) };
+  });
+  if (withSandbox) {
+    leaves.push({ name: 'sandbox', dns: sorted(['localhost', 'controller', `sandbox.${domain}`]), ips: sorted(['127.0.0.1', SANDBOX_IP]) });
+  }
+  return leaves;
+}
+
+/** The subjectAltName value openssl takes, in a stable order. */
+export function subjectAltName(spec: LeafSpec): string {
+  return [...spec.dns.map((d) => `DNS:${d}`), ...spec.ips.map((i) => `IP:${i}`)].join(',');
+}
+
+export function validateDomain(domain: string): string | undefined {
+  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domain)) {
+    return `--domain: "${domain}" is not a DNS domain; use lower-case labels such as lab.chatops.test`;
+  }
+  return undefined;
+}
