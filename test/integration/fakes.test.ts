@@ -1,0 +1,203 @@
+// The fakes speak the wire protocols the real client libraries expect: checked through Octokit
+// and @slack/web-api themselves, over plain HTTP and over TLS with our own CA.
+import { Octokit } from '@octokit/rest';
+import { WebClient, ErrorCode, type WebAPIPlatformError } from '@slack/web-api';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGitHubFake, type GitHubFake } from '../fakes/github.ts';
+import { startSlackFake, type SlackFake } from '../fakes/slack.ts';
+import { createTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
+
+describe('GitHub fake through Octokit', () => {
+  let github: GitHubFake;
+  let octokit: Octokit;
+
+  beforeAll(async () => {
+    github = await startGitHubFake();
+    octokit = new Octokit({ baseUrl: github.url, auth: github.token });
+    github.addRepository('acme/api');
+    github.addRepository('acme/old', { archived: true });
+    for (let i = 0; i < 250; i += 1) {
+      github.addPullRequest('acme/api', { title: `change ${i}`, user: 'alice', created_at: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString() });
+    }
+    github.addPullRequest('acme/api', { number: 900, title: 'reviewed', requested_reviewers: ['bob', 'carol'], requested_teams: ['core'] });
+    github.addReview('acme/api', 900, { user: 'bob', state: 'CHANGES_REQUESTED', submitted_at: '2026-02-01T00:00:00Z' });
+  });
+  afterAll(() => github.close());
+
+  it('paginates open pull requests with Link headers, 100 per page at most', async () => {
+    const pulls = await octokit.paginate(octokit.rest.pulls.list, { owner: 'acme', repo: 'api', state: 'open', per_page: 100 });
+    expect(pulls).toHaveLength(251);
+    expect(new Set(pulls.map((p) => p.number)).size).toBe(251);
+    const listed = github.requests.filter((r) => r.path.includes('/pulls?'));
+    expect(listed.map((r) => r.path.replace(/\/repositories\/\d+/, '/repositories/ID'))).toEqual([
+      '/repos/acme/api/pulls?state=open&per_page=100',
+      '/repositories/ID/pulls?state=open&per_page=100&page=2',
+      '/repositories/ID/pulls?state=open&per_page=100&page=3',
+    ]);
+  });
+
+  it('clamps per_page to 100', async () => {
+    const response = await octokit.rest.pulls.list({ owner: 'acme', repo: 'api', per_page: 500 });
+    expect(response.data).toHaveLength(100);
+    expect(response.headers.link).toContain('rel="last"');
+    expect(response.headers.link).toContain('page=3');
+  });
+
+  it('fulfils the review request when a review is submitted and lists the review', async () => {
+    const pr = await octokit.rest.pulls.get({ owner: 'acme', repo: 'api', pull_number: 900 });
+    expect(pr.data.requested_reviewers?.map((u) => u.login)).toEqual(['carol']);
+    expect(pr.data.requested_teams?.map((t) => t.slug)).toEqual(['core']);
+    const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, { owner: 'acme', repo: 'api', pull_number: 900 });
+    expect(reviews.map((r) => [r.user?.login, r.state, r.submitted_at])).toEqual([['bob', 'CHANGES_REQUESTED', '2026-02-01T00:00:00Z']]);
+  });
+
+  it('answers 304 to a matching If-None-Match without spending a rate-limit point', async () => {
+    const first = await octokit.rest.repos.listForOrg({ org: 'acme', per_page: 100 });
+    expect(first.data.map((r) => [r.full_name, r.archived])).toEqual([['acme/old', true], ['acme/api', false]]);
+    const before = github.rateLimit().remaining;
+    const error = await octokit.rest.repos
+      .listForOrg({ org: 'acme', per_page: 100, headers: { 'if-none-match': first.headers.etag } })
+      .then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ status: 304 });
+    expect(github.rateLimit().remaining).toBe(before);
+    await octokit.rest.repos.listForOrg({ org: 'acme', per_page: 100 });
+    expect(github.rateLimit().remaining).toBe(before - 1);
+  });
+
+  it('sends rate-limit headers and answers 403 with remaining 0 once the limit is spent', async () => {
+    const reset = Math.floor(Date.now() / 1000) + 600;
+    github.setRateLimit({ limit: 10, remaining: 1, resetEpochSeconds: reset });
+    const ok = await octokit.rest.pulls.get({ owner: 'acme', repo: 'api', pull_number: 1 });
+    expect(ok.headers['x-ratelimit-remaining']).toBe('0');
+    expect(ok.headers['x-ratelimit-reset']).toBe(String(reset));
+    const error = await octokit.rest.pulls.get({ owner: 'acme', repo: 'api', pull_number: 1 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 403, response: { headers: { 'x-ratelimit-remaining': '0' } } });
+    expect(String((error as Error).message)).toContain('API rate limit exceeded');
+    github.setRateLimit({ limit: 5000, remaining: 5000, resetEpochSeconds: reset });
+  });
+
+  it('answers a secondary limit with Retry-After and the documented message', async () => {
+    github.secondaryRateLimitNext(1, 7, 429);
+    const error = await octokit.rest.pulls.get({ owner: 'acme', repo: 'api', pull_number: 1 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 429, response: { headers: { 'retry-after': '7' } } });
+    expect(String((error as Error).message)).toMatch(/secondary rate limit/);
+  });
+
+  it('rejects a wrong token with 401 Bad credentials', async () => {
+    const stranger = new Octokit({ baseUrl: github.url, auth: 'ghp_wrong' });
+    const error = await stranger.rest.users.getAuthenticated().catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 401 });
+    expect(String((error as Error).message)).toContain('Bad credentials');
+  });
+
+  it('injects failures per repository', async () => {
+    github.failRepository('acme/api', 502, 1);
+    const error = await octokit.rest.pulls.list({ owner: 'acme', repo: 'api' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 502 });
+    const after = await octokit.rest.pulls.list({ owner: 'acme', repo: 'api' });
+    expect(after.status).toBe(200);
+  });
+});
+
+describe('Slack fake through @slack/web-api', () => {
+  let slack: SlackFake;
+  let certificates: TestCertificates;
+  let client: WebClient;
+
+  beforeAll(async () => {
+    certificates = await createTestCertificates();
+    slack = await startSlackFake({ tls: { cert: certificates.cert, key: certificates.key } });
+    client = new WebClient(slack.botToken, {
+      slackApiUrl: slack.apiUrl,
+      agent: new (await import('node:https')).Agent({ ca: certificates.ca }),
+      retryConfig: { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 10 },
+    });
+  });
+  afterAll(async () => {
+    await slack.close();
+    await certificates.remove();
+  });
+
+  it('posts threaded messages with unique, increasing ts and records exact arguments', async () => {
+    const parent = await client.chat.postMessage({ channel: 'C1', text: 'digest', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*3 open*' } }] });
+    const reply = await client.chat.postMessage({ channel: 'C1', thread_ts: parent.ts!, text: 'one', unfurl_links: false });
+    expect(Number(reply.ts)).toBeGreaterThan(Number(parent.ts));
+    expect(parent.ts).toMatch(/^\d{10}\.\d{6}$/);
+    await client.reactions.add({ channel: 'C1', timestamp: reply.ts!, name: 'hourglass' });
+    expect(slack.messages('C1')).toMatchObject([
+      { ts: parent.ts, text: 'digest', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*3 open*' } }] },
+      { ts: reply.ts, thread_ts: parent.ts, text: 'one', reactions: ['hourglass'] },
+    ]);
+    const call = slack.calls.find((c) => c.method === 'chat.postMessage' && c.args.thread_ts === parent.ts);
+    expect(call?.args).toEqual({ channel: 'C1', thread_ts: parent.ts, text: 'one', unfurl_links: false });
+    expect(call?.token).toBe(slack.botToken);
+  });
+
+  it('opens a stable DM channel per user and answers users.info for known users', async () => {
+    slack.addUser({ id: 'U0ALICE', name: 'alice' });
+    const dm = await client.conversations.open({ users: 'U0ALICE' });
+    expect(dm.channel?.id).toBe('D0ALICE');
+    const info = await client.users.info({ user: 'U0ALICE' });
+    expect(info.user?.name).toBe('alice');
+    await expect(client.users.info({ user: 'U0NOBODY' })).rejects.toMatchObject({ data: { error: 'user_not_found' } });
+  });
+
+  it('answers 429 with Retry-After and the client waits and retries', async () => {
+    slack.rateLimitNext('chat.postMessage', 1);
+    const started = Date.now();
+    const result = await client.chat.postMessage({ channel: 'C2', text: 'after the limit' });
+    expect(result.ok).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    const statuses = slack.calls.filter((c) => c.args.channel === 'C2').map((c) => c.httpStatus);
+    expect(statuses).toEqual([429, 200]);
+  });
+
+  it('rejects a wrong token with invalid_auth and injects errors', async () => {
+    const stranger = new WebClient('xoxb-wrong', { slackApiUrl: slack.apiUrl, agent: new (await import('node:https')).Agent({ ca: certificates.ca }) });
+    const error = (await stranger.auth.test().catch((e: unknown) => e)) as WebAPIPlatformError;
+    expect(error.code).toBe(ErrorCode.PlatformError);
+    expect(error.data.error).toBe('invalid_auth');
+    slack.failNext('chat.update', 'message_not_found');
+    await expect(client.chat.update({ channel: 'C1', ts: '1.000000', text: 'x' })).rejects.toMatchObject({ data: { error: 'message_not_found' } });
+  });
+
+  it('accepts JSON bodies, the incoming webhook and response_url posts', async () => {
+    const dispatcher = new Agent({ connect: { ca: certificates.ca } });
+    const json = await undiciFetch(`${slack.apiUrl}chat.postEphemeral`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${slack.botToken}`, 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify({ channel: 'C3', user: 'U0ALICE', text: 'only you' }),
+      dispatcher,
+    });
+    expect(await json.json()).toMatchObject({ ok: true });
+    expect(slack.ephemerals).toMatchObject([{ channel: 'C3', user: 'U0ALICE', text: 'only you' }]);
+    const hook = await undiciFetch(slack.incomingWebhook.url, { method: 'POST', body: JSON.stringify({ text: 'alert' }), dispatcher });
+    expect(await hook.text()).toBe('ok');
+    expect(slack.incomingWebhook.received).toEqual([{ text: 'alert' }]);
+    await undiciFetch(`${slack.url}/response/abc-1`, { method: 'POST', body: JSON.stringify({ response_type: 'ephemeral', text: 'hi' }), dispatcher });
+    expect(slack.responses).toMatchObject([{ id: 'abc-1', body: { response_type: 'ephemeral', text: 'hi' } }]);
+    await dispatcher.close();
+  });
+
+  it('signs slash commands with v0 HMAC-SHA256 over timestamp and body', async () => {
+    const { createHmac } = await import('node:crypto');
+    const { listen, readBody } = await import('../fakes/http-server.ts');
+    const seen: { headers: Record<string, unknown>; body: string }[] = [];
+    const receiver = await listen(async (req, res) => {
+      seen.push({ headers: req.headers, body: await readBody(req) });
+      res.writeHead(200).end();
+    });
+    const result = await slack.sendSlashCommand(`${receiver.url}/slack/events`, 'topsecret-signing', { text: 'mine', user_id: 'U0ALICE' });
+    await receiver.close();
+    expect(result.status).toBe(200);
+    const [request] = seen;
+    const timestamp = String(request?.headers['x-slack-request-timestamp']);
+    const expected = `v0=${createHmac('sha256', 'topsecret-signing').update(`v0:${timestamp}:${request?.body}`).digest('hex')}`;
+    expect(request?.headers['x-slack-signature']).toBe(expected);
+    const fields = new URLSearchParams(request?.body);
+    expect(fields.get('command')).toBe('/prs');
+    expect(fields.get('text')).toBe('mine');
+    expect(fields.get('response_url')).toBe(result.responseUrl);
+  });
+});
