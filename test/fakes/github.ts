@@ -2,7 +2,8 @@
 // docs where the app depends on them: Link-header pagination (max 100 per page, next/last/first/prev
 // pointing at /repositories/{id}/... as api.github.com does), ETag + 304 on If-None-Match (a 304
 // costs no rate-limit point), x-ratelimit-* headers, primary limit (403 or 429 with remaining 0),
-// secondary limit (Retry-After and the documented message), 401 Bad credentials. Never used by app code.
+// secondary limit (Retry-After and the documented message), 401 Bad credentials. GET /_fake/requests
+// (with the token) lists the recorded requests for out-of-process tests. Never used by app code.
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listen, type ListenOptions } from './http-server.ts';
@@ -322,6 +323,13 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     }
 
     const url = new URL(rawPath, 'http://github.test');
+    // Read-only inspection for out-of-process tests; not recorded, not rate limited.
+    if (url.pathname === '/_fake/requests') {
+      const text = JSON.stringify(requests);
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(text);
+      return;
+    }
     // GET /rate_limit is free: it neither counts nor is throttled.
     if (url.pathname === '/rate_limit') {
       refreshWindow();

@@ -1,7 +1,9 @@
 // A local Slack server for tests, the sandbox and the lab: the Web API methods the app calls
 // (form-encoded as @slack/web-api sends them, or JSON), Bearer token checks, 429 + Retry-After,
 // response_url endpoints, an incoming webhook (Alertmanager's Slack receiver) and a client that
-// sends slash commands signed with Slack's v0 HMAC-SHA256 scheme. Never used by app code.
+// sends slash commands signed with Slack's v0 HMAC-SHA256 scheme. GET /_fake/{calls,messages,
+// ephemerals,responses,webhook} (Bearer bot token) shows the records to out-of-process tests.
+// Never used by app code.
 import { createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent, fetch } from 'undici';
@@ -264,6 +266,20 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
       responses.push({ id: responseMatch[1], body: parseJson(raw), at: Date.now() });
       sendJson(res, 200, { ok: true });
       return;
+    }
+    // Read-only inspection for tests that run the sandbox as a separate process (lab, end-to-end).
+    if (req.method === 'GET' && url.pathname.startsWith('/_fake/')) {
+      if (req.headers.authorization !== `Bearer ${botToken}`) return sendJson(res, 401, { ok: false, error: 'invalid_auth' });
+      const channel = url.searchParams.get('channel') ?? undefined;
+      const views: Record<string, unknown> = {
+        '/_fake/calls': calls,
+        '/_fake/messages': posted.filter((m) => channel === undefined || m.channel === channel),
+        '/_fake/ephemerals': ephemerals,
+        '/_fake/responses': responses,
+        '/_fake/webhook': webhookReceived,
+      };
+      const view = views[url.pathname];
+      return view === undefined ? sendJson(res, 404, { ok: false, error: 'unknown_view' }) : sendJson(res, 200, view);
     }
     const apiMatch = /^\/api\/([a-zA-Z.]+)$/.exec(url.pathname);
     if (!apiMatch?.[1]) {
