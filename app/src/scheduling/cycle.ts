@@ -1,0 +1,139 @@
+// Runs one reminder cycle: read GitHub, plan, post to Slack, record metrics. Tracks the
+// cycles in flight so shutdown can wait for their posts to finish.
+import type { Logger } from 'pino';
+import type { Config, Schedule } from '../config/schema.ts';
+import type { SlackMessage } from '../core/messages.ts';
+import { planReminder, type ReminderPlan } from '../core/plan.ts';
+import type { PullRequestSource, ReminderHistory, SlackPoster } from '../core/ports.ts';
+import type { AppMetrics } from '../metrics.ts';
+
+export type CycleOutcome = 'success' | 'partial' | 'failure';
+
+export interface CycleReport {
+  schedule: string;
+  outcome: CycleOutcome;
+  posted: number;
+  failedPosts: number;
+  pullRequests: number;
+  failedRepositories: number;
+  error?: string;
+}
+
+export interface CycleDeps {
+  config: Config;
+  source: PullRequestSource;
+  poster: SlackPoster;
+  metrics: AppMetrics;
+  logger: Logger;
+  history?: ReminderHistory;
+  clock?: () => Date;
+}
+
+function messageArgs(channel: string, message: SlackMessage, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  // unfurl_links off: a digest of 40 PR links would otherwise grow 40 previews.
+  return { channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false, ...extra };
+}
+
+export class CycleRunner {
+  private readonly inFlight = new Set<Promise<CycleReport>>();
+
+  constructor(private readonly deps: CycleDeps) {}
+
+  /** Runs the schedule once. Never rejects: failures are in the report, logs and metrics. */
+  run(schedule: Schedule): Promise<CycleReport> {
+    const cycle = this.runCycle(schedule).finally(() => this.inFlight.delete(cycle));
+    this.inFlight.add(cycle);
+    return cycle;
+  }
+
+  get busy(): number {
+    return this.inFlight.size;
+  }
+
+  /** Resolves when every cycle started so far has finished. */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async runCycle(schedule: Schedule): Promise<CycleReport> {
+    const { config, source, metrics } = this.deps;
+    const logger = this.deps.logger.child({ schedule: schedule.name, kind: schedule.kind });
+    const stopTimer = metrics.reminderCycleDuration.startTimer({ schedule: schedule.name });
+    const report: CycleReport = { schedule: schedule.name, outcome: 'failure', posted: 0, failedPosts: 0, pullRequests: 0, failedRepositories: 0 };
+    try {
+      const snapshot = await source.fetchOpenPullRequests(config.github.repositories, config.github.exclude);
+      report.pullRequests = snapshot.pullRequests.length;
+      report.failedRepositories = snapshot.failedRepositories.length;
+      metrics.githubRepositoriesFailed.set(snapshot.failedRepositories.length);
+      for (const failure of snapshot.failedRepositories) {
+        logger.warn({ repository: failure.repository, reason: failure.reason }, 'repository could not be read');
+      }
+      const plan = planReminder({ schedule, snapshot, filters: config.filters, users: config.users, now: (this.deps.clock ?? (() => new Date()))() });
+      await this.carryOut(plan, report, logger);
+      report.outcome = report.failedPosts > 0 || report.failedRepositories > 0 ? 'partial' : 'success';
+    } catch (error) {
+      report.outcome = 'failure';
+      report.error = error instanceof Error ? error.message : String(error);
+      logger.error({ err: error }, 'reminder cycle failed');
+    } finally {
+      stopTimer();
+      metrics.reminderCycles.inc({ schedule: schedule.name, outcome: report.outcome });
+      if (report.outcome !== 'failure') metrics.reminderLastSuccess.set({ schedule: schedule.name }, Date.now() / 1000);
+    }
+    logger.info(
+      { outcome: report.outcome, posted: report.posted, failedPosts: report.failedPosts, prs: report.pullRequests, failedRepositories: report.failedRepositories },
+      'reminder cycle finished',
+    );
+    return report;
+  }
+
+  private async post(schedule: string, kind: 'parent' | 'reply' | 'dm', args: Record<string, unknown>, report: CycleReport) {
+    const result = await this.deps.poster.call({ method: 'chat.postMessage', args });
+    report.posted += 1;
+    this.deps.metrics.remindersSent.inc({ schedule, kind });
+    return result;
+  }
+
+  private async carryOut(plan: ReminderPlan, report: CycleReport, logger: Logger): Promise<void> {
+    const { poster, history } = this.deps;
+    if (plan.kind === 'digest') {
+      const [first, ...rest] = plan.digest.parent;
+      if (!first) return;
+      // Without the parent there is no thread: a failure here fails the cycle.
+      const parent = await this.post(plan.schedule, 'parent', messageArgs(plan.channel, first), report);
+      const threadArgs = { thread_ts: parent.ts };
+      for (const part of rest) {
+        await this.post(plan.schedule, 'parent', messageArgs(parent.channel, part, threadArgs), report);
+      }
+      for (const reply of plan.digest.replies) {
+        const pr = reply.item.pr;
+        try {
+          const posted = await this.post(plan.schedule, 'reply', messageArgs(parent.channel, reply.message, threadArgs), report);
+          if (reply.reaction) {
+            await poster.call({ method: 'reactions.add', args: { channel: posted.channel, timestamp: posted.ts, name: reply.reaction } });
+          }
+          if (history) {
+            await history
+              .recordReply({ pr, channel: posted.channel, ts: posted.ts, threadTs: parent.ts, schedule: plan.schedule })
+              .catch((error: unknown) => logger.warn({ err: error, pr: `${pr.repository}#${pr.number}` }, 'could not record the reply'));
+          }
+        } catch (error) {
+          report.failedPosts += 1;
+          logger.error({ err: error, pr: `${pr.repository}#${pr.number}` }, 'could not post the thread reply');
+        }
+      }
+      return;
+    }
+    for (const direct of plan.messages) {
+      for (const message of direct.messages) {
+        try {
+          // Posting to a user id delivers to the app's DM with that user.
+          await this.post(plan.schedule, 'dm', messageArgs(direct.user.slack, message), report);
+        } catch (error) {
+          report.failedPosts += 1;
+          logger.error({ err: error, user: direct.user.slack }, 'could not send the direct message');
+        }
+      }
+    }
+  }
+}

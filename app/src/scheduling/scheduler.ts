@@ -1,0 +1,74 @@
+// Fires each schedule with node-cron in the schedule's own time zone. Every fire passes
+// the FireGate first, so replicas can agree on which one posts.
+import { createTask, type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+import type { Schedule } from '../config/schema.ts';
+import { alwaysRun, type FireGate } from '../core/ports.ts';
+import { fireMinute } from '../core/schedule.ts';
+import type { CycleReport } from './cycle.ts';
+
+export interface SchedulerOptions {
+  schedules: readonly Schedule[];
+  run: (schedule: Schedule) => Promise<CycleReport>;
+  gate?: FireGate;
+  logger: Logger;
+}
+
+/** The next `count` fire times of a schedule, computed in its time zone. */
+export function nextFireTimes(schedule: Schedule, count: number): Date[] {
+  const task = createTask(schedule.cron, () => undefined, { timezone: schedule.timezone, name: `preview-${schedule.name}` });
+  try {
+    return task.getNextRuns(count);
+  } finally {
+    void task.destroy();
+  }
+}
+
+export class Scheduler {
+  private readonly tasks: ScheduledTask[] = [];
+  private readonly gate: FireGate;
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.gate = options.gate ?? alwaysRun;
+  }
+
+  async start(): Promise<void> {
+    for (const schedule of this.options.schedules) {
+      const task = createTask(schedule.cron, (context) => this.fire(schedule, context.date), {
+        timezone: schedule.timezone,
+        name: schedule.name,
+        // A cycle still running when the next fire comes is not doubled.
+        noOverlap: true,
+      });
+      await task.start();
+      this.tasks.push(task);
+      this.options.logger.info(
+        { schedule: schedule.name, cron: schedule.cron, timezone: schedule.timezone, next: task.getNextRun()?.toISOString() },
+        'schedule armed',
+      );
+    }
+  }
+
+  /** Runs one fire: asks the gate, then the cycle. Exposed for tests and `remind`. */
+  async fire(schedule: Schedule, when: Date): Promise<CycleReport | undefined> {
+    const fireTime = fireMinute(when);
+    const logger = this.options.logger.child({ schedule: schedule.name, fireTime: fireTime.toISOString() });
+    let run: boolean;
+    try {
+      run = await this.gate.shouldRun(schedule.name, fireTime);
+    } catch (error) {
+      logger.error({ err: error }, 'fire gate failed; skipping this fire');
+      return undefined;
+    }
+    if (!run) {
+      logger.info('another replica runs this fire');
+      return undefined;
+    }
+    return this.options.run(schedule);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.tasks.map(async (task) => task.destroy()));
+    this.tasks.length = 0;
+  }
+}

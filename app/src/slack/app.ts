@@ -1,0 +1,38 @@
+// Wires the Bolt app: the fastify receiver, the Web API pointed at `slack.apiUrl`, listeners.
+import { App } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { Config, Secrets } from '../config/schema.ts';
+import type { PullRequestSource, SlackPoster } from '../core/ports.ts';
+import { slackLogger } from '../logging.ts';
+import { registerListeners } from './listeners/index.ts';
+import { FastifyReceiver } from './receiver.ts';
+import { slackTls } from './web-api.ts';
+
+export interface SlackAppOptions {
+  config: Config;
+  secrets: Secrets;
+  source: PullRequestSource;
+  poster: SlackPoster;
+  logger: Logger;
+  clock?: () => Date;
+}
+
+export function createSlackApp(options: SlackAppOptions): { app: App; receiver: FastifyReceiver } {
+  const { config, secrets, logger } = options;
+  const receiver = new FastifyReceiver({ signingSecret: secrets.slackSigningSecret, logger });
+  const clientTls = slackTls(config.slack.caFile);
+  const app = new App({
+    token: secrets.slackBotToken,
+    receiver,
+    logger: slackLogger(logger),
+    // Readiness checks auth.test; Bolt need not block the first command on it.
+    tokenVerificationEnabled: false,
+    clientOptions: { slackApiUrl: config.slack.apiUrl, ...(clientTls ? { tls: clientTls } : {}) },
+    ...(clientTls ? { clientTls } : {}),
+  });
+  app.error(async (error) => {
+    logger.error({ err: error }, 'unhandled error in a Slack listener');
+  });
+  registerListeners(app, { config, source: options.source, poster: options.poster, logger, ...(options.clock ? { clock: options.clock } : {}) });
+  return { app, receiver };
+}
