@@ -22,11 +22,11 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
   const receiver = new FastifyReceiver({ signingSecret: secrets.slackSigningSecret, logger });
   const clientTls = slackTls(config.slack.caFile);
   const app = new App({
-    token: secrets.slackBotToken,
+    // One workspace, one bot token. A custom authorize keeps Bolt from calling auth.test
+    // before each event; readiness checks the token instead.
+    authorize: async () => ({ botToken: secrets.slackBotToken }),
     receiver,
     logger: slackLogger(logger),
-    // Readiness checks auth.test; Bolt need not block the first command on it.
-    tokenVerificationEnabled: false,
     clientOptions: { slackApiUrl: config.slack.apiUrl, ...(clientTls ? { tls: clientTls } : {}) },
     ...(clientTls ? { clientTls } : {}),
   });
