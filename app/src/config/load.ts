@@ -1,7 +1,6 @@
 // Reads config.yml and secrets.yml, checks them against the schema and a few cross-field
 // rules, and reports every problem at once (file, field path, what was expected).
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
-import { validateDetailed } from 'node-cron';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, secretsSchema, type Config, type Secrets } from './schema.ts';
@@ -93,60 +92,56 @@ function checkReadableFile(file: string, path: string, target: string, problems:
   }
 }
 
-function crossCheckConfig(file: string, config: Config, problems: ConfigProblem[]): void {
-  if (!config.server.tls && !config.server.insecureHttp) {
+type Raw = Record<string, unknown>;
+
+function asRecord(value: unknown): Raw | undefined {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Raw) : undefined;
+}
+
+function asString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * Rules across fields. Run on the raw document, tolerant of its shape, so these problems
+ * are reported together with the schema's instead of after the schema passes.
+ */
+function crossCheckConfig(file: string, raw: Raw, problems: ConfigProblem[]): void {
+  const server = asRecord(raw.server) ?? {};
+  const tls = asRecord(server.tls);
+  if (!tls && server.insecureHttp !== true) {
     problems.push({
       file,
       path: 'server.tls',
       message: 'is required: give { cert, key } PEM paths, or set server.insecureHttp: true for plain HTTP',
     });
   }
-  if (config.server.tls) {
-    checkReadableFile(file, 'server.tls.cert', config.server.tls.cert, problems);
-    checkReadableFile(file, 'server.tls.key', config.server.tls.key, problems);
-  }
-  if (config.github.caFile) checkReadableFile(file, 'github.caFile', config.github.caFile, problems);
-  if (config.slack.caFile) checkReadableFile(file, 'slack.caFile', config.slack.caFile, problems);
-  if (config.elasticsearch?.caFile) {
-    checkReadableFile(file, 'elasticsearch.caFile', config.elasticsearch.caFile, problems);
+  const files: [string, unknown][] = [
+    ['server.tls.cert', tls?.cert],
+    ['server.tls.key', tls?.key],
+    ['github.caFile', asRecord(raw.github)?.caFile],
+    ['slack.caFile', asRecord(raw.slack)?.caFile],
+    ['elasticsearch.caFile', asRecord(raw.elasticsearch)?.caFile],
+  ];
+  for (const [path, value] of files) {
+    const target = asString(value);
+    if (target) checkReadableFile(file, path, target, problems);
   }
 
-  const scheduleNames = new Map<string, number>();
-  config.schedules.forEach((schedule, index) => {
-    const validation = validateDetailed(schedule.cron);
-    if (!validation.valid) {
-      const detail = validation.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-      problems.push({
-        file,
-        path: `schedules[${index}].cron`,
-        message: `invalid cron expression "${schedule.cron}" (${detail}); expected 5 fields "m h dom mon dow" such as "0 9 * * 1-5"`,
-      });
-    }
-    const earlier = scheduleNames.get(schedule.name);
-    if (earlier !== undefined) {
-      problems.push({
-        file,
-        path: `schedules[${index}].name`,
-        message: `"${schedule.name}" is already used by schedules[${earlier}]; names must be unique`,
-      });
-    } else {
-      scheduleNames.set(schedule.name, index);
-    }
-  });
-
-  const slackIds = new Map<string, number>();
-  const logins = new Map<string, number>();
-  config.users.forEach((user, index) => {
-    const bySlack = slackIds.get(user.slack);
-    if (bySlack !== undefined) {
-      problems.push({ file, path: `users[${index}].slack`, message: `"${user.slack}" is already mapped by users[${bySlack}]` });
-    } else slackIds.set(user.slack, index);
-    const login = user.github.toLowerCase();
-    const byLogin = logins.get(login);
-    if (byLogin !== undefined) {
-      problems.push({ file, path: `users[${index}].github`, message: `"${user.github}" is already mapped by users[${byLogin}]` });
-    } else logins.set(login, index);
-  });
+  const unique = (list: unknown, key: string, what: (value: string) => string, normalise = (v: string) => v): void => {
+    if (!Array.isArray(list)) return;
+    const seen = new Map<string, number>();
+    list.forEach((item, index) => {
+      const value = asString(asRecord(item)?.[key]);
+      if (!value) return;
+      const earlier = seen.get(normalise(value));
+      if (earlier === undefined) seen.set(normalise(value), index);
+      else problems.push({ file, path: `${what('')}[${index}].${key}`, message: what(`"${value}" is already used by ${what('')}[${earlier}]`) });
+    });
+  };
+  unique(raw.schedules, 'name', (m) => (m ? `${m}; schedule names must be unique` : 'schedules'));
+  unique(raw.users, 'slack', (m) => (m ? `${m}; map each Slack user once` : 'users'));
+  unique(raw.users, 'github', (m) => (m ? `${m}; map each GitHub login once` : 'users'), (v) => v.toLowerCase());
 }
 
 function secretsWarnings(file: string): ConfigProblem[] {
@@ -170,14 +165,13 @@ export function loadSettings(options: LoadOptions): LoadResult {
   let config: Config | undefined;
   if (rawConfig !== undefined) {
     const parsed = configSchema.safeParse(rawConfig);
-    if (parsed.success) {
-      config = parsed.data;
-      crossCheckConfig(options.configPath, config, problems);
-    } else {
+    if (parsed.success) config = parsed.data;
+    else {
       for (const issue of parsed.error.issues) {
         problems.push({ file: options.configPath, path: fieldPath(issue.path), message: describeIssue(issue) });
       }
     }
+    crossCheckConfig(options.configPath, rawConfig as Raw, problems);
   }
 
   let secrets: Secrets | undefined;

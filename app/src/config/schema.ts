@@ -1,4 +1,5 @@
 // The shape of config.yml and secrets.yml. Types used across the app are inferred from here.
+import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
 
 const ianaTimeZone = z.string().refine(
@@ -23,6 +24,19 @@ const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, {
   message: 'expected a Slack user id such as "U012ABCDEF"',
 });
 
+const cronExpression = z.string().superRefine((expression, ctx) => {
+  const validation = validateDetailed(expression);
+  if (validation.valid) return;
+  const detail = validation.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+  ctx.addIssue({
+    code: 'custom',
+    message: `invalid cron expression "${expression}" (${detail}); expected 5 fields "m h dom mon dow" such as "0 9 * * 1-5"`,
+  });
+});
+
+const httpUrl = (example: string) =>
+  z.url({ protocol: /^https?$/, message: `expected an http(s) URL such as "${example}"` });
+
 export const scheduleKinds = ['digest', 'personal', 'reviews'] as const;
 
 export const scheduleSchema = z
@@ -31,7 +45,7 @@ export const scheduleSchema = z
       message: 'expected a lower-case name of letters, digits, "-" and "_"',
     }),
     channel: z.string().min(1, 'expected a Slack channel id such as "C012ABCDEF"'),
-    cron: z.string().min(1),
+    cron: cronExpression,
     timezone: ianaTimeZone,
     kind: z.enum(scheduleKinds),
   })
@@ -90,7 +104,7 @@ export const configSchema = z
       .default({ primary: false }),
     github: z
       .object({
-        baseUrl: z.url().default('https://api.github.com'),
+        baseUrl: httpUrl('https://api.github.com').default('https://api.github.com'),
         repositories: z.array(repositoryPattern).min(1, 'list at least one "owner/repo"'),
         exclude: z.array(z.string().min(1)).default([]),
         concurrency: z.number().int().min(1).max(64).default(8),
@@ -100,14 +114,14 @@ export const configSchema = z
       .strict(),
     slack: z
       .object({
-        apiUrl: z.url().default('https://slack.com/api/'),
+        apiUrl: httpUrl('https://slack.com/api/').default('https://slack.com/api/'),
         caFile: z.string().optional(),
       })
       .strict()
       .default({ apiUrl: 'https://slack.com/api/' }),
     elasticsearch: z
       .object({
-        node: z.url(),
+        node: httpUrl('https://10.77.0.31:9200'),
         caFile: z.string().optional(),
         indexPrefix: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).default('chatops'),
         retentionDays: z.number().int().positive().default(30),
