@@ -1,6 +1,6 @@
 // Fires each schedule with node-cron in the schedule's own time zone. Every fire passes
 // the FireGate first, so replicas can agree on which one posts.
-import { createTask, type ScheduledTask } from 'node-cron';
+import { createTask, type Logger as CronLogger, type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { Schedule } from '../config/schema.ts';
 import { alwaysRun, type FireGate } from '../core/ports.ts';
@@ -24,6 +24,18 @@ export function nextFireTimes(schedule: Schedule, count: number): Date[] {
   }
 }
 
+/** node-cron logs to the console by default; keep its few lines in the app's JSON log. */
+export function cronLogger(logger: Logger): CronLogger {
+  const child = logger.child({ component: 'node-cron' });
+  const text = (message: string | Error): string => (message instanceof Error ? message.message : message);
+  return {
+    info: (message) => child.info(message),
+    warn: (message) => child.warn(message),
+    error: (message, err) => child.error({ err: err ?? (message instanceof Error ? message : undefined) }, text(message)),
+    debug: (message, err) => child.debug({ err }, text(message)),
+  };
+}
+
 export class Scheduler {
   private readonly tasks: ScheduledTask[] = [];
   private readonly gate: FireGate;
@@ -39,6 +51,7 @@ export class Scheduler {
         name: schedule.name,
         // A cycle still running when the next fire comes is not doubled.
         noOverlap: true,
+        logger: cronLogger(this.options.logger),
       });
       await task.start();
       this.tasks.push(task);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Schedule } from '../../../app/src/config/schema.ts';
 import { localTime } from '../../../app/src/core/schedule.ts';
-import { nextFireTimes } from '../../../app/src/scheduling/scheduler.ts';
+import { nextFireTimes, Scheduler } from '../../../app/src/scheduling/scheduler.ts';
+import { capturedLogger } from '../support.ts';
 
 const weekdayNine = (timezone: string): Schedule => ({ name: 'n', channel: 'C1', cron: '0 9 * * 1-5', timezone, kind: 'digest' });
 
@@ -23,5 +24,31 @@ describe('nextFireTimes', () => {
     // Kolkata is 3h30 or 4h30 ahead of Berlin: never the same instant.
     expect(berlin.getTime()).not.toBe(kolkata.getTime());
     expect(kolkata.getUTCMinutes()).toBe(30);
+  });
+});
+
+describe('Scheduler', () => {
+  it('fires a started schedule through the gate, and stops firing once stopped', async () => {
+    const everySecond: Schedule = { name: 'tick', channel: 'C1', cron: '* * * * * *', timezone: 'Pacific/Auckland', kind: 'digest' };
+    const gateCalls: [string, number][] = [];
+    const runs: string[] = [];
+    const scheduler = new Scheduler({
+      schedules: [everySecond],
+      gate: { shouldRun: async (name, fireTime) => (gateCalls.push([name, fireTime.getUTCSeconds()]), true) },
+      run: async (schedule) => {
+        runs.push(schedule.name);
+        return { schedule: schedule.name, outcome: 'success', posted: 0, failedPosts: 0, pullRequests: 0, failedRepositories: 0 };
+      },
+      logger: capturedLogger().logger,
+    });
+    await scheduler.start();
+    const deadline = Date.now() + 5_000;
+    while (runs.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await scheduler.stop();
+    const afterStop = runs.length;
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(afterStop).toBeGreaterThan(0);
+    expect(runs.length).toBe(afterStop);
+    expect(gateCalls[0]).toEqual(['tick', 0]);
   });
 });
