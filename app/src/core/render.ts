@@ -29,22 +29,45 @@ export function pullRequestLink(pr: PullRequest): string {
   return `<${pr.url}|${escapeMrkdwn(`${pr.repository}#${pr.number} ${title}`)}>`;
 }
 
+function reviewersIn(pr: PullRequest, state: PullRequest['reviews'][number]['state'], directory: UserDirectory): string {
+  return pr.reviews
+    .filter((r) => r.state === state)
+    .map((r) => personLabel(r.login, directory))
+    .join(', ');
+}
+
+/** Where review stands: the deciding reviews with their authors, then who is still asked. */
 export function reviewSummary(pr: PullRequest, directory: UserDirectory): string {
+  const asked = [
+    ...pr.requestedReviewers.map((login) => personLabel(login, directory)),
+    ...pr.requestedTeams.map((team) => escapeMrkdwn(team)),
+  ];
+  const waiting = asked.length > 0 ? `:eyes: waiting for ${asked.join(', ')}` : undefined;
+  const by = (state: PullRequest['reviews'][number]['state']): string => {
+    const who = reviewersIn(pr, state, directory);
+    return who ? ` by ${who}` : '';
+  };
+  let state: string | undefined;
   switch (pr.reviewState) {
     case 'approved':
-      return ':white_check_mark: approved';
+      state = `:white_check_mark: approved${by('approved')}`;
+      break;
     case 'changes_requested':
-      return ':x: changes requested';
+      state = `:x: changes requested${by('changes_requested')}`;
+      break;
     case 'commented':
-      return ':speech_balloon: commented, not yet approved';
-    case 'pending': {
-      const asked = [
-        ...pr.requestedReviewers.map((login) => personLabel(login, directory)),
-        ...pr.requestedTeams.map((team) => escapeMrkdwn(team)),
-      ];
-      return asked.length > 0 ? `:eyes: waiting for ${asked.join(', ')}` : ':grey_question: no reviewer requested';
-    }
+      state = `:speech_balloon: commented${by('commented')}, not yet approved`;
+      break;
+    case 'pending':
+      state = waiting ? undefined : ':grey_question: no reviewer requested';
+      break;
   }
+  return [state, waiting].filter(Boolean).join(' · ');
+}
+
+/** Still asked of someone: a reviewer or team request is open. */
+export function awaitsReview(pr: PullRequest): boolean {
+  return pr.requestedReviewers.length + pr.requestedTeams.length > 0;
 }
 
 /** The facts about one PR after its link, joined with " · ". */
@@ -95,7 +118,7 @@ export function renderDigest(input: DigestInput): Digest {
   const stale = selected.filter((s) => s.stale).length;
   const drafts = selected.filter((s) => s.pr.draft).length;
   const approved = selected.filter((s) => s.pr.reviewState === 'approved').length;
-  const waiting = selected.filter((s) => s.pr.reviewState === 'pending' && s.pr.requestedReviewers.length + s.pr.requestedTeams.length > 0).length;
+  const waiting = selected.filter((s) => awaitsReview(s.pr)).length;
 
   let summary: string;
   const lines: string[] = [];

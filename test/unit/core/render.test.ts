@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { maxBlocksPerMessage, maxSectionTextChars, type Block } from '../../../app/src/core/messages.ts';
-import { formatAge, renderDigest, renderPersonal, renderReviews } from '../../../app/src/core/render.ts';
+import { formatAge, renderDigest, renderPersonal, renderReviews, reviewSummary } from '../../../app/src/core/render.ts';
 import { selectPullRequests, UserDirectory } from '../../../app/src/core/select.ts';
 import { aPullRequest, alice, bob, filters, hoursAgo, now } from './builders.ts';
 
@@ -103,5 +103,34 @@ describe('personal and review DMs', () => {
       'Pull requests waiting for your review, Bob (1)',
       '• <https://github.com/acme/api/pull/1|acme/api#1 A title that is reasonably long to fill the block, number 1> · by <@U0ALICE> · open 30 hours · :eyes: waiting for <@U0BOB>',
     ]);
+  });
+});
+
+describe('reviewSummary', () => {
+  const at = hoursAgo(1);
+  it('names who approved, who asked for changes, and who is still asked', () => {
+    expect(
+      reviewSummary(
+        aPullRequest({ reviewState: 'approved', reviews: [{ login: 'alice', state: 'approved', submittedAt: at }], requestedReviewers: ['carol'], requestedTeams: ['acme/core'] }),
+        directory,
+      ),
+    ).toBe(':white_check_mark: approved by <@U0ALICE> · :eyes: waiting for carol, acme/core');
+    expect(
+      reviewSummary(
+        aPullRequest({
+          reviewState: 'changes_requested',
+          reviews: [
+            { login: 'bob', state: 'changes_requested', submittedAt: at },
+            { login: 'alice', state: 'approved', submittedAt: at },
+          ],
+        }),
+        directory,
+      ),
+    ).toBe(':x: changes requested by <@U0BOB>');
+  });
+
+  it('says when nobody was asked', () => {
+    expect(reviewSummary(aPullRequest(), directory)).toBe(':grey_question: no reviewer requested');
+    expect(reviewSummary(aPullRequest({ requestedReviewers: ['bob'] }), directory)).toBe(':eyes: waiting for <@U0BOB>');
   });
 });
