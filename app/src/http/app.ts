@@ -59,6 +59,20 @@ export const httpApp: FastifyPluginAsync<HttpAppOptions> = async (fastify: Fasti
     return reply.code(status).send({ error: 'bad_request', message: scrub(error.message) });
   });
 
+  // One ECS line per request; probes and scrapes only at debug so they do not flood the log.
+  const quiet = new Set(['/health', '/ready', '/metrics']);
+  fastify.addHook('onResponse', async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const fields = {
+      http: { request: { method: request.method }, response: { status_code: reply.statusCode } },
+      url: { path },
+      client: { address: request.ip },
+      event: { duration: Math.round(reply.elapsedTime * 1e6) },
+    };
+    if (quiet.has(path) && reply.statusCode < 500) request.log.debug(fields, 'request completed');
+    else request.log.info(fields, 'request completed');
+  });
+
   fastify.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
   );

@@ -29,6 +29,8 @@ export function buildServer(options: Omit<StartServerOptions, 'port'>): FastifyI
     trustProxy: true,
     return503OnClosing: true,
     forceCloseConnections: 'idle' as const,
+    // app.ts logs one ECS line per request instead (fastify's own lines lose the request here).
+    disableRequestLogging: true,
   };
   // One FastifyInstance type for both: the routes do not care which transport carries them.
   const server = (
