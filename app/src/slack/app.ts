@@ -6,7 +6,7 @@ import type { PullRequestSource, SlackPoster } from '../core/ports.ts';
 import { slackLogger } from '../logging.ts';
 import { registerListeners } from './listeners/index.ts';
 import { FastifyReceiver } from './receiver.ts';
-import { slackTls } from './web-api.ts';
+import { slackAgent } from './web-api.ts';
 
 export interface SlackAppOptions {
   config: Config;
@@ -20,15 +20,16 @@ export interface SlackAppOptions {
 export function createSlackApp(options: SlackAppOptions): { app: App; receiver: FastifyReceiver } {
   const { config, secrets, logger } = options;
   const receiver = new FastifyReceiver({ signingSecret: secrets.slackSigningSecret, logger });
-  const clientTls = slackTls(config.slack.caFile);
+  const agent = slackAgent(config.slack.caFile);
   const app = new App({
     // One workspace, one bot token. A custom authorize keeps Bolt from calling auth.test
     // before each event; readiness checks the token instead.
     authorize: async () => ({ botToken: secrets.slackBotToken }),
     receiver,
     logger: slackLogger(logger),
-    clientOptions: { slackApiUrl: config.slack.apiUrl, ...(clientTls ? { tls: clientTls } : {}) },
-    ...(clientTls ? { clientTls } : {}),
+    // app.client and respond() (response_url) both need the agent that trusts our CA.
+    clientOptions: { slackApiUrl: config.slack.apiUrl, ...(agent ? { agent } : {}) },
+    ...(agent ? { agent } : {}),
   });
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');

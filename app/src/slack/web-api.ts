@@ -2,6 +2,7 @@
 // rate-limit waits (429 Retry-After, done by WebClient itself) and every call and error
 // counted in metrics.
 import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
 import { WebClient, WebClientEvent, type WebAPICallResult } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { SlackPostResult, SlackPoster } from '../core/ports.ts';
@@ -24,6 +25,15 @@ export function slackTls(caFile: string | undefined): { ca: Buffer } | undefined
   return caFile ? { ca: readFileSync(caFile) } : undefined;
 }
 
+/**
+ * An HTTPS agent trusting `slack.caFile`. WebClient and Bolt both use axios, which ignores a
+ * bare `ca` in its request config: the CA has to travel in an agent.
+ */
+export function slackAgent(caFile: string | undefined): Agent | undefined {
+  const tls = slackTls(caFile);
+  return tls ? new Agent({ ca: tls.ca, keepAlive: true }) : undefined;
+}
+
 /** Slack's error code for a failed call: `invalid_auth`, `ratelimited`, `request_error`, ... */
 export function slackErrorCode(error: unknown): string {
   const e = error as { data?: { error?: unknown }; code?: unknown };
@@ -40,7 +50,7 @@ export class SlackWebApi implements SlackPoster {
   constructor(options: SlackClientOptions) {
     this.metrics = options.metrics;
     this.logger = options.logger.child({ component: 'slack-web-api' });
-    const tls = slackTls(options.caFile);
+    const agent = slackAgent(options.caFile);
     this.client = new WebClient(options.token, {
       slackApiUrl: options.apiUrl.endsWith('/') ? options.apiUrl : `${options.apiUrl}/`,
       logger: slackLogger(options.logger),
@@ -50,7 +60,7 @@ export class SlackWebApi implements SlackPoster {
       // The original axios error carries request headers, and so the token.
       attachOriginalToWebAPIRequestError: false,
       allowAbsoluteUrls: false,
-      ...(tls ? { tls } : {}),
+      ...(agent ? { agent } : {}),
     });
     this.client.on(WebClientEvent.RATE_LIMITED, (retryAfterSeconds: number, details: { url: string }) => {
       const method = details.url.replace(/^.*\//, '');
