@@ -1,0 +1,67 @@
+// `npx chatops lab up|deploy|down|status`.
+import { $ } from 'zx';
+import { UserError } from '../errors.ts';
+import { log, out, table } from '../log.ts';
+import { labDown, labUp } from './lab.ts';
+import { hostRunning, mountedRoots } from './machines.ts';
+import { linkExists, listNetns } from './network.ts';
+import { PROXY_PID } from './proxy.ts';
+import { runningPid } from './processes.ts';
+import { SANDBOX_PID, sandboxUrls } from './sandbox.ts';
+import { BRIDGE, KNOWN_HOSTS, SSH_KEY, labHosts } from './topology.ts';
+
+const USAGE = 'chatops lab up|deploy|down|status';
+
+async function sshReady(ip: string): Promise<boolean> {
+  const r = await $({ quiet: true, nothrow: true, timeout: '5s' })`ssh -i ${SSH_KEY} -o BatchMode=yes -o ConnectTimeout=2 -o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes root@${ip} systemctl is-system-running`;
+  return r.exitCode === 0 || ['degraded', 'starting'].includes(r.stdout.trim());
+}
+
+export async function labStatusTable(): Promise<{ text: string; allUp: boolean }> {
+  const hosts = await labHosts();
+  const mounted = new Set(mountedRoots());
+  const netns = new Set(await listNetns());
+  const rows = await Promise.all(
+    hosts.map(async (h) => {
+      const running = hostRunning(h.name);
+      const ssh = running && (await sshReady(h.ip));
+      return [h.name, h.ip, h.groups.join(','), mounted.has(h.root) ? 'yes' : 'no', netns.has(h.netns) ? 'yes' : 'no', running ? 'yes' : 'no', ssh ? 'yes' : 'no'];
+    }),
+  );
+  const bridge = await linkExists(BRIDGE);
+  const proxy = runningPid(PROXY_PID) !== undefined;
+  const sandbox = runningPid(SANDBOX_PID) !== undefined;
+  const urls = sandboxUrls();
+  const text = [
+    table(['host', 'address', 'groups', 'mounted', 'netns', 'running', 'ssh'], rows),
+    '',
+    `bridge ${BRIDGE}: ${bridge ? 'up' : 'absent'}   apt proxy: ${proxy ? 'running' : 'stopped'}   sandbox: ${sandbox ? `running (${urls.github}, ${urls.slack})` : 'stopped'}`,
+  ].join('\n');
+  return { text, allUp: bridge && proxy && rows.every((r) => r[6] === 'yes') };
+}
+
+export async function labCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (rest.length) throw new UserError(`lab ${sub}: unexpected argument "${rest[0]}"\nusage: ${USAGE}`);
+  switch (sub) {
+    case 'up': {
+      log('lab: bringing hosts up');
+      const result = await labUp();
+      log(`lab: ${result.hosts.length} hosts answer SSH (${result.seconds.toFixed(1)} s)`);
+      out((await labStatusTable()).text);
+      return 0;
+    }
+    case 'down': {
+      const result = await labDown();
+      log(`lab: down (${result.hosts.length ? result.hosts.join(', ') : 'no hosts'}; ${result.seconds.toFixed(1)} s)`);
+      return 0;
+    }
+    case 'status': {
+      const status = await labStatusTable();
+      out(status.text);
+      return status.allUp ? 0 : 3;
+    }
+    default:
+      throw new UserError(sub ? `lab: unknown subcommand "${sub}"\nusage: ${USAGE}` : `usage: ${USAGE}`);
+  }
+}

@@ -1,0 +1,56 @@
+// The lab's fixed network and the hosts it builds, read from the lab inventory.
+import path from 'node:path';
+import { LAB_DIR, LAB_INVENTORY } from '../paths.ts';
+import { readInventory } from '../inventory.ts';
+import { UserError } from '../errors.ts';
+
+export const BRIDGE = 'chatopsbr0';
+export const CONTROLLER_IP = '10.77.0.1';
+export const PREFIX_LENGTH = 24;
+export const SUBNET = '10.77.0.0/24';
+export const PROXY_PORT = 8888;
+export const BASE_DIR = '/var/cache/chatops-lab/base';
+export const MIRROR_HOST = 'deb.debian.org';
+export const MIRROR = `http://${MIRROR_HOST}/debian`;
+
+export const SSH_DIR = path.join(LAB_DIR, 'ssh');
+export const SSH_KEY = path.join(SSH_DIR, 'id_ed25519');
+export const KNOWN_HOSTS = path.join(SSH_DIR, 'known_hosts');
+export const HOSTS_DIR = path.join(LAB_DIR, 'hosts');
+export const RUN_DIR = path.join(LAB_DIR, 'run');
+export const LOG_DIR = path.join(LAB_DIR, 'logs');
+
+export interface LabHost {
+  name: string;
+  ip: string;
+  groups: string[];
+  /** network namespace and the controller side of its veth pair (<= 15 characters) */
+  netns: string;
+  veth: string;
+  dir: string;
+  root: string;
+}
+
+export function hostPaths(name: string): Pick<LabHost, 'netns' | 'veth' | 'dir' | 'root'> {
+  const dir = path.join(HOSTS_DIR, name);
+  return { netns: `chatops-${name}`, veth: `vlab-${name}`.slice(0, 15), dir, root: path.join(dir, 'root') };
+}
+
+function inLabSubnet(ip: string): boolean {
+  const m = /^10\.77\.0\.(\d{1,3})$/.exec(ip);
+  return m !== null && Number(m[1]) > 1 && Number(m[1]) < 255;
+}
+
+export async function labHosts(inventoryDir = LAB_INVENTORY): Promise<LabHost[]> {
+  const inventory = await readInventory(inventoryDir);
+  const hosts = inventory.hosts.filter((h) => inLabSubnet(h.address));
+  if (hosts.length === 0) {
+    throw new UserError(`${inventoryDir}: no host has an ansible_host in ${SUBNET}; the lab builds only those`);
+  }
+  for (const h of hosts) {
+    if (!/^[a-z][a-z0-9-]{0,9}$/.test(h.name)) {
+      throw new UserError(`${inventoryDir}: lab host name "${h.name}" must be 1-10 lower-case letters, digits or dashes`);
+    }
+  }
+  return hosts.map((h) => ({ name: h.name, ip: h.address, groups: h.groups, ...hostPaths(h.name) }));
+}
