@@ -13,6 +13,7 @@ type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, () => Promise<Command>> = {
   certs: async () => certsCommand,
+  deploy: async () => (await import('./deploy.ts')).deployCommand,
   lab: async () => (await import('./lab/command.ts')).labCommand,
 };
 
