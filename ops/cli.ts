@@ -14,6 +14,7 @@ type Command = (argv: string[]) => Promise<number>;
 const commands: Record<string, () => Promise<Command>> = {
   certs: async () => certsCommand,
   deploy: async () => (await import('./deploy.ts')).deployCommand,
+  status: async () => (await import('./status.ts')).statusCommand,
   lab: async () => (await import('./lab/command.ts')).labCommand,
 };
 

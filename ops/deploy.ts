@@ -192,7 +192,7 @@ export function formatRecap(result: DeployResult): string {
 }
 
 export function reportDeploy(result: DeployResult): number {
-  out(formatRecap(result));
+  if (Object.keys(result.recap).length) out(formatRecap(result));
   if (result.exitCode === 0) {
     log(`deploy: done in ${result.seconds.toFixed(1)} s, changed=${totalChanged(result)}`);
     return 0;

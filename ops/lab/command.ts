@@ -61,6 +61,10 @@ export async function labCommand(argv: string[]): Promise<number> {
       out(status.text);
       return status.allUp ? 0 : 3;
     }
+    case 'deploy': {
+      const { labDeploy } = await import('./deploy.ts');
+      return labDeploy();
+    }
     default:
       throw new UserError(sub ? `lab: unknown subcommand "${sub}"\nusage: ${USAGE}` : `usage: ${USAGE}`);
   }
