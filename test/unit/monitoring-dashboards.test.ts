@@ -47,7 +47,7 @@ describe('Grafana dashboards', () => {
     const registered = new Set<string>();
     for (const metric of await createMetrics().registry.getMetricsAsJSON()) {
       registered.add(metric.name);
-      if (metric.type === ('histogram' as typeof metric.type)) for (const suffix of ['_bucket', '_sum', '_count']) registered.add(`${metric.name}${suffix}`);
+      if (String(metric.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) registered.add(`${metric.name}${suffix}`);
     }
     const asked = Object.values(buildDashboards()).flatMap((d) => dashboardQueries(d as never)).flatMap((q) => metricNames(q.expr)).filter((n) => n.startsWith('chatops_'));
     expect(asked.length).toBeGreaterThan(15);
