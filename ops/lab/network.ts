@@ -49,7 +49,11 @@ export async function ensureHostNetwork(host: LabHost): Promise<void> {
 
 export async function removeHostNetwork(netns: string, veth: string): Promise<void> {
   if ((await listNetns()).includes(netns)) await sh`ip netns delete ${netns}`;
-  if (await linkExists(veth)) await sh`ip link delete ${veth}`;
+  // Deleting the namespace takes its end of the veth pair, and the kernel then removes ours.
+  if (await linkExists(veth)) {
+    const r = await probe`ip link delete ${veth}`;
+    if (r.exitCode !== 0 && (await linkExists(veth))) throw new Error(`could not delete link ${veth}: ${r.stderr.trim()}`);
+  }
 }
 
 export async function removeBridge(): Promise<void> {
