@@ -2,15 +2,16 @@
 import { $ } from 'zx';
 import { UserError } from '../errors.ts';
 import { log, out, table } from '../log.ts';
-import { labDown, labUp } from './lab.ts';
+import { ensureBase } from './base.ts';
+import { labDown, labUp, mountedHostCount } from './lab.ts';
 import { hostRunning, mountedRoots } from './machines.ts';
 import { linkExists, listNetns } from './network.ts';
 import { PROXY_PID } from './proxy.ts';
 import { runningPid } from './processes.ts';
 import { SANDBOX_PID, sandboxUrls } from './sandbox.ts';
-import { BRIDGE, KNOWN_HOSTS, SSH_KEY, labHosts } from './topology.ts';
+import { BASE_DIR, BRIDGE, KNOWN_HOSTS, SSH_KEY, labHosts } from './topology.ts';
 
-const USAGE = 'chatops lab up|deploy|down|status';
+const USAGE = 'chatops lab up|deploy|down|status|base';
 
 async function sshReady(ip: string): Promise<boolean> {
   const r = await $({ quiet: true, nothrow: true, timeout: '5s' })`ssh -i ${SSH_KEY} -o BatchMode=yes -o ConnectTimeout=2 -o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes root@${ip} systemctl is-system-running`;
@@ -49,6 +50,12 @@ export async function labCommand(argv: string[]): Promise<number> {
       const result = await labUp();
       log(`lab: ${result.hosts.length} hosts answer SSH (${result.seconds.toFixed(1)} s)`);
       out((await labStatusTable()).text);
+      return 0;
+    }
+    case 'base': {
+      // Builds the cached Debian base only (CI's install step), so `lab up` takes seconds.
+      await ensureBase(mountedHostCount());
+      log(`lab: base ready in ${BASE_DIR}`);
       return 0;
     }
     case 'down': {

@@ -25,8 +25,7 @@ export interface UpResult {
 export async function labUp(inventoryDir = LAB_INVENTORY): Promise<UpResult> {
   const started = Date.now();
   const hosts = await labHosts(inventoryDir);
-  const mounted = new Set(mountedRoots());
-  await ensureBase(hosts.filter((h) => mounted.has(h.root)).length + existingHostNames().filter((n) => mounted.has(hostPaths(n).root)).length);
+  await ensureBase(mountedHostCount());
   const publicKey = await ensureSshKey();
   await ensureBridge();
   await startProxy();
@@ -44,6 +43,11 @@ export async function labUp(inventoryDir = LAB_INVENTORY): Promise<UpResult> {
   await Promise.all(hosts.map((h) => bootHost(h)));
   await Promise.all(hosts.map((h) => waitForSsh(h)));
   return { hosts, sandbox, seconds: (Date.now() - started) / 1000 };
+}
+
+/** Hosts whose overlay sits on the base right now. */
+export function mountedHostCount(): number {
+  return mountedRoots().filter((m) => m.startsWith(`${HOSTS_DIR}/`)).length;
 }
 
 function existingHostNames(): string[] {
