@@ -9,7 +9,7 @@ export function nodesDashboard(): Dashboard {
     .withVariable(hostVariable('up{job="node"}'))
     .withRow(row('Hosts'))
     .withPanel(timeseries({ title: 'CPU busy', description: 'Share of CPU time not idle, per host.', unit: 'percentunit', queries: [{ expr: `1 - avg by (host) (rate(node_cpu_seconds_total{mode="idle", ${node}}[$__rate_interval]))`, legend: '{{host}}' }] }))
-    .withPanel(timeseries({ title: 'Load per core', description: '1-minute load average divided by the number of cores.', queries: [{ expr: `node_load1{${node}} / on (instance) count by (instance) (node_cpu_seconds_total{mode="idle", ${node}})`, legend: '{{host}}' }] }))
+    .withPanel(timeseries({ title: 'Load per core', description: '1-minute load average divided by the number of cores.', queries: [{ expr: `max by (host) (node_load1{${node}}) / count by (host) (node_cpu_seconds_total{mode="idle", ${node}})`, legend: '{{host}}' }] }))
     .withPanel(timeseries({ title: 'Memory used', description: 'Share of memory not available to new processes.', unit: 'percentunit', queries: [{ expr: `1 - node_memory_MemAvailable_bytes{${node}} / node_memory_MemTotal_bytes{${node}}`, legend: '{{host}}' }] }))
     .withPanel(timeseries({ title: 'Disk space free', description: 'Free share of each real filesystem; DiskFillingUp fires below 15% when shrinking.', unit: 'percentunit', queries: [{ expr: `node_filesystem_avail_bytes{${fs}} / node_filesystem_size_bytes{${fs}}`, legend: '{{host}} {{mountpoint}}' }] }))
     .withPanel(timeseries({ title: 'Network received', description: 'Bytes received per second, loopback excluded.', unit: 'Bps', queries: [{ expr: `sum by (host) (rate(node_network_receive_bytes_total{device!="lo", ${node}}[$__rate_interval]))`, legend: '{{host}}' }] }))
