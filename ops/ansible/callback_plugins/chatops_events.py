@@ -56,8 +56,8 @@ class CallbackModule(CallbackBase):
         fields = {"host": result._host.get_name(), "status": status}
         fields.update(self._task_fields(result._task))
         if status in ("failed", "unreachable"):
-            fields["msg"] = _tail(res.get("msg")) or _tail(res.get("reason"))
-            fields["stderr"] = _tail(res.get("stderr"))
+            fields["msg"] = _tail(res.get("msg")) or _tail(res.get("reason")) or _tail(res.get("censored"))
+            fields["stderr"] = _tail(res.get("stderr")) or _tail(res.get("module_stderr")) or _tail(res.get("exception"))
             fields["stdout"] = _tail(res.get("stdout")) if not res.get("stderr") else None
             fields["rc"] = res.get("rc")
         fields.update(extra)
