@@ -125,6 +125,8 @@ export const configSchema = z
         caFile: z.string().optional(),
         indexPrefix: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).default('chatops'),
         retentionDays: z.number().int().positive().default(30),
+        // Basic-auth user when secrets.yml has `elasticsearchPassword`.
+        username: z.string().min(1).default('chatops'),
       })
       .strict()
       .optional(),
