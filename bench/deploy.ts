@@ -1,0 +1,67 @@
+// Wall time of the lab from nothing to all green (target <= 5 min) and of a rerun (target
+// <= 60 s with changed=0). Prints a Markdown table. Run as root:
+//   npx tsx bench/deploy.ts [--cold] [--keep]
+// --cold also deletes the cached Debian base so debootstrap is measured; --keep leaves the lab up.
+import { rmSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runDeploy, totalChanged } from '../ops/deploy.ts';
+import { mountedHostCount, labDown, labUp } from '../ops/lab/lab.ts';
+import { deployLab } from '../ops/lab/deploy.ts';
+import { BASE_DIR } from '../ops/lab/topology.ts';
+import { LAB_INVENTORY } from '../ops/paths.ts';
+import { statusOf } from '../ops/status.ts';
+
+const { values } = parseArgs({ options: { cold: { type: 'boolean' }, keep: { type: 'boolean' } } });
+const seconds = (from: number): number => (Date.now() - from) / 1000;
+const quiet = (): void => undefined;
+
+async function untilGreen(timeoutMs: number): Promise<{ up: number; total: number }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const results = await statusOf(LAB_INVENTORY);
+    const up = results.filter((r) => r.up).length;
+    if (up === results.length || Date.now() > deadline) return { up, total: results.length };
+    await sleep(1_000);
+  }
+}
+
+await labDown();
+if (values.cold) {
+  if (mountedHostCount() > 0) throw new Error('hosts still mounted on the base');
+  rmSync(BASE_DIR, { recursive: true, force: true });
+}
+const start = Date.now();
+const up = await labUp();
+const deployStart = Date.now();
+const first = await deployLab(quiet);
+if (first.deploy.exitCode !== 0) {
+  console.error(JSON.stringify(first.deploy.failures, null, 2));
+  process.exit(1);
+}
+const firstDeploy = seconds(deployStart);
+const green = await untilGreen(120_000);
+const total = seconds(start);
+
+const rerunStart = Date.now();
+const rerun = await runDeploy({ inventoryDir: LAB_INVENTORY }, quiet);
+const rerunSeconds = seconds(rerunStart);
+
+let downSeconds = NaN;
+if (!values.keep) {
+  const downStart = Date.now();
+  await labDown();
+  downSeconds = seconds(downStart);
+}
+
+const rows: [string, string, string, string][] = [
+  [`lab up (${up.hosts.length} hosts${values.cold ? ', base built by debootstrap' : ', base cached'})`, up.seconds.toFixed(1), '', ''],
+  ['first deploy (certs + site.yml)', firstDeploy.toFixed(1), `changed=${totalChanged(first.deploy)}`, ''],
+  ['from nothing to all green', total.toFixed(1), `${green.up}/${green.total} probes up`, total <= 300 ? 'yes (<= 300 s)' : 'NO (> 300 s)'],
+  ['rerun of site.yml', rerunSeconds.toFixed(1), `changed=${totalChanged(rerun)}, exit ${rerun.exitCode}`, rerunSeconds <= 60 && totalChanged(rerun) === 0 ? 'yes (<= 60 s, changed=0)' : 'NO'],
+  ['lab down', Number.isNaN(downSeconds) ? 'kept up' : downSeconds.toFixed(1), '', ''],
+];
+console.log('| step | wall time (s) | result | target met |');
+console.log('|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+if (rerun.changedTasks.length) console.log(`\nchanged on rerun: ${rerun.changedTasks.map((t) => `${t.host}: ${t.task}`).join('; ')}`);
