@@ -4,27 +4,17 @@
 // --cold also deletes the cached Debian base so debootstrap is measured; --keep leaves the lab up.
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { runDeploy, totalChanged } from '../ops/deploy.ts';
 import { mountedHostCount, labDown, labUp } from '../ops/lab/lab.ts';
 import { deployLab } from '../ops/lab/deploy.ts';
 import { BASE_DIR } from '../ops/lab/topology.ts';
 import { LAB_INVENTORY } from '../ops/paths.ts';
-import { statusOf } from '../ops/status.ts';
+import { waitForGreen } from '../ops/status.ts';
 
 const { values } = parseArgs({ options: { cold: { type: 'boolean' }, keep: { type: 'boolean' } } });
 const seconds = (from: number): number => (Date.now() - from) / 1000;
 const quiet = (): void => undefined;
 
-async function untilGreen(timeoutMs: number): Promise<{ up: number; total: number }> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const results = await statusOf(LAB_INVENTORY);
-    const up = results.filter((r) => r.up).length;
-    if (up === results.length || Date.now() > deadline) return { up, total: results.length };
-    await sleep(1_000);
-  }
-}
 
 await labDown();
 if (values.cold) {
@@ -40,7 +30,8 @@ if (first.deploy.exitCode !== 0) {
   process.exit(1);
 }
 const firstDeploy = seconds(deployStart);
-const green = await untilGreen(120_000);
+const probes = first.status.length ? first.status : await waitForGreen(LAB_INVENTORY, 120_000);
+const green = { up: probes.filter((r) => r.up).length, total: probes.length };
 const total = seconds(start);
 
 const rerunStart = Date.now();

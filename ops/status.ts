@@ -147,6 +147,16 @@ export async function statusOf(inventoryDir: string, domain?: string, caFile = p
   return probeAll(inventory, domain ?? (typeof fromInventory === 'string' ? fromInventory : DEFAULT_DOMAIN), caFile);
 }
 
+/** Probes until everything is up or `timeoutMs` passes; returns the last results. */
+export async function waitForGreen(inventoryDir: string, timeoutMs: number): Promise<ProbeResult[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const results = await statusOf(inventoryDir);
+    if (results.every((r) => r.up) || Date.now() > deadline) return results;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
 export async function statusCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags('status', argv, {
     inventory: { type: 'string' },

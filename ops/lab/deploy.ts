@@ -5,7 +5,7 @@ import { reportDeploy, runDeploy, type DeployResult } from '../deploy.ts';
 import { UserError } from '../errors.ts';
 import { log, out } from '../log.ts';
 import { DEFAULT_CERTS_DIR, DEFAULT_DOMAIN, LAB_INVENTORY } from '../paths.ts';
-import { formatStatus, statusOf, type ProbeResult } from '../status.ts';
+import { formatStatus, waitForGreen, type ProbeResult } from '../status.ts';
 import { hostRunning } from './machines.ts';
 import { labHosts } from './topology.ts';
 
@@ -20,7 +20,8 @@ export async function deployLab(print: (line: string) => void = log): Promise<La
   if (down.length) throw new UserError(`lab deploy: ${down.join(', ')} not running; run \`npx chatops lab up\` first`);
   await ensureCertificates({ outDir: DEFAULT_CERTS_DIR, inventoryDir: LAB_INVENTORY, renewDays: 30 });
   const deploy = await runDeploy({ inventoryDir: LAB_INVENTORY }, print);
-  const status = deploy.exitCode === 0 ? await statusOf(LAB_INVENTORY) : [];
+  // Services confirm they run before their role ends; a short wait covers late listeners.
+  const status = deploy.exitCode === 0 ? await waitForGreen(LAB_INVENTORY, 60_000) : [];
   return { deploy, status };
 }
 
