@@ -1,0 +1,39 @@
+// Builds the adapters a command needs from validated settings.
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Config, Secrets } from '../config/schema.ts';
+import type { PullRequestSource } from '../core/ports.ts';
+import { createGitHubSource } from '../github/source.ts';
+import { createMetrics, type AppMetrics } from '../metrics.ts';
+import { SlackWebApi } from '../slack/web-api.ts';
+import { version } from '../version.ts';
+
+export interface Runtime {
+  replicaId: string;
+  metrics: AppMetrics;
+  source: PullRequestSource;
+  slack: SlackWebApi;
+}
+
+export function createRuntime(config: Config, secrets: Secrets, logger: Logger, options: { defaultMetrics?: boolean } = {}): Runtime {
+  const replicaId = config.replica.id ?? `${hostname()}-${process.pid}`;
+  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  metrics.buildInfo.set({ version, replica: replicaId }, 1);
+  const source = createGitHubSource({
+    baseUrl: config.github.baseUrl,
+    token: secrets.githubToken,
+    concurrency: config.github.concurrency,
+    requestTimeoutMs: config.github.requestTimeoutMs,
+    metrics,
+    logger: logger.child({ component: 'github' }),
+    ...(config.github.caFile ? { caFile: config.github.caFile } : {}),
+  });
+  const slack = new SlackWebApi({
+    token: secrets.slackBotToken,
+    apiUrl: config.slack.apiUrl,
+    logger,
+    metrics,
+    ...(config.slack.caFile ? { caFile: config.slack.caFile } : {}),
+  });
+  return { replicaId, metrics, source, slack };
+}
