@@ -13,6 +13,8 @@ export interface Runtime {
   metrics: AppMetrics;
   source: PullRequestSource;
   slack: SlackWebApi;
+  /** releases the GitHub connections */
+  close(): Promise<void>;
 }
 
 export function createRuntime(config: Config, secrets: Secrets, logger: Logger, options: { defaultMetrics?: boolean } = {}): Runtime {
@@ -35,5 +37,5 @@ export function createRuntime(config: Config, secrets: Secrets, logger: Logger, 
     metrics,
     ...(config.slack.caFile ? { caFile: config.slack.caFile } : {}),
   });
-  return { replicaId, metrics, source, slack };
+  return { replicaId, metrics, source, slack, close: () => source.close() };
 }

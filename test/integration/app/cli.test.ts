@@ -124,13 +124,17 @@ describe('chatops remind', () => {
     expect(dm('U0ALICE').at(-1)).toBe('Pull requests waiting for your review, Alice Liddell (1)');
   });
 
-  it('exits 1 when GitHub rejects the token, posting nothing', async () => {
+  it('says in the digest which repositories could not be read when GitHub rejects the token', async () => {
     const bad = writeSettings(sandboxConfig(sandbox), { ...sandboxSecrets, githubToken: 'ghp_wrongTokenForTheSandbox0000000' });
     try {
-      const result = await runChatops(['remind', '--schedule', 'digest', '--config', bad.configPath, '--secrets', bad.secretsPath]);
-      expect(result.code).toBe(1);
-      expect(sandbox.slack.calls).toEqual([]);
-      expect(result.stderr).not.toContain('ghp_wrongTokenForTheSandbox');
+      const result = await runChatops(['remind', '--schedule', 'digest', '--dry-run', '--config', bad.configPath, '--secrets', bad.secretsPath]);
+      expect(result.code, result.stderr).toBe(0);
+      const calls = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Call);
+      expect(calls).toHaveLength(1);
+      expect(calls[0]?.args.text).toBe('No open pull requests in the repositories that could be read');
+      expect(sectionTexts(calls[0]?.args.blocks)[0]).toMatch(/:warning: \*Could not read 1 repository\* .*\n• acme\/\*: .+/);
+      expect(result.stderr).toContain('repository could not be read');
+      expect(result.stdout + result.stderr).not.toContain('ghp_wrongTokenForTheSandbox');
     } finally {
       bad.remove();
     }

@@ -126,6 +126,6 @@ describe('chatops serve', () => {
   it('kept every token and secret out of its output', () => {
     if (!app) throw new Error('app not started');
     for (const secret of [...allSecretValues, 'scrape-password']) expect(app.stdout + app.stderr).not.toContain(secret);
-    expect(app.lines.every((l) => typeof l['@timestamp'] === 'string' && typeof l['ecs.version'] === 'string')).toBe(true);
+    expect(app.lines.filter((l) => typeof l['@timestamp'] !== 'string' || typeof l['ecs.version'] !== 'string')).toEqual([]);
   });
 });

@@ -25,6 +25,10 @@ export async function remind(argv: string[], io: CommandIo): Promise<number> {
   const runtime = createRuntime(config, secrets, logger, { defaultMetrics: false });
   const poster: SlackPoster = values['dry-run'] ? new DryRunPoster(io.stdout) : runtime.slack;
   const runner = new CycleRunner({ config, source: runtime.source, poster, metrics: runtime.metrics, logger });
-  const report = await runner.run(schedule);
-  return report.outcome === 'failure' ? 1 : 0;
+  try {
+    const report = await runner.run(schedule);
+    return report.outcome === 'failure' ? 1 : 0;
+  } finally {
+    await runtime.close();
+  }
 }

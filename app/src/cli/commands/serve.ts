@@ -93,6 +93,7 @@ export async function serve(argv: string[], io: CommandIo): Promise<number> {
         // Stops accepting, lets open requests finish; Slack listeners and cycles keep posting.
         await Promise.all([running.server.close(), receiver.drain(), runner.drain()]);
         for (const extension of extensions) await extension.close?.();
+        await runtime.close();
         replicaLogger.info('shutdown complete');
         resolve(err ? 1 : 0);
       },
