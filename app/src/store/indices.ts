@@ -1,0 +1,115 @@
+// The app's three indices, their templates, and the delete-by-age retention job.
+// Per-document retention (not ILM): a claim must live as long as its fire can still be
+// claimed, and index-level deletion or rollover would drop young claims together with old ones.
+import type { Client, estypes } from '@elastic/elasticsearch';
+import type { Logger } from 'pino';
+import { guarded } from './errors.ts';
+
+export interface IndexNames {
+  claims: string;
+  history: string;
+  deliveries: string;
+}
+
+export function indexNames(prefix: string): IndexNames {
+  return { claims: `${prefix}-fire-claims`, history: `${prefix}-reminder-history`, deliveries: `${prefix}-webhook-deliveries` };
+}
+
+type Mapping = Record<string, estypes.MappingProperty>;
+
+/** Each index, its mapping and the date field retention reads. */
+export function indexDefinitions(names: IndexNames): { name: string; ageField: string; properties: Mapping }[] {
+  return [
+    {
+      name: names.claims,
+      ageField: 'fireTime',
+      properties: {
+        schedule: { type: 'keyword' },
+        fireTime: { type: 'date' },
+        replica: { type: 'keyword' },
+        claimedAt: { type: 'date' },
+        // true when the primary posted during an outage and recorded the claim afterwards
+        degraded: { type: 'boolean' },
+      },
+    },
+    {
+      name: names.history,
+      ageField: 'postedAt',
+      properties: {
+        prKey: { type: 'keyword' },
+        repository: { type: 'keyword' },
+        number: { type: 'integer' },
+        channel: { type: 'keyword' },
+        ts: { type: 'keyword' },
+        threadTs: { type: 'keyword' },
+        schedule: { type: 'keyword' },
+        replica: { type: 'keyword' },
+        postedAt: { type: 'date' },
+        state: { type: 'keyword' },
+        updatedAt: { type: 'date' },
+        // the PR as rendered, kept to re-render the reply; not searchable
+        pr: { type: 'object', enabled: false },
+      },
+    },
+    {
+      name: names.deliveries,
+      ageField: 'receivedAt',
+      properties: {
+        event: { type: 'keyword' },
+        action: { type: 'keyword' },
+        replica: { type: 'keyword' },
+        receivedAt: { type: 'date' },
+      },
+    },
+  ];
+}
+
+/**
+ * Creates (or updates) the index templates and the indices themselves. Idempotent: every
+ * replica runs it at start; templates are put, indices created unless present.
+ */
+export async function ensureIndices(client: Client, names: IndexNames, logger: Logger): Promise<void> {
+  for (const definition of indexDefinitions(names)) {
+    await guarded('put index template', () =>
+      client.indices.putIndexTemplate({
+        name: definition.name,
+        index_patterns: [definition.name],
+        priority: 200,
+        template: {
+          settings: { number_of_shards: 1, auto_expand_replicas: '0-1', refresh_interval: '1s' },
+          mappings: { dynamic: 'strict', properties: definition.properties },
+        },
+        _meta: { managed_by: 'chatops', retention_field: definition.ageField },
+      }),
+    );
+    const exists = await guarded('check index', () => client.indices.exists({ index: definition.name }));
+    if (exists) {
+      logger.debug({ index: definition.name }, 'index already present');
+      continue;
+    }
+    try {
+      await guarded('create index', () => client.indices.create({ index: definition.name }));
+      logger.info({ index: definition.name }, 'index created');
+    } catch (error) {
+      // Another replica created it between our check and our create.
+      if ((error as { body?: { error?: { type?: string } } }).body?.error?.type !== 'resource_already_exists_exception') throw error;
+    }
+  }
+}
+
+/** Deletes documents older than `retentionDays`; returns how many went, per index. */
+export async function deleteExpired(client: Client, names: IndexNames, retentionDays: number): Promise<Record<string, number>> {
+  const deleted: Record<string, number> = {};
+  for (const definition of indexDefinitions(names)) {
+    const result = await guarded('delete expired documents', () =>
+      client.deleteByQuery({
+        index: definition.name,
+        conflicts: 'proceed',
+        refresh: true,
+        query: { range: { [definition.ageField]: { lt: `now-${retentionDays}d` } } },
+      }),
+    );
+    deleted[definition.name] = result.deleted ?? 0;
+  }
+  return deleted;
+}

@@ -1,0 +1,114 @@
+// POST /github/webhook: signature checked on the raw body (X-Hub-Signature-256), each
+// X-GitHub-Delivery processed once across replicas, then handed to WebhookEffects.
+import { Webhooks } from '@octokit/webhooks';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+import type { Review } from '../core/types.ts';
+import type { AppMetrics } from '../metrics.ts';
+import type { ElasticDeliveryLedger } from '../store/deliveries.ts';
+import { StoreUnavailableError } from '../store/errors.ts';
+import type { WebhookEffects } from './effects.ts';
+
+export interface GitHubWebhookOptions {
+  secret: string;
+  ledger: Pick<ElasticDeliveryLedger, 'claim' | 'release'>;
+  effects: WebhookEffects;
+  metrics: Pick<AppMetrics, 'webhookDeliveries'>;
+  logger: Logger;
+}
+
+const reviewStates: Record<string, Review['state'] | undefined> = {
+  approved: 'approved',
+  changes_requested: 'changes_requested',
+  commented: 'commented',
+};
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function createWebhooks(options: Pick<GitHubWebhookOptions, 'secret' | 'effects'>): Webhooks {
+  const webhooks = new Webhooks({ secret: options.secret });
+  const { effects } = options;
+  webhooks.on('pull_request.closed', async ({ payload }) => {
+    await effects.pullRequestClosed(payload.repository.full_name, payload.pull_request.number, payload.pull_request.merged === true, payload.pull_request.title);
+  });
+  webhooks.on('pull_request.review_requested', async ({ payload }) => {
+    if (!('requested_reviewer' in payload) || !payload.requested_reviewer) return; // team requests have no single reviewer
+    const pr = payload.pull_request;
+    await effects.reviewRequested(
+      { repository: payload.repository.full_name, number: pr.number, title: pr.title, url: pr.html_url, author: pr.user?.login ?? 'ghost', requester: payload.sender.login },
+      payload.requested_reviewer.login,
+    );
+  });
+  webhooks.on('pull_request_review.submitted', async ({ payload }) => {
+    const state = reviewStates[payload.review.state.toLowerCase()];
+    if (!state || !payload.review.user) return;
+    await effects.reviewSubmitted(payload.repository.full_name, payload.pull_request.number, {
+      login: payload.review.user.login,
+      state,
+      submittedAt: payload.review.submitted_at ?? new Date().toISOString(),
+    });
+  });
+  return webhooks;
+}
+
+export function githubWebhookRoutes(options: GitHubWebhookOptions): FastifyPluginAsync {
+  const webhooks = createWebhooks(options);
+  const { ledger, metrics } = options;
+  const logger = options.logger.child({ component: 'github-webhook' });
+
+  return async (fastify) => {
+    // Encapsulated to this plugin: the signature is over the exact bytes GitHub sent.
+    fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 25 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+
+    fastify.post('/github/webhook', async (request, reply: FastifyReply) => {
+      const event = header(request.headers['x-github-event']);
+      const delivery = header(request.headers['x-github-delivery']);
+      const signature = header(request.headers['x-hub-signature-256']);
+      const raw = request.body;
+      const reject = (status: number, error: string): FastifyReply => {
+        metrics.webhookDeliveries.inc({ event: event ?? 'unknown', outcome: 'rejected' });
+        logger.warn({ event, delivery, status, reason: error }, 'webhook rejected');
+        return reply.code(status).send({ error });
+      };
+      if (typeof raw !== 'string') return reject(415, 'expected Content-Type: application/json (set the webhook content type to application/json)');
+      if (!signature) return reject(401, 'missing X-Hub-Signature-256: set the webhook secret in GitHub to secrets.yml githubWebhookSecret');
+      if (!(await webhooks.verify(raw, signature))) return reject(401, 'bad signature: the webhook secret in GitHub differs from secrets.yml githubWebhookSecret');
+      if (!event) return reject(400, 'missing X-GitHub-Event header');
+      if (!delivery) return reject(400, 'missing X-GitHub-Delivery header');
+      let payload: { action?: unknown };
+      try {
+        payload = JSON.parse(raw) as { action?: unknown };
+      } catch {
+        return reject(400, 'body is not valid JSON');
+      }
+      const action = typeof payload.action === 'string' ? payload.action : undefined;
+
+      let first: boolean;
+      try {
+        first = await ledger.claim(delivery, event, action);
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        // Without the ledger a redelivery could act twice: refuse, GitHub shows it as failed for redelivery.
+        logger.warn({ err: error, event, delivery }, 'Elasticsearch unreachable: webhook not processed');
+        return reply.code(503).send({ error: 'delivery ledger unavailable; redeliver later' });
+      }
+      if (!first) {
+        metrics.webhookDeliveries.inc({ event, outcome: 'duplicate' });
+        logger.info({ event, action, delivery }, 'webhook delivery already processed');
+        return reply.code(200).send({ ok: true, duplicate: true });
+      }
+      try {
+        await webhooks.receive({ id: delivery, name: event, payload } as Parameters<Webhooks['receive']>[0]);
+      } catch (error) {
+        await ledger.release(delivery).catch((releaseError: unknown) => logger.error({ err: releaseError, delivery }, 'could not release the delivery'));
+        logger.error({ err: error, event, action, delivery }, 'webhook processing failed');
+        return reply.code(500).send({ error: 'processing failed; redeliver to retry' });
+      }
+      metrics.webhookDeliveries.inc({ event, outcome: 'processed' });
+      logger.info({ event, action, delivery }, 'webhook delivery processed');
+      return reply.code(200).send({ ok: true });
+    });
+  };
+}
