@@ -1,0 +1,95 @@
+// `chatops deploy` driving the real ansible-playbook on the controller itself (local
+// connection): progress, recap, idempotence, --check, --diff, --tags and the failure report.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../../ops/paths.ts';
+
+const PLAYBOOK = path.join(import.meta.dirname, 'fixtures/write-files.yml');
+let dir: string;
+let out: string;
+
+function inventory(name: string, vars: Record<string, unknown>): string {
+  const inv = path.join(dir, name);
+  mkdirSync(inv, { recursive: true });
+  const lines = Object.entries({ ansible_connection: 'local', ansible_python_interpreter: '/usr/bin/python3', out_dir: out, ...vars })
+    .map(([k, v]) => `          ${k}: ${JSON.stringify(v)}`)
+    .join('\n');
+  writeFileSync(path.join(inv, 'hosts.yml'), `all:\n  children:\n    app:\n      hosts:\n        ctl1:\n${lines}\n`);
+  return inv;
+}
+
+function deploy(...args: string[]) {
+  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/chatops.mjs'), 'deploy', '--playbook', PLAYBOOK, ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const changedOf = (stdout: string): string | undefined => /^ctl1\s+(\d+)\s+(\d+)/m.exec(stdout)?.[2];
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'chatops-deploy-test-'));
+  out = path.join(dir, 'out');
+  mkdirSync(out);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('chatops deploy', () => {
+  it('changes nothing in check mode but shows the diff', () => {
+    const r = deploy('--inventory', inventory('ok', {}), '--check', '--diff');
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(path.join(out, 'greeting.txt'))).toBe(false);
+    expect(r.stderr).toContain('(check mode)');
+    expect(r.stderr).toContain('+hello ctl1');
+  });
+
+  it('runs only the tagged tasks with --tags', () => {
+    const r = deploy('--inventory', inventory('ok', {}), '--tags', 'farewell');
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(path.join(out, 'farewell.txt'))).toBe(true);
+    expect(existsSync(path.join(out, 'greeting.txt'))).toBe(false);
+  });
+
+  it('shows the play and each change, then a recap; a rerun has changed=0', () => {
+    const first = deploy('--inventory', inventory('ok', {}));
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain('PLAY Write files on the controller');
+    expect(first.stderr).toContain('changed ctl1: Write the greeting');
+    expect(changedOf(first.stdout)).toBe('1');
+    expect(readFileSync(path.join(out, 'greeting.txt'), 'utf8')).toBe('hello ctl1\n');
+    const second = deploy('--inventory', inventory('ok', {}));
+    expect(second.code).toBe(0);
+    expect(changedOf(second.stdout)).toBe('0');
+    expect(second.stderr).toContain('changed=0');
+  });
+
+  it('ends a failure with the failing host and task and a non-zero exit', () => {
+    const r = deploy('--inventory', inventory('failing', { fail_here: true }));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('FAILED ctl1: Stop when asked to');
+    expect(r.stderr).toContain('deploy failed on host ctl1, task "Stop when asked to" (failed):\nnon-zero return code');
+  });
+
+  it('explains a playbook that cannot even start', () => {
+    const broken = path.join(dir, 'broken.yml');
+    writeFileSync(broken, '- name: Broken\n  hosts: all\n  tasks: [\n');
+    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/chatops.mjs'), 'deploy', '--playbook', broken, '--inventory', inventory('ok', {})], { encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('deploy failed before any task ran');
+    expect(r.stderr).toContain('broken.yml');
+  });
+
+  it('rejects unknown flags and missing inventories with the fix, exit 2', () => {
+    const flag = deploy('--invntory', 'x');
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("Unknown option '--invntory'");
+    expect(flag.stderr).toContain('usage: chatops deploy');
+    const missing = deploy('--inventory', path.join(dir, 'nope'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--inventory:');
+  });
+});
