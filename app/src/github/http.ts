@@ -1,0 +1,69 @@
+// The one HTTP client under Octokit: undici's fetch (what Node's fetch is) with a keep-alive pool,
+// an optional CA for GitHub Enterprise or the sandbox, a per-request timeout, and the request
+// metrics taken here because this is the only place that sees every attempt, retries included.
+import { readFileSync } from 'node:fs';
+import { Agent, fetch as undiciFetch } from 'undici';
+import type { AppMetrics } from '../metrics.ts';
+
+export interface GitHubHttpOptions {
+  requestTimeoutMs: number;
+  caFile?: string;
+  metrics: AppMetrics;
+  /** upper bound of parallel connections to the GitHub host */
+  connections: number;
+}
+
+export interface GitHubHttp {
+  fetch: typeof globalThis.fetch;
+  close(): Promise<void>;
+}
+
+export class GitHubTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`GitHub did not answer within ${timeoutMs} ms (github.requestTimeoutMs)`);
+    this.name = 'GitHubTimeoutError';
+  }
+}
+
+export function createGitHubHttp(options: GitHubHttpOptions): GitHubHttp {
+  let ca: string | undefined;
+  if (options.caFile) {
+    try {
+      ca = readFileSync(options.caFile, 'utf8');
+    } catch (error) {
+      throw new Error(
+        `github.caFile: cannot read ${options.caFile} (${(error as NodeJS.ErrnoException).code ?? 'error'}); point it at a PEM CA bundle`,
+        { cause: error },
+      );
+    }
+  }
+  const dispatcher = new Agent({
+    connections: options.connections,
+    keepAliveTimeout: 30_000,
+    connect: ca ? { ca } : {},
+  });
+  const { metrics, requestTimeoutMs } = options;
+
+  const fetch = async (input: Parameters<typeof undiciFetch>[0], init: Parameters<typeof undiciFetch>[1] = {}) => {
+    const timeout = AbortSignal.timeout(requestTimeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal as AbortSignal, timeout]) : timeout;
+    try {
+      const response = await undiciFetch(input, { ...init, dispatcher, signal });
+      metrics.githubRequests.inc({ status: String(response.status) });
+      const remaining = Number(response.headers.get('x-ratelimit-remaining') ?? Number.NaN);
+      const limit = Number(response.headers.get('x-ratelimit-limit') ?? Number.NaN);
+      if (Number.isFinite(remaining)) metrics.githubRateLimitRemaining.set(remaining);
+      if (Number.isFinite(limit)) metrics.githubRateLimitLimit.set(limit);
+      return response;
+    } catch (error) {
+      metrics.githubRequests.inc({ status: 'error' });
+      if (timeout.aborted) throw new GitHubTimeoutError(requestTimeoutMs);
+      throw error;
+    }
+  };
+  return {
+    // undici's Response is the one global fetch returns; only the type packages differ.
+    fetch: fetch as unknown as typeof globalThis.fetch,
+    close: () => dispatcher.close(),
+  };
+}

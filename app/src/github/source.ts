@@ -1,0 +1,265 @@
+// Reads open pull requests from GitHub into a PullRequestSnapshot. Octokit composed with its
+// throttling (x-ratelimit-reset, Retry-After) and retry (5xx) plugins, paginate for every page,
+// conditional requests through an ETag cache, and a bounded number of requests in flight.
+// Reviews are read only for PRs whose updated_at moved since the last cycle: a submitted or
+// dismissed review updates the PR, so an unchanged PR list (a 304) means unchanged reviews.
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { Octokit } from '@octokit/rest';
+import Bottleneck from 'bottleneck';
+import type { Logger } from 'pino';
+import type { PullRequestSource } from '../core/ports.ts';
+import type { PullRequest, PullRequestSnapshot, RepositoryFailure, Review } from '../core/types.ts';
+import type { AppMetrics } from '../metrics.ts';
+import { ETagCache, installConditionalRequests } from './conditional-requests.ts';
+import { createGitHubHttp, GitHubTimeoutError } from './http.ts';
+import { globToRegExp, isExcluded, parseRepositoryPattern } from './patterns.ts';
+import { latestReviewPerReviewer, summarizeReviews } from './reviews.ts';
+
+export type GitHubSource = PullRequestSource & { close(): Promise<void> };
+
+export interface GitHubSourceOptions {
+  baseUrl: string;
+  token: string;
+  /** requests in flight at once */
+  concurrency: number;
+  requestTimeoutMs: number;
+  metrics: AppMetrics;
+  logger: Logger;
+  /** PEM CA bundle to trust (GitHub Enterprise with a private CA, the sandbox) */
+  caFile?: string;
+  /** longest wait for a primary rate-limit reset before giving up on a request (default 60 s) */
+  maxRateLimitWaitSeconds?: number;
+  /** base of the retry back-off for 5xx and network errors: 1x, 4x (default 1000 ms) */
+  retryBaseDelayMs?: number;
+  /** retries after a 5xx or network error (default 2) */
+  retries?: number;
+  /** remembered responses for conditional requests (default 50,000) */
+  etagCacheEntries?: number;
+}
+
+interface CachedReviews {
+  updatedAt: string;
+  reviews: Review[];
+}
+
+type ListedPull = Awaited<ReturnType<Octokit['rest']['pulls']['list']>>['data'][number];
+
+const ThrottledOctokit = Octokit.plugin(throttling, retry);
+
+export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
+  const { metrics, logger, token } = options;
+  const log = logger.child({ component: 'github' });
+  const http = createGitHubHttp({
+    requestTimeoutMs: options.requestTimeoutMs,
+    metrics,
+    connections: options.concurrency,
+    ...(options.caFile ? { caFile: options.caFile } : {}),
+  });
+  const maxWait = options.maxRateLimitWaitSeconds ?? 60;
+  const throttle = {
+    // The plugin's default group is shared by the whole process and capped at 10 requests in
+    // flight; our own group (the plugin honours `global`) makes github.concurrency the bound.
+    global: new Bottleneck.Group({ maxConcurrent: options.concurrency, timeout: 120_000 }),
+    retryAfterBaseValue: 1000,
+    onRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+      const retrying = retryCount < 2 && retryAfter <= maxWait;
+      log.warn({ retryAfter, method: request.method, url: request.url, retrying }, 'GitHub rate limit reached');
+      return retrying;
+    },
+    onSecondaryRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+      const retrying = retryCount < 2 && retryAfter <= Math.max(maxWait, 120);
+      log.warn({ retryAfter, method: request.method, url: request.url, retrying }, 'GitHub secondary rate limit reached');
+      return retrying;
+    },
+  };
+  const octokit = new ThrottledOctokit({
+    baseUrl: options.baseUrl.replace(/\/+$/, ''),
+    auth: token,
+    userAgent: 'chatops-pr-reminder',
+    request: { fetch: http.fetch },
+    throttle,
+    retry: {
+      retries: options.retries ?? 2,
+      retryAfterBaseValue: options.retryBaseDelayMs ?? 1000,
+      // 403 and 429 belong to the throttling plugin; the rest of 4xx will not change on retry.
+      doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
+    },
+    log: {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (message: string) => log.warn({ octokit: true }, scrub(message, token)),
+      error: (message: string) => log.error({ octokit: true }, scrub(message, token)),
+    },
+  });
+  const etags = new ETagCache(options.etagCacheEntries ?? 50_000);
+  installConditionalRequests(octokit, etags);
+  const reviewCache = new Map<string, CachedReviews>();
+
+  async function listOwnerRepositories(owner: string): Promise<{ full_name: string; archived?: boolean }[]> {
+    try {
+      return await octokit.paginate(octokit.rest.repos.listForOrg, { org: owner, type: 'all', per_page: 100 });
+    } catch (error) {
+      // Not an organisation: the same pattern names a user's repositories.
+      if (statusOf(error) !== 404) throw error;
+      return await octokit.paginate(octokit.rest.repos.listForUser, { username: owner, type: 'owner', per_page: 100 });
+    }
+  }
+
+  async function resolveRepositories(
+    patterns: string[],
+    exclude: string[],
+    failures: RepositoryFailure[],
+  ): Promise<string[]> {
+    const excluded = exclude.map(globToRegExp);
+    const parsed = patterns.map(parseRepositoryPattern);
+    const listings = new Map<string, Promise<{ full_name: string; archived?: boolean }[]>>();
+    const names = await Promise.all(
+      parsed.map(async (pattern) => {
+        if (!pattern.wildcard) return [`${pattern.owner}/${pattern.repo}`];
+        const key = pattern.owner.toLowerCase();
+        const listing = listings.get(key) ?? listOwnerRepositories(pattern.owner);
+        listings.set(key, listing);
+        try {
+          const matcher = globToRegExp(`${pattern.owner}/${pattern.repo}`);
+          return (await listing).filter((r) => !r.archived && matcher.test(r.full_name)).map((r) => r.full_name);
+        } catch (error) {
+          failures.push({ repository: `${pattern.owner}/${pattern.repo}`, reason: describeFailure(error, token) });
+          return [];
+        }
+      }),
+    );
+    const unique = new Map<string, string>();
+    for (const name of names.flat()) {
+      if (!isExcluded(name, excluded) && !unique.has(name.toLowerCase())) unique.set(name.toLowerCase(), name);
+    }
+    return [...unique.values()];
+  }
+
+  async function reviewsOf(fullName: string, pr: ListedPull): Promise<Review[]> {
+    const key = `${fullName.toLowerCase()}#${pr.number}`;
+    const cached = reviewCache.get(key);
+    if (cached && cached.updatedAt === pr.updated_at) return cached.reviews;
+    const [owner, repo] = fullName.split('/') as [string, string];
+    const listed = await octokit.paginate(octokit.rest.pulls.listReviews, { owner, repo, pull_number: pr.number, per_page: 100 });
+    const reviews = latestReviewPerReviewer(listed);
+    reviewCache.set(key, { updatedAt: pr.updated_at, reviews });
+    return reviews;
+  }
+
+  async function readRepository(fullName: string): Promise<PullRequest[]> {
+    const [owner, repo] = fullName.split('/') as [string, string];
+    const pulls = await octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: 'open', per_page: 100 });
+    const live = new Set(pulls.map((pr) => `${fullName.toLowerCase()}#${pr.number}`));
+    for (const key of reviewCache.keys()) {
+      if (key.startsWith(`${fullName.toLowerCase()}#`) && !live.has(key)) reviewCache.delete(key);
+    }
+    return Promise.all(
+      pulls.map(async (pr): Promise<PullRequest> => {
+        const reviews = await reviewsOf(fullName, pr);
+        return {
+          repository: fullName,
+          number: pr.number,
+          title: pr.title,
+          url: pr.html_url,
+          author: pr.user?.login ?? 'ghost',
+          draft: pr.draft ?? false,
+          labels: pr.labels.map((label) => label.name ?? '').filter((name) => name !== ''),
+          createdAt: pr.created_at,
+          updatedAt: pr.updated_at,
+          requestedReviewers: (pr.requested_reviewers ?? []).map((user) => user.login),
+          requestedTeams: (pr.requested_teams ?? []).map((team) => `${owner}/${team.slug}`),
+          reviews,
+          reviewState: summarizeReviews(reviews),
+        };
+      }),
+    );
+  }
+
+  return {
+    async fetchOpenPullRequests(patterns, exclude) {
+      const started = Date.now();
+      const failedRepositories: RepositoryFailure[] = [];
+      const repositories = await resolveRepositories(patterns, exclude, failedRepositories);
+      const results = await Promise.all(
+        repositories.map(async (fullName) => {
+          try {
+            return await readRepository(fullName);
+          } catch (error) {
+            const reason = describeFailure(error, token);
+            log.warn({ repository: fullName, reason }, 'repository could not be read');
+            failedRepositories.push({ repository: fullName, reason });
+            return [];
+          }
+        }),
+      );
+      const pullRequests = results.flat();
+      metrics.githubRepositoriesFailed.set(failedRepositories.length);
+      log.info(
+        {
+          repositories: repositories.length,
+          pullRequests: pullRequests.length,
+          failedRepositories: failedRepositories.length,
+          durationMs: Date.now() - started,
+        },
+        'pull requests read',
+      );
+      const snapshot: PullRequestSnapshot = {
+        pullRequests,
+        failedRepositories: failedRepositories.sort((a, b) => a.repository.localeCompare(b.repository)),
+        fetchedAt: new Date().toISOString(),
+      };
+      return snapshot;
+    },
+    async checkReachable() {
+      // GET /rate_limit checks the token and costs no rate-limit point.
+      try {
+        await octokit.rest.rateLimit.get();
+      } catch (error) {
+        throw new Error(`GitHub at ${options.baseUrl} is not reachable: ${describeFailure(error, token)}`, { cause: error });
+      }
+    },
+    close: () => http.close(),
+  };
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** A short reason for the digest and the logs; never carries the token. */
+export function describeFailure(error: unknown, token: string): string {
+  const status = statusOf(error);
+  let reason: string;
+  if (error instanceof GitHubTimeoutError || (error as { cause?: unknown } | null)?.cause instanceof GitHubTimeoutError) {
+    reason = error instanceof GitHubTimeoutError ? error.message : (error as { cause: Error }).cause.message;
+  } else if (status !== undefined && (error as { response?: unknown }).response === undefined) {
+    // Octokit reports a request that never got an answer (TLS, DNS, refused) as a bare 500.
+    reason = `network error: ${(error as Error).message}`;
+  } else if (status !== undefined) {
+    const response = (error as { response?: { data?: unknown; headers?: Record<string, string> } }).response;
+    const data = response?.data;
+    const message =
+      data && typeof data === 'object' && typeof (data as { message?: unknown }).message === 'string'
+        ? (data as { message: string }).message
+        : (error as Error).message;
+    reason = `HTTP ${status}: ${message}`;
+    if (status === 401) reason += ' (check githubToken in secrets.yml)';
+    if (status === 404) reason += ' (does the repository exist, and may the token read it?)';
+    if ((status === 403 || status === 429) && response?.headers?.['x-ratelimit-remaining'] === '0') {
+      const reset = Number(response.headers['x-ratelimit-reset']);
+      if (Number.isFinite(reset)) reason += ` (rate limit resets at ${new Date(reset * 1000).toISOString()})`;
+    }
+  } else if (error instanceof Error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    reason = cause?.code ? `${error.message} (${cause.code})` : cause?.message ? `${error.message}: ${cause.message}` : error.message;
+  } else {
+    reason = String(error);
+  }
+  return scrub(reason, token).slice(0, 300);
+}
+
+function scrub(text: string, token: string): string {
+  return token ? text.split(token).join('[REDACTED]') : text;
+}
