@@ -59,6 +59,7 @@ export class CycleRunner {
     const { config, source, metrics } = this.deps;
     const logger = this.deps.logger.child({ schedule: schedule.name, kind: schedule.kind });
     const stopTimer = metrics.reminderCycleDuration.startTimer({ schedule: schedule.name });
+    logger.info('reminder cycle started');
     const report: CycleReport = { schedule: schedule.name, outcome: 'failure', posted: 0, failedPosts: 0, pullRequests: 0, failedRepositories: 0 };
     try {
       const snapshot = await source.fetchOpenPullRequests(config.github.repositories, config.github.exclude);
