@@ -26,14 +26,14 @@ export function chatopsDashboard(): Dashboard {
     }))
     .withPanel(timeseries({ title: 'Fire claims', description: 'Scheduled fires each replica won, lost to another replica, or skipped.', queries: [{ expr: `sum by (outcome) (increase(chatops_fire_claims_total{${replicas}}[$__rate_interval]))`, legend: '{{outcome}}' }] }))
     .withRow(row('GitHub'))
-    .withPanel(timeseries({ title: 'GitHub quota left', description: 'x-ratelimit-remaining over x-ratelimit-limit, per replica.', unit: 'percentunit', queries: [{ expr: `chatops_github_rate_limit_remaining{${replicas}} / (chatops_github_rate_limit_limit{${replicas}} > 0)`, legend: '{{host}} {{replica}}' }] }))
+    .withPanel(timeseries({ title: 'GitHub quota left', description: 'x-ratelimit-remaining over x-ratelimit-limit, per replica.', unit: 'percentunit', queries: [{ expr: `chatops_github_rate_limit_remaining{${replicas}} / (chatops_github_rate_limit_limit{${replicas}} > 0)`, legend: '{{host}} {{unit}}' }] }))
     .withPanel(timeseries({ title: 'Conditional request hit ratio', description: 'Share of GitHub requests answered 304 Not Modified (free of quota).', unit: 'percentunit', queries: [{ expr: `sum(rate(chatops_github_requests_total{status="304", ${replicas}}[$__rate_interval])) / sum(rate(chatops_github_requests_total{${replicas}}[$__rate_interval]))`, legend: '304 ratio' }] }))
     .withPanel(timeseries({ title: 'GitHub requests by status', description: 'REST requests per second by HTTP status ("error" for network failures).', unit: 'reqps', queries: [{ expr: `sum by (status) (rate(chatops_github_requests_total{${replicas}}[$__rate_interval]))`, legend: '{{status}}' }] }))
-    .withPanel(timeseries({ title: 'Repositories failing', description: 'Repositories that could not be read in the latest cycle.', queries: [{ expr: `max by (host, replica) (chatops_github_repositories_failed{${replicas}})`, legend: '{{host}} {{replica}}' }] }))
+    .withPanel(timeseries({ title: 'Repositories failing', description: 'Repositories that could not be read in the latest cycle.', queries: [{ expr: `max by (host, unit) (chatops_github_repositories_failed{${replicas}})`, legend: '{{host}} {{unit}}' }] }))
     .withRow(row('Slack'))
     .withPanel(timeseries({ title: 'Slack API errors', description: 'Failed Slack Web API calls by method and Slack error code.', queries: [{ expr: `sum by (method, error) (increase(chatops_slack_api_errors_total{${replicas}}[$__rate_interval]))`, legend: '{{method}} {{error}}' }] }))
     .withPanel(timeseries({ title: 'Slack API calls', description: 'Slack Web API calls per second by method.', unit: 'reqps', queries: [{ expr: `sum by (method) (rate(chatops_slack_api_calls_total{${replicas}}[$__rate_interval]))`, legend: '{{method}}' }] }))
     .withPanel(timeseries({ title: 'GitHub webhook deliveries', description: 'Webhook deliveries by event and outcome (processed, duplicate, rejected).', queries: [{ expr: `sum by (event, outcome) (increase(chatops_webhook_deliveries_total{${replicas}}[$__rate_interval]))`, legend: '{{event}} {{outcome}}' }] }))
-    .withPanel(timeseries({ title: 'Event loop lag', description: 'Node.js event loop lag p99 per replica.', unit: 's', queries: [{ expr: `chatops_nodejs_eventloop_lag_p99_seconds{${replicas}}`, legend: '{{host}} {{replica}}' }] }))
+    .withPanel(timeseries({ title: 'Event loop lag', description: 'Node.js event loop lag p99 per replica.', unit: 's', queries: [{ expr: `chatops_nodejs_eventloop_lag_p99_seconds{${replicas}}`, legend: '{{host}} {{unit}}' }] }))
     .build();
 }

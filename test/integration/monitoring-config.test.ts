@@ -93,11 +93,11 @@ describe('Prometheus and Alertmanager content', () => {
   it('scrapes each replica of each app host on 8440+N, from the inventory', async () => {
     const chatops = (await scrapeConfigs()).find((j) => j.job_name === 'chatops');
     expect(chatops?.static_configs).toEqual([
-      { targets: ['10.77.0.21:8441'], labels: { host: 'app1', replica: '1' } },
-      { targets: ['10.77.0.21:8442'], labels: { host: 'app1', replica: '2' } },
-      { targets: ['10.77.0.22:8441'], labels: { host: 'app2', replica: '1' } },
-      { targets: ['10.77.0.22:8442'], labels: { host: 'app2', replica: '2' } },
-      { targets: ['10.77.0.22:8443'], labels: { host: 'app2', replica: '3' } },
+      { targets: ['10.77.0.21:8441'], labels: { host: 'app1', unit: 'chatops@1' } },
+      { targets: ['10.77.0.21:8442'], labels: { host: 'app1', unit: 'chatops@2' } },
+      { targets: ['10.77.0.22:8441'], labels: { host: 'app2', unit: 'chatops@1' } },
+      { targets: ['10.77.0.22:8442'], labels: { host: 'app2', unit: 'chatops@2' } },
+      { targets: ['10.77.0.22:8443'], labels: { host: 'app2', unit: 'chatops@3' } },
     ]);
     const node = (await scrapeConfigs()).find((j) => j.job_name === 'node');
     expect(node?.static_configs.map((s) => s.targets[0])).toEqual([

@@ -1,0 +1,217 @@
+// The alert path end to end, all real processes: two `chatops serve` replicas, Prometheus and
+// Alertmanager rendered from our templates (HTTPS + basic auth everywhere), and the Slack fake's
+// incoming webhook. Stopping a replica delivers ChatOpsReplicaDown to Slack; starting it again
+// delivers the resolved notice. Intervals are shortened through the template variables and the
+// rule's `for:` in a copy of prometheus/rules/chatops.yml.
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { startSandbox, type Sandbox } from '../fakes/sandbox.ts';
+import { serveChatops, writeSettings, type ServingChatops } from './app/process.ts';
+import { sandboxConfig, sandboxSecrets } from './app/settings.ts';
+import { createTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
+import { freePort, makeTlsDir, renderTemplates, repoRoot, startDaemon, tlsClient, waitFor, type Daemon } from '../support/monitoring.ts';
+
+interface SlackAttachment {
+  color?: string;
+  title?: string;
+  text?: string;
+}
+interface SlackWebhookPost {
+  channel?: string;
+  username?: string;
+  attachments?: SlackAttachment[];
+}
+interface RuleFile {
+  groups: { name: string; rules: { alert?: string; for?: string }[] }[];
+}
+
+const secret = (): string => randomBytes(12).toString('base64url');
+
+describe('alerting end to end', () => {
+  let certificates: TestCertificates;
+  let sandbox: Sandbox;
+  let work: string;
+  let prometheus: Daemon | undefined;
+  let alertmanager: Daemon | undefined;
+  const replicas: (ServingChatops | undefined)[] = [];
+  const ports = { prometheus: 0, alertmanager: 0, app1: 0, app2: 0 };
+  const vars = {
+    prometheus_web_username: 'prometheus',
+    prometheus_web_password: secret(),
+    alertmanager_web_username: 'alertmanager',
+    alertmanager_web_password: secret(),
+    chatops_metrics_username: 'metrics',
+    chatops_metrics_password: secret(),
+    chatops_exporter_username: 'exporter',
+    chatops_exporter_password: secret(),
+    chatops_bcrypt_salt: 'Zy3dEfGhIjKlMnOpQrStUv',
+    alertmanager_slack_channel: '#ops-alerts',
+    prometheus_scrape_interval: '1s',
+    prometheus_scrape_timeout: '1s',
+    prometheus_evaluation_interval: '1s',
+    alertmanager_group_wait: '1s',
+    alertmanager_group_interval: '1s',
+    alertmanager_repeat_interval: '1h',
+    prometheus_skip_services: ['haproxy', 'node', 'systemd', 'cadvisor', 'elasticsearch', 'blackbox'],
+  };
+  const settings: ReturnType<typeof writeSettings>[] = [];
+
+  const startReplica = async (index: 1 | 2): Promise<void> => {
+    const port = index === 1 ? ports.app1 : ports.app2;
+    const config = sandboxConfig(sandbox, {
+      server: { host: '127.0.0.1', port, tls: { cert: certificates.certFile, key: certificates.keyFile }, shutdownTimeoutMs: 5_000 },
+      github: { baseUrl: sandbox.describe().github.url, repositories: ['acme/*'], caFile: certificates.caFile },
+      slack: { apiUrl: sandbox.describe().slack.apiUrl, caFile: certificates.caFile },
+      replica: { id: `app${index}-1` },
+    });
+    const files = writeSettings(config, { ...sandboxSecrets, metrics: { username: vars.chatops_metrics_username, password: vars.chatops_metrics_password } });
+    settings.push(files);
+    replicas[index] = (await serveChatops(['--config', files.configPath, '--secrets', files.secretsPath])).app;
+  };
+
+  const webhookPosts = (): SlackWebhookPost[] => sandbox.slack.incomingWebhook.received as SlackWebhookPost[];
+  const waitForPost = (what: string, test: (post: SlackWebhookPost) => boolean, timeoutMs = 45_000): Promise<SlackWebhookPost> =>
+    waitFor(what, async () => webhookPosts().find(test), timeoutMs).catch((error: unknown) => {
+      throw new Error(`${String(error)}\nposts: ${JSON.stringify(webhookPosts(), null, 2)}\nprometheus:\n${prometheus?.output()}\nalertmanager:\n${alertmanager?.output()}`);
+    });
+
+  beforeAll(async () => {
+    certificates = await createTestCertificates();
+    const tlsDir = await makeTlsDir(certificates, ['prometheus', 'alertmanager']);
+    sandbox = await startSandbox({ host: '127.0.0.1', tls: { cert: certificates.cert, key: certificates.key } });
+    work = await mkdtemp(join(tmpdir(), 'chatops-alerting-'));
+    for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
+
+    // The rules as shipped, with the replica alert's `for:` shortened to fit a test.
+    await mkdir(join(work, 'rules'));
+    const rules = parse(await readFile(join(repoRoot, 'prometheus/rules/chatops.yml'), 'utf8')) as RuleFile;
+    for (const rule of rules.groups.flatMap((g) => g.rules)) if (rule.for) rule.for = '2s';
+    await writeFile(join(work, 'rules', 'chatops.yml'), stringify(rules));
+
+    const inventory = stringify({
+      all: {
+        children: {
+          app: {
+            hosts: {
+              app1: { ansible_host: '127.0.0.1', chatops_replicas: 1, chatops_base_port: ports.app1 - 1 },
+              app2: { ansible_host: '127.0.0.1', chatops_replicas: 1, chatops_base_port: ports.app2 - 1 },
+            },
+          },
+          monitoring: { hosts: { mon1: { ansible_host: '127.0.0.1' } } },
+        },
+      },
+    });
+    await renderTemplates(
+      inventory,
+      {
+        ...vars,
+        chatops_tls_dir: tlsDir,
+        prometheus_port: ports.prometheus,
+        alertmanager_port: ports.alertmanager,
+        prometheus_rules_dir: join(work, 'rules'),
+        alertmanager_templates_dir: join(repoRoot, 'prometheus/templates'),
+        alertmanager_slack_api_url: sandbox.slack.incomingWebhook.url,
+        alertmanager_slack_ca_file: join(tlsDir, 'ca.crt'),
+        alertmanager_email_to: 'oncall@example.test',
+        alertmanager_smtp_smarthost: '127.0.0.1:1',
+      },
+      [
+        { src: 'prometheus/prometheus.yml.j2', dest: join(work, 'prometheus.yml') },
+        { src: 'prometheus/web-config.yml.j2', dest: join(work, 'prometheus-web.yml'), vars: { web_config_service: 'prometheus' } },
+        { src: 'prometheus/web-config.yml.j2', dest: join(work, 'alertmanager-web.yml'), vars: { web_config_service: 'alertmanager' } },
+        { src: 'prometheus/alertmanager.yml.j2', dest: join(work, 'alertmanager.yml') },
+      ],
+    );
+
+    await startReplica(1);
+    await startReplica(2);
+    alertmanager = startDaemon('prometheus-alertmanager', [
+      `--config.file=${join(work, 'alertmanager.yml')}`,
+      `--web.config.file=${join(work, 'alertmanager-web.yml')}`,
+      `--web.listen-address=127.0.0.1:${ports.alertmanager}`,
+      `--storage.path=${join(work, 'alertmanager-data')}`,
+      '--cluster.listen-address=',
+    ]);
+    prometheus = startDaemon('prometheus', [
+      `--config.file=${join(work, 'prometheus.yml')}`,
+      `--web.config.file=${join(work, 'prometheus-web.yml')}`,
+      `--web.listen-address=127.0.0.1:${ports.prometheus}`,
+      `--storage.tsdb.path=${join(work, 'prometheus-data')}`,
+    ]);
+  });
+
+  afterAll(async () => {
+    await prometheus?.stop();
+    await alertmanager?.stop();
+    for (const replica of replicas) await replica?.kill();
+    for (const files of settings) files.remove();
+    await sandbox?.close();
+    await certificates?.remove();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  const query = async (promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> => {
+    const client = tlsClient(certificates.ca, { username: vars.prometheus_web_username, password: vars.prometheus_web_password });
+    try {
+      const response = await client.get(`https://127.0.0.1:${ports.prometheus}/api/v1/query?query=${encodeURIComponent(promql)}`);
+      if (response.status !== 200) throw new Error(`query ${promql}: HTTP ${response.status} ${response.body}`);
+      return (JSON.parse(response.body) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } }).data.result;
+    } finally {
+      await client.close();
+    }
+  };
+
+  it('refuses Prometheus and Alertmanager requests without the password', async () => {
+    const anonymous = tlsClient(certificates.ca);
+    try {
+      await waitFor('Prometheus listening', async () => ((await anonymous.get(`https://127.0.0.1:${ports.prometheus}/-/ready`)).status === 401 ? true : undefined), 30_000);
+      expect((await anonymous.get(`https://127.0.0.1:${ports.alertmanager}/-/ready`)).status).toBe(401);
+    } finally {
+      await anonymous.close();
+    }
+  });
+
+  it('scrapes both replicas, itself and Alertmanager over HTTPS with basic auth', async () => {
+    const up = await waitFor('every target up', async () => {
+      const result = await query('up');
+      return result.length === 4 && result.every((r) => r.value[1] === '1') ? result : undefined;
+    }, 30_000);
+    expect(up.map((r) => `${r.metric.job}/${r.metric.host}`).sort()).toEqual(['alertmanager/mon1', 'chatops/app1', 'chatops/app2', 'prometheus/mon1']);
+    const build = await query('chatops_build_info');
+    expect(build.map((r) => r.metric.replica).sort()).toEqual(['app1-1', 'app2-1']);
+  });
+
+  it('posts ChatOpsReplicaDown to Slack when a replica stops, and the resolved notice when it is back', async () => {
+    await replicas[2]?.kill();
+    replicas[2] = undefined;
+    const instance = `127.0.0.1:${ports.app2}`;
+    const firing = await waitForPost('the firing notice', (p) => p.attachments?.[0]?.title?.startsWith('[FIRING:1] ChatOpsReplicaDown') ?? false);
+    expect(firing.channel).toBe('#ops-alerts');
+    expect(firing.username).toBe('Alertmanager');
+    const attachment = firing.attachments?.[0];
+    expect(attachment?.title).toBe('[FIRING:1] ChatOpsReplicaDown (warning)');
+    expect(attachment?.color).toBe('warning');
+    const lines = attachment?.text?.split('\n') ?? [];
+    expect(lines[0]).toBe(`:red_circle: *ChatOps replica ${instance} is down*`);
+    expect(lines[1]).toBe(
+      `Prometheus has not been able to scrape chatops@1 on app2 (${instance}) for over a minute. The other replicas keep reminding.`,
+    );
+    expect(lines[2]).toBe(`*Where:* app2 (${instance}) job chatops`);
+    expect(lines[3]).toMatch(/^\*Since:\* \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+    const since = Date.parse(`${lines[3]?.slice('*Since:* '.length, -' UTC'.length).replace(' ', 'T')}Z`);
+    expect(Math.abs(since - Date.now())).toBeLessThan(60_000);
+    expect(lines[4]).toBe('*Runbook:* <https://github.com/chatops/chatops/blob/main/docs/runbooks.md#chatopsreplicadown|https://github.com/chatops/chatops/blob/main/docs/runbooks.md#chatopsreplicadown>');
+    // One replica is still up: the all-replicas alert does not fire.
+    expect(webhookPosts().some((p) => p.attachments?.[0]?.title?.includes('ChatOpsAllReplicasDown'))).toBe(false);
+
+    await startReplica(2);
+    const resolved = await waitForPost('the resolved notice', (p) => p.attachments?.[0]?.title === '[RESOLVED] ChatOpsReplicaDown (warning)');
+    expect(resolved.attachments?.[0]?.color).toBe('good');
+    expect(resolved.attachments?.[0]?.text).toContain(`:large_green_circle: *ChatOps replica ${instance} is down*`);
+    expect(resolved.attachments?.[0]?.text).toMatch(/\*Resolved:\* \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+  });
+});
