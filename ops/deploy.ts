@@ -9,7 +9,7 @@ import { UserError } from './errors.ts';
 import { err, log, out, table } from './log.ts';
 import { LAB_DIR, LAB_INVENTORY, REPO_ROOT, SITE_PLAYBOOK } from './paths.ts';
 
-const USAGE = 'chatops deploy [--inventory DIR] [--check] [--diff] [--tags T] [--limit H] [--playbook F] [--vault-password-file F]';
+const USAGE = 'chatops deploy [--inventory DIR] [--check] [--diff] [--tags T] [--skip-tags T] [--limit H] [--playbook F] [--vault-password-file F]';
 
 export interface DeployOptions {
   inventoryDir: string;
@@ -17,6 +17,7 @@ export interface DeployOptions {
   check?: boolean;
   diff?: boolean;
   tags?: string;
+  skipTags?: string;
   limit?: string;
   vaultPasswordFile?: string;
   /** extra variables as a JSON object (never secrets: they would reach argv) */
@@ -117,6 +118,7 @@ export async function runDeploy(opts: DeployOptions, print: (line: string) => vo
   if (opts.check) args.push('--check');
   if (opts.diff) args.push('--diff');
   if (opts.tags) args.push('--tags', opts.tags);
+  if (opts.skipTags) args.push('--skip-tags', opts.skipTags);
   if (opts.limit) args.push('--limit', opts.limit);
   if (opts.vaultPasswordFile) args.push('--vault-password-file', opts.vaultPasswordFile);
   if (opts.extraVars) args.push('--extra-vars', JSON.stringify(opts.extraVars));
@@ -209,12 +211,13 @@ export async function deployCommand(argv: string[]): Promise<number> {
     check: { type: 'boolean' },
     diff: { type: 'boolean' },
     tags: { type: 'string' },
+    'skip-tags': { type: 'string' },
     limit: { type: 'string' },
     playbook: { type: 'string' },
     'vault-password-file': { type: 'string' },
   }, USAGE);
   if (positionals.length) throw new UserError(`deploy: unexpected argument "${positionals[0]}"\nusage: ${USAGE}`);
-  for (const flag of ['tags', 'limit'] as const) {
+  for (const flag of ['tags', 'skip-tags', 'limit'] as const) {
     if (values[flag] !== undefined && !/^[A-Za-z0-9_.,:*!&\-[\]]+$/.test(values[flag])) {
       throw new UserError(`--${flag}: "${values[flag]}" has characters Ansible patterns do not use`);
     }
@@ -226,6 +229,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
   };
   if (values.playbook) opts.playbook = path.resolve(values.playbook);
   if (values.tags) opts.tags = values.tags;
+  if (values['skip-tags']) opts.skipTags = values['skip-tags'];
   if (values.limit) opts.limit = values.limit;
   if (values['vault-password-file']) opts.vaultPasswordFile = path.resolve(values['vault-password-file']);
   log(`deploy: ${path.relative(REPO_ROOT, opts.playbook ?? SITE_PLAYBOOK)} on ${path.relative(REPO_ROOT, opts.inventoryDir) || opts.inventoryDir}${opts.check ? ' (check mode)' : ''}`);
