@@ -1,6 +1,8 @@
 // The app's three indices, their templates, and the delete-by-age retention job.
 // Per-document retention (not ILM): a claim must live as long as its fire can still be
 // claimed, and index-level deletion or rollover would drop young claims together with old ones.
+// Deletes go through search + bulk, which every distribution has (delete_by_query needs the
+// reindex module, missing from minimal builds such as the integ-test one the tests run).
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import { guarded } from './errors.ts';
@@ -69,6 +71,8 @@ export function indexDefinitions(names: IndexNames): { name: string; ageField: s
  * replica runs it at start; templates are put, indices created unless present.
  */
 export async function ensureIndices(client: Client, names: IndexNames, logger: Logger): Promise<void> {
+  // Creating an index waits for its shard: longer than the short claim timeout.
+  const slow = { requestTimeout: 30_000 };
   for (const definition of indexDefinitions(names)) {
     await guarded('put index template', () =>
       client.indices.putIndexTemplate({
@@ -80,15 +84,15 @@ export async function ensureIndices(client: Client, names: IndexNames, logger: L
           mappings: { dynamic: 'strict', properties: definition.properties },
         },
         _meta: { managed_by: 'chatops', retention_field: definition.ageField },
-      }),
+      }, slow),
     );
-    const exists = await guarded('check index', () => client.indices.exists({ index: definition.name }));
+    const exists = await guarded('check index', () => client.indices.exists({ index: definition.name }, slow));
     if (exists) {
       logger.debug({ index: definition.name }, 'index already present');
       continue;
     }
     try {
-      await guarded('create index', () => client.indices.create({ index: definition.name }));
+      await guarded('create index', () => client.indices.create({ index: definition.name }, slow));
       logger.info({ index: definition.name }, 'index created');
     } catch (error) {
       // Another replica created it between our check and our create.
@@ -98,18 +102,31 @@ export async function ensureIndices(client: Client, names: IndexNames, logger: L
 }
 
 /** Deletes documents older than `retentionDays`; returns how many went, per index. */
-export async function deleteExpired(client: Client, names: IndexNames, retentionDays: number): Promise<Record<string, number>> {
+export async function deleteExpired(client: Client, names: IndexNames, retentionDays: number, options: { batch?: number; maxBatches?: number } = {}): Promise<Record<string, number>> {
+  const batch = options.batch ?? 1_000;
+  const maxBatches = options.maxBatches ?? 100;
+  const slow = { requestTimeout: 60_000 };
   const deleted: Record<string, number> = {};
   for (const definition of indexDefinitions(names)) {
-    const result = await guarded('delete expired documents', () =>
-      client.deleteByQuery({
-        index: definition.name,
-        conflicts: 'proceed',
-        refresh: true,
-        query: { range: { [definition.ageField]: { lt: `now-${retentionDays}d` } } },
-      }),
-    );
-    deleted[definition.name] = result.deleted ?? 0;
+    let count = 0;
+    // Bounded: a backlog larger than batch x maxBatches finishes on the next run.
+    for (let round = 0; round < maxBatches; round += 1) {
+      const found = await guarded('find expired documents', () =>
+        client.search({
+          index: definition.name,
+          size: batch,
+          _source: false,
+          query: { range: { [definition.ageField]: { lt: `now-${retentionDays}d` } } },
+        }, slow),
+      );
+      const ids = found.hits.hits.flatMap((hit) => (hit._id ? [hit._id] : []));
+      if (ids.length === 0) break;
+      const result = await guarded('delete expired documents', () =>
+        client.bulk({ refresh: true, operations: ids.map((id) => ({ delete: { _index: definition.name, _id: id } })) }, slow),
+      );
+      count += result.items.filter((item) => item.delete?.result === 'deleted').length;
+    }
+    deleted[definition.name] = count;
   }
   return deleted;
 }

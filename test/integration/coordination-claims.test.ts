@@ -1,0 +1,167 @@
+// RunCoordinator and the store against a real Elasticsearch (test/support/elasticsearch.ts).
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alignFireTime, RunCoordinator } from '../../app/src/coordination/run-coordinator.ts';
+import { createMetrics, type AppMetrics } from '../../app/src/metrics.ts';
+import { ElasticFireClaims, fireKey } from '../../app/src/store/claims.ts';
+import { createElasticsearchClient } from '../../app/src/store/client.ts';
+import { ElasticDeliveryLedger } from '../../app/src/store/deliveries.ts';
+import { ElasticReminderHistory } from '../../app/src/store/history.ts';
+import { deleteExpired, ensureIndices, indexNames } from '../../app/src/store/indices.ts';
+import { startElasticsearch, type ElasticsearchServer } from '../support/elasticsearch.ts';
+
+const logger = pino({ level: 'silent' });
+let es: ElasticsearchServer;
+
+beforeAll(async () => {
+  es = await startElasticsearch();
+});
+afterAll(async () => {
+  await es?.destroy();
+});
+
+function settings(prefix: string) {
+  return { node: es.url, indexPrefix: prefix, retentionDays: 30, username: 'chatops' };
+}
+
+async function metricValue(metrics: AppMetrics, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
+  const value = metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
+  return value?.value ?? 0;
+}
+
+function replicas(prefix: string, count: number, primaryIndex = 0) {
+  const client = createElasticsearchClient(settings(prefix), {}, { requestTimeoutMs: 1_000 });
+  const claims = new ElasticFireClaims(client, indexNames(prefix).claims);
+  return Array.from({ length: count }, (_, i) => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const coordinator = new RunCoordinator({ claims, replicaId: `replica-${i}`, primary: i === primaryIndex, logger, metrics, claimTimeoutMs: 1_000, retryDelayMs: 100 });
+    return { coordinator, metrics, client };
+  });
+}
+
+describe('index setup', () => {
+  it('creates templates and indices with strict mappings, twice without error', async () => {
+    const client = createElasticsearchClient(settings('setup'), {});
+    const names = indexNames('setup');
+    await ensureIndices(client, names, logger);
+    await ensureIndices(client, names, logger);
+    const mapping = await client.indices.getMapping({ index: names.claims });
+    expect(mapping[names.claims]?.mappings.dynamic).toBe('strict');
+    expect(mapping[names.claims]?.mappings.properties?.fireTime).toEqual({ type: 'date' });
+    const templates = await client.indices.getIndexTemplate({ name: names.history });
+    expect(templates.index_templates[0]?.index_template.index_patterns).toEqual([names.history]);
+    await client.close();
+  });
+
+  it('retention deletes documents older than retentionDays and keeps younger ones', async () => {
+    const client = createElasticsearchClient(settings('retention'), {});
+    const names = indexNames('retention');
+    await ensureIndices(client, names, logger);
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    const young = new Date(Date.now() - 86_400_000);
+    const claims = new ElasticFireClaims(client, names.claims);
+    await claims.claim('daily', old, 'a');
+    await claims.claim('daily', young, 'a');
+    await client.indices.refresh({ index: names.claims });
+    const deleted = await deleteExpired(client, names, 30);
+    expect(deleted[names.claims]).toBe(1);
+    expect(await claims.owner(fireKey('daily', old))).toBeUndefined();
+    expect(await claims.owner(fireKey('daily', young))).toBe('a');
+    await client.close();
+  });
+});
+
+describe('RunCoordinator', () => {
+  it('lets exactly one of three replicas run each fire, and counts won and lost', async () => {
+    const group = replicas('claims', 3);
+    await ensureIndices(group[0]!.client, indexNames('claims'), logger);
+    const base = alignFireTime(new Date()).getTime();
+    const fires = Array.from({ length: 50 }, (_, i) => new Date(base + i * 1000));
+    const winners: string[][] = [];
+    for (const fire of fires) {
+      const answers = await Promise.all(group.map((r) => r.coordinator.shouldRun('every-second', new Date(fire.getTime() + Math.floor(Math.random() * 900)))));
+      winners.push(answers.flatMap((won, i) => (won ? [`replica-${i}`] : [])));
+    }
+    expect(winners.every((w) => w.length === 1)).toBe(true);
+    let won = 0;
+    let lost = 0;
+    for (const r of group) {
+      won += await metricValue(r.metrics, 'chatops_fire_claims_total', { outcome: 'won' });
+      lost += await metricValue(r.metrics, 'chatops_fire_claims_total', { outcome: 'lost' });
+    }
+    expect({ won, lost }).toEqual({ won: 50, lost: 100 });
+    await group[0]!.client.close();
+  });
+
+  it('with Elasticsearch stopped only the primary runs, degraded is 1, and its claims are recorded after recovery', async () => {
+    const group = replicas('outage', 3, 1);
+    await ensureIndices(group[0]!.client, indexNames('outage'), logger);
+    await es.stop();
+    try {
+      const fire = alignFireTime(new Date());
+      const answers = await Promise.all(group.map((r) => r.coordinator.shouldRun('daily', fire)));
+      expect(answers).toEqual([false, true, false]);
+      for (const r of group) expect(await metricValue(r.metrics, 'chatops_coordinator_degraded')).toBe(1);
+      expect(await metricValue(group[0]!.metrics, 'chatops_fire_claims_total', { outcome: 'skipped' })).toBe(1);
+      expect(group[1]!.coordinator.pendingClaims).toBe(1);
+
+      await es.start();
+      await group[1]!.coordinator.flushPending();
+      expect(group[1]!.coordinator.pendingClaims).toBe(0);
+      // A non-primary that fires late for the same time now loses to the recorded claim.
+      const claims = new ElasticFireClaims(group[0]!.client, indexNames('outage').claims);
+      expect(await claims.owner(fireKey('daily', fire))).toBe('replica-1');
+      expect(await claims.claim('daily', fire, 'replica-2')).toBe('lost');
+
+      const next = alignFireTime(new Date(Date.now() + 1000));
+      const after = await Promise.all(group.map((r) => r.coordinator.shouldRun('daily', next)));
+      expect(after.filter(Boolean)).toHaveLength(1);
+      for (const r of group) expect(await metricValue(r.metrics, 'chatops_coordinator_degraded')).toBe(0);
+    } finally {
+      await es.start();
+    }
+    await group[0]!.client.close();
+  });
+
+  it('a non-primary skips a fire that comes later than the claim timeout', async () => {
+    const [, other] = replicas('late', 2);
+    const stale = new Date(Date.now() - 5_000);
+    expect(await other!.coordinator.shouldRun('daily', stale)).toBe(false);
+    expect(await metricValue(other!.metrics, 'chatops_fire_claims_total', { outcome: 'skipped' })).toBe(1);
+    await other!.client.close();
+  });
+});
+
+describe('deliveries and history', () => {
+  it('a delivery is claimed once; a released one can be claimed again', async () => {
+    const client = createElasticsearchClient(settings('ledger'), {});
+    await ensureIndices(client, indexNames('ledger'), logger);
+    const a = new ElasticDeliveryLedger(client, indexNames('ledger').deliveries, 'a');
+    const b = new ElasticDeliveryLedger(client, indexNames('ledger').deliveries, 'b');
+    const results = await Promise.all([a.claim('d-1', 'pull_request', 'closed'), b.claim('d-1', 'pull_request', 'closed')]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    await a.release('d-1');
+    expect(await b.claim('d-1', 'pull_request', 'closed')).toBe(true);
+    await client.close();
+  });
+
+  it('finds the reply of the latest digest per channel', async () => {
+    const client = createElasticsearchClient(settings('history'), {});
+    await ensureIndices(client, indexNames('history'), logger);
+    let now = new Date('2026-01-01T09:00:00Z');
+    const history = new ElasticReminderHistory(client, indexNames('history').history, 'a', () => now);
+    const pr = {
+      repository: 'Acme/API', number: 7, title: 'Fix', url: 'https://github.test/acme/api/pull/7', author: 'dev', draft: false, labels: [],
+      createdAt: '2025-12-01T00:00:00Z', updatedAt: '2025-12-01T00:00:00Z', requestedReviewers: [], requestedTeams: [], reviews: [], reviewState: 'pending' as const,
+    };
+    await history.recordReply({ pr, channel: 'C1', ts: '100.1', threadTs: '100.0', schedule: 'daily' });
+    now = new Date('2026-01-02T09:00:00Z');
+    await history.recordReply({ pr, channel: 'C1', ts: '200.1', threadTs: '200.0', schedule: 'daily' });
+    await history.recordReply({ pr, channel: 'C2', ts: '300.1', threadTs: '300.0', schedule: 'other' });
+    await client.indices.refresh({ index: indexNames('history').history });
+    const latest = await history.latestReplies('acme/api', 7);
+    expect(latest.map((r) => [r.channel, r.ts]).sort()).toEqual([['C1', '200.1'], ['C2', '300.1']]);
+    await client.close();
+  });
+});
