@@ -214,4 +214,28 @@ describe('alerting end to end', () => {
     expect(resolved.attachments?.[0]?.text).toContain(`:large_green_circle: *ChatOps replica ${instance} is down*`);
     expect(resolved.attachments?.[0]?.text).toMatch(/\*Resolved:\* \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
   });
+
+  it('sends ChatOpsAllReplicasDown as critical when every replica stops, and inhibits the per-replica alerts', async () => {
+    const before = webhookPosts().length;
+    for (const index of [1, 2] as const) {
+      await replicas[index]?.kill();
+      replicas[index] = undefined;
+    }
+    const critical = await waitForPost('the all-replicas notice', (p) => p.attachments?.[0]?.title === '[FIRING:1] ChatOpsAllReplicasDown (critical)');
+    expect(critical.attachments?.[0]?.color).toBe('danger');
+    expect(critical.attachments?.[0]?.text?.split('\n')[0]).toBe(':red_circle: *Every ChatOps replica is down*');
+    // Alertmanager holds both replica alerts, suppressed by the all-replicas alert.
+    const client = tlsClient(certificates.ca, { username: vars.alertmanager_web_username, password: vars.alertmanager_web_password });
+    try {
+      const suppressed = await waitFor('both replica alerts inhibited', async () => {
+        const response = await client.get(`https://127.0.0.1:${ports.alertmanager}/api/v2/alerts?filter=${encodeURIComponent('alertname="ChatOpsReplicaDown"')}`);
+        const alerts = JSON.parse(response.body) as { labels: Record<string, string>; status: { state: string; inhibitedBy: string[] } }[];
+        return alerts.length === 2 && alerts.every((a) => a.status.state === 'suppressed' && a.status.inhibitedBy.length === 1) ? alerts : undefined;
+      }, 15_000);
+      expect(suppressed.map((a) => a.labels.host).sort()).toEqual(['app1', 'app2']);
+    } finally {
+      await client.close();
+    }
+    expect(webhookPosts().slice(before).filter((p) => p.attachments?.[0]?.title?.includes('ChatOpsReplicaDown'))).toEqual([]);
+  });
 });
