@@ -5,6 +5,7 @@ import type pino from 'pino';
 import type { Config, Secrets } from '../config/schema.ts';
 import type { FireGate, PullRequestSource, ReminderHistory } from '../core/ports.ts';
 import type { AppMetrics } from '../metrics.ts';
+import { coordinationExtension } from '../coordination/extension.ts';
 
 export interface ExtensionContext {
   config: Config;
@@ -29,4 +30,7 @@ export interface AppExtension {
 
 export type ExtensionFactory = (context: ExtensionContext) => Promise<AppExtension | undefined>;
 
-export const extensionFactories: ExtensionFactory[] = [];
+export const extensionFactories: ExtensionFactory[] = [
+  // issue 5: claimed fires, reminder history and GitHub webhooks (needs config `elasticsearch`)
+  coordinationExtension,
+];

@@ -8,6 +8,15 @@ export function fireMinute(date: Date): Date {
   return minute;
 }
 
+/**
+ * The scheduled second a cron fire belongs to (node-cron gives the planned slot; this drops
+ * any milliseconds). Replicas key their claim on it, so it must not collapse per-second
+ * schedules into one minute.
+ */
+export function fireSecond(date: Date): Date {
+  return new Date(Math.floor(date.getTime() / 1000) * 1000);
+}
+
 export function findSchedule(schedules: readonly Schedule[], name: string): Schedule | undefined {
   return schedules.find((s) => s.name === name);
 }

@@ -4,7 +4,7 @@ import { createTask, type Logger as CronLogger, type ScheduledTask } from 'node-
 import type { Logger } from 'pino';
 import type { Schedule } from '../config/schema.ts';
 import { alwaysRun, type FireGate } from '../core/ports.ts';
-import { fireMinute } from '../core/schedule.ts';
+import { fireSecond } from '../core/schedule.ts';
 import type { CycleReport } from './cycle.ts';
 
 export interface SchedulerOptions {
@@ -64,7 +64,7 @@ export class Scheduler {
 
   /** Runs one fire: asks the gate, then the cycle. Exposed for tests and `remind`. */
   async fire(schedule: Schedule, when: Date): Promise<CycleReport | undefined> {
-    const fireTime = fireMinute(when);
+    const fireTime = fireSecond(when);
     const logger = this.options.logger.child({ schedule: schedule.name, fireTime: fireTime.toISOString() });
     let run: boolean;
     try {

@@ -34,7 +34,7 @@ describe('Scheduler', () => {
     const runs: string[] = [];
     const scheduler = new Scheduler({
       schedules: [everySecond],
-      gate: { shouldRun: async (name, fireTime) => (gateCalls.push([name, fireTime.getUTCSeconds()]), true) },
+      gate: { shouldRun: async (name, fireTime) => (gateCalls.push([name, fireTime.getTime() % 1000]), true) },
       run: async (schedule) => {
         runs.push(schedule.name);
         return { schedule: schedule.name, outcome: 'success', posted: 0, failedPosts: 0, pullRequests: 0, failedRepositories: 0 };
