@@ -94,6 +94,12 @@ describe('FastifyReceiver', () => {
     expect(source.reads).toBe(0);
   });
 
+  it('answers a signed but unparseable body with 400', async () => {
+    const { fastify } = await build();
+    const response = await post(fastify, '{"type": "event_callback", ', { type: 'application/json' });
+    expect([response.statusCode, response.json()]).toEqual([400, { error: 'invalid_body', message: 'Expected a form-encoded or JSON Slack payload.' }]);
+  });
+
   it('answers the Events API url_verification challenge', async () => {
     const { fastify } = await build();
     const response = await post(fastify, JSON.stringify({ type: 'url_verification', challenge: 'abc123', token: 'x' }), { type: 'application/json' });
