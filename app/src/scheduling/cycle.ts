@@ -39,9 +39,13 @@ export class CycleRunner {
 
   constructor(private readonly deps: CycleDeps) {}
 
-  /** Runs the schedule once. Never rejects: failures are in the report, logs and metrics. */
-  run(schedule: Schedule): Promise<CycleReport> {
-    const cycle = this.runCycle(schedule).finally(() => this.inFlight.delete(cycle));
+  /**
+   * Runs the schedule once. Never rejects: failures are in the report, logs and metrics.
+   * `fireTime` (scheduled fires) goes into the digest parent's Slack message metadata, so
+   * each posted digest names the fire it belongs to.
+   */
+  run(schedule: Schedule, fireTime?: Date): Promise<CycleReport> {
+    const cycle = this.runCycle(schedule, fireTime).finally(() => this.inFlight.delete(cycle));
     this.inFlight.add(cycle);
     return cycle;
   }
@@ -55,7 +59,7 @@ export class CycleRunner {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private async runCycle(schedule: Schedule): Promise<CycleReport> {
+  private async runCycle(schedule: Schedule, fireTime: Date | undefined): Promise<CycleReport> {
     const { config, source, metrics } = this.deps;
     const logger = this.deps.logger.child({ schedule: schedule.name, kind: schedule.kind });
     const stopTimer = metrics.reminderCycleDuration.startTimer({ schedule: schedule.name });
@@ -70,7 +74,7 @@ export class CycleRunner {
         logger.warn({ repository: failure.repository, reason: failure.reason }, 'repository could not be read');
       }
       const plan = planReminder({ schedule, snapshot, filters: config.filters, users: config.users, now: (this.deps.clock ?? (() => new Date()))() });
-      await this.carryOut(plan, report, logger);
+      await this.carryOut(plan, report, logger, fireTime);
       report.outcome = report.failedPosts > 0 || report.failedRepositories > 0 ? 'partial' : 'success';
     } catch (error) {
       report.outcome = 'failure';
@@ -95,13 +99,14 @@ export class CycleRunner {
     return result;
   }
 
-  private async carryOut(plan: ReminderPlan, report: CycleReport, logger: Logger): Promise<void> {
+  private async carryOut(plan: ReminderPlan, report: CycleReport, logger: Logger, fireTime: Date | undefined): Promise<void> {
     const { poster, history } = this.deps;
     if (plan.kind === 'digest') {
       const [first, ...rest] = plan.digest.parent;
       if (!first) return;
       // Without the parent there is no thread: a failure here fails the cycle.
-      const parent = await this.post(plan.schedule, 'parent', messageArgs(plan.channel, first), report);
+      const metadata = fireTime ? { metadata: { event_type: 'chatops_digest', event_payload: { schedule: plan.schedule, fire_time: fireTime.toISOString() } } } : {};
+      const parent = await this.post(plan.schedule, 'parent', messageArgs(plan.channel, first, metadata), report);
       const threadArgs = { thread_ts: parent.ts };
       for (const part of rest) {
         await this.post(plan.schedule, 'parent', messageArgs(parent.channel, part, threadArgs), report);

@@ -9,7 +9,7 @@ import type { CycleReport } from './cycle.ts';
 
 export interface SchedulerOptions {
   schedules: readonly Schedule[];
-  run: (schedule: Schedule) => Promise<CycleReport>;
+  run: (schedule: Schedule, fireTime: Date) => Promise<CycleReport>;
   gate?: FireGate;
   logger: Logger;
 }
@@ -77,7 +77,7 @@ export class Scheduler {
       logger.info('another replica runs this fire');
       return undefined;
     }
-    return this.options.run(schedule);
+    return this.options.run(schedule, fireTime);
   }
 
   async stop(): Promise<void> {

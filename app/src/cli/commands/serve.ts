@@ -76,7 +76,7 @@ export async function serve(argv: string[], io: CommandIo): Promise<number> {
   });
   const scheduler = new Scheduler({
     schedules: config.schedules,
-    run: (schedule) => runner.run(schedule),
+    run: (schedule, fireTime) => runner.run(schedule, fireTime),
     logger: replicaLogger,
     ...(gates[0]?.fireGate ? { gate: gates[0].fireGate } : {}),
   });
