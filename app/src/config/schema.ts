@@ -116,9 +116,11 @@ export const configSchema = z
       .object({
         apiUrl: httpUrl('https://slack.com/api/').default('https://slack.com/api/'),
         caFile: z.string().optional(),
+        // /prs answers may reuse a GitHub read this many seconds old; 0 reads GitHub every time.
+        commandCacheSeconds: z.number().int().min(0).max(3600).default(30),
       })
       .strict()
-      .default({ apiUrl: 'https://slack.com/api/' }),
+      .default({ apiUrl: 'https://slack.com/api/', commandCacheSeconds: 30 }),
     elasticsearch: z
       .object({
         node: httpUrl('https://10.77.0.31:9200'),

@@ -3,6 +3,7 @@ import { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config, Secrets } from '../config/schema.ts';
 import type { PullRequestSource, SlackPoster } from '../core/ports.ts';
+import { SnapshotCache } from '../core/snapshot-cache.ts';
 import { slackLogger } from '../logging.ts';
 import { registerListeners } from './listeners/index.ts';
 import { FastifyReceiver } from './receiver.ts';
@@ -34,6 +35,7 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
-  registerListeners(app, { config, source: options.source, poster: options.poster, logger, ...(options.clock ? { clock: options.clock } : {}) });
+  const source = new SnapshotCache(options.source, config.slack.commandCacheSeconds * 1000);
+  registerListeners(app, { config, source, poster: options.poster, logger, ...(options.clock ? { clock: options.clock } : {}) });
   return { app, receiver };
 }

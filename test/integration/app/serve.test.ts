@@ -24,7 +24,8 @@ beforeAll(async () => {
     sandboxConfig(sandbox, {
       server: { host: '127.0.0.1', port: 0, tls: { cert: certs.certFile, key: certs.keyFile }, shutdownTimeoutMs: 20_000 },
       github: { baseUrl: sandbox.describe().github.url, repositories: ['acme/*'], caFile: certs.caFile },
-      slack: { apiUrl: sandbox.describe().slack.apiUrl, caFile: certs.caFile },
+      // every /prs reads GitHub, so the SIGTERM test has a read in flight
+      slack: { apiUrl: sandbox.describe().slack.apiUrl, caFile: certs.caFile, commandCacheSeconds: 0 },
     }),
     { ...sandboxSecrets, metrics: { username: 'prometheus', password: 'scrape-password' } },
   );
