@@ -298,7 +298,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
         res.end();
         return;
       }
-      const text = JSON.stringify(body);
+      const text = typeof body === 'string' ? body : JSON.stringify(body);
       res.writeHead(status, {
         'content-type': 'application/json; charset=utf-8',
         'content-length': String(Buffer.byteLength(text)),
@@ -383,7 +383,8 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     }
     const headers: Record<string, string> = {};
     if (result.link) headers.link = result.link;
-    const etag = `W/"${createHash('sha256').update(JSON.stringify(result.body)).update(result.link ?? '').digest('hex')}"`;
+    const text = JSON.stringify(result.body);
+    const etag = `W/"${createHash('sha256').update(text).update(result.link ?? '').digest('hex')}"`;
     headers.etag = etag;
     headers['cache-control'] = 'private, max-age=60, s-maxage=60';
     headers.vary = 'Accept, Authorization, Cookie, X-GitHub-OTP, Accept-Encoding';
@@ -393,7 +394,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
       return;
     }
     rate.remaining -= 1;
-    respond(200, result.body, headers);
+    respond(200, text, headers);
   }
 
   interface Answer {
@@ -638,12 +639,25 @@ function etagMatches(ifNoneMatch: string, etag: string): boolean {
   return ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || strip(tag) === strip(etag));
 }
 
+// Memoised: the benchmark renders thousands of PRs per second and the inputs repeat.
+const ids = new Map<string, number>();
 function stableId(text: string): number {
-  return createHash('sha1').update(text).digest().readUInt32BE(0) % 100_000_000;
+  let id = ids.get(text);
+  if (id === undefined) {
+    id = createHash('sha1').update(text).digest().readUInt32BE(0) % 100_000_000;
+    ids.set(text, id);
+  }
+  return id;
 }
 
+const shas = new Map<string, string>();
 function sha1(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
+  let sha = shas.get(text);
+  if (sha === undefined) {
+    sha = createHash('sha1').update(text).digest('hex');
+    shas.set(text, sha);
+  }
+  return sha;
 }
 
 function nowSeconds(): number {

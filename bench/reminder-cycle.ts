@@ -1,0 +1,216 @@
+// Benchmark of one reminder cycle's GitHub read (not a test): 300 repositories, 3,000 open PRs,
+// a GitHub fake with 30 ms latency per request and 100 items per page, running in a child process
+// so the numbers below are the app's own. Prints cold and warm cycles of the GitHub source next
+// to a naive sequential Octokit read (no ETags, no concurrency).
+//   npm run bench:reminder-cycle [-- --concurrency 64 --repos 300 --prs-per-repo 10 --latency-ms 30 --skip-naive]
+// The npm script bundles this file with esbuild and runs it with plain node, as production runs
+// dist/chatops.mjs, so RSS is not inflated by the TypeScript loader (tsx adds ~50 MB).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Octokit } from '@octokit/rest';
+import pino from 'pino';
+import { createGitHubSource } from '../app/src/github/source.ts';
+import { createMetrics } from '../app/src/metrics.ts';
+import { startGitHubFake, type RecordedRequest } from '../test/fakes/github.ts';
+
+const ORG = 'bench';
+
+interface Settings {
+  repos: number;
+  prsPerRepo: number;
+  latencyMs: number;
+  concurrency: number;
+  skipNaive: boolean;
+}
+
+function settingsFrom(argv: string[]): Settings & { fake: boolean } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      fake: { type: 'boolean', default: false },
+      repos: { type: 'string', default: '300' },
+      'prs-per-repo': { type: 'string', default: '10' },
+      'latency-ms': { type: 'string', default: '30' },
+      concurrency: { type: 'string', default: '64' },
+      'skip-naive': { type: 'boolean', default: false },
+    },
+  });
+  const positive = (flag: string, raw: string): number => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${flag}: expected a non-negative integer, got "${raw}"`);
+    return n;
+  };
+  return {
+    fake: values.fake,
+    repos: positive('repos', values.repos),
+    prsPerRepo: positive('prs-per-repo', values['prs-per-repo']),
+    latencyMs: positive('latency-ms', values['latency-ms']),
+    concurrency: positive('concurrency', values.concurrency),
+    skipNaive: values['skip-naive'],
+  };
+}
+
+/** Child process: the seeded fake. Prints {"url","token"} and serves until stdin closes. */
+async function serveFake(settings: Settings): Promise<void> {
+  const github = await startGitHubFake({ latencyMs: settings.latencyMs });
+  // A GitHub App on Enterprise Cloud gets 15,000 points an hour; the naive reads need that room.
+  github.setRateLimit({ limit: 15_000, remaining: 15_000, resetEpochSeconds: Math.floor(Date.now() / 1000) + 3600 });
+  const now = Date.now();
+  const logins = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'];
+  for (let r = 0; r < settings.repos; r += 1) {
+    const repo = `${ORG}/service-${String(r).padStart(3, '0')}`;
+    github.addRepository(repo, { archived: r % 50 === 49 && false });
+    for (let p = 0; p < settings.prsPerRepo; p += 1) {
+      const i = r * settings.prsPerRepo + p;
+      const number = github.addPullRequest(repo, {
+        title: `Change ${i}: tidy the ${['parser', 'cache', 'client', 'schema'][i % 4]}`,
+        user: logins[i % logins.length],
+        draft: i % 7 === 0,
+        labels: i % 5 === 0 ? ['bug'] : [],
+        created_at: new Date(now - (i % 30) * 86_400_000 - i * 1000).toISOString(),
+        requested_reviewers: [logins[(i + 1) % logins.length] ?? 'alice', logins[(i + 2) % logins.length] ?? 'bob'],
+      });
+      if (i % 3 === 0) {
+        github.addReview(repo, number, {
+          user: logins[(i + 1) % logins.length] ?? 'alice',
+          state: i % 2 === 0 ? 'APPROVED' : 'CHANGES_REQUESTED',
+          submitted_at: new Date(now - 3_600_000).toISOString(),
+        });
+      }
+    }
+  }
+  // Archived repositories the wildcard must skip.
+  for (let a = 0; a < 5; a += 1) github.addRepository(`${ORG}/archived-${a}`, { archived: true });
+  process.stdout.write(`${JSON.stringify({ url: github.url, token: github.token })}\n`);
+  process.stdin.resume();
+  await new Promise<void>((resolve) => process.stdin.once('end', resolve));
+  await github.close();
+}
+
+async function startFakeProcess(settings: Settings): Promise<{ child: ChildProcess; url: string; token: string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      '--fake',
+      '--repos', String(settings.repos),
+      '--prs-per-repo', String(settings.prsPerRepo),
+      '--latency-ms', String(settings.latencyMs),
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout! });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the GitHub fake exited with ${code} before it was ready`)));
+  });
+  const { url, token } = JSON.parse(first) as { url: string; token: string };
+  return { child, url, token };
+}
+
+interface Row {
+  label: string;
+  wallMs: number;
+  requests: number;
+  notModified: number;
+  points: number;
+  rssMb: number;
+  heapMb: number;
+  pullRequests: number;
+}
+
+async function main(): Promise<void> {
+  const settings = settingsFrom(process.argv.slice(2));
+  if (settings.fake) return serveFake(settings);
+
+  const fake = await startFakeProcess(settings);
+  const api = new Octokit({ baseUrl: fake.url, auth: fake.token });
+  const requestLog = async (): Promise<RecordedRequest[]> =>
+    (await api.request('GET /_fake/requests')).data as RecordedRequest[];
+  const points = async (): Promise<number> => (await api.rest.rateLimit.get()).data.resources.core.remaining;
+
+  async function measure(label: string, run: () => Promise<number>): Promise<Row> {
+    const seenBefore = (await requestLog()).length;
+    const remainingBefore = await points();
+    const started = performance.now();
+    const pullRequests = await run();
+    const wallMs = performance.now() - started;
+    const made = (await requestLog()).slice(seenBefore);
+    return {
+      label,
+      wallMs,
+      requests: made.length,
+      notModified: made.filter((r) => r.status === 304).length,
+      points: remainingBefore - (await points()),
+      rssMb: process.memoryUsage().rss / 1024 / 1024,
+      heapMb: process.memoryUsage().heapUsed / 1024 / 1024,
+      pullRequests,
+    };
+  }
+
+  const rows: Row[] = [];
+  try {
+    const source = createGitHubSource({
+      baseUrl: fake.url,
+      token: fake.token,
+      concurrency: settings.concurrency,
+      requestTimeoutMs: 30_000,
+      metrics: createMetrics(),
+      logger: pino({ level: 'silent' }),
+    });
+    const cycle = async (): Promise<number> => {
+      const snapshot = await source.fetchOpenPullRequests([`${ORG}/*`], []);
+      if (snapshot.failedRepositories.length > 0) throw new Error(`cycle failed: ${JSON.stringify(snapshot.failedRepositories.slice(0, 3))}`);
+      return snapshot.pullRequests.length;
+    };
+    rows.push(await measure(`source, cold (concurrency ${settings.concurrency})`, cycle));
+    rows.push(await measure('source, warm (nothing changed)', cycle));
+    await source.close();
+
+    if (!settings.skipNaive) {
+      const naive = new Octokit({ baseUrl: fake.url, auth: fake.token });
+      const naiveCycle = async (): Promise<number> => {
+        let count = 0;
+        const repos = await naive.paginate(naive.rest.repos.listForOrg, { org: ORG, per_page: 100 });
+        for (const repo of repos.filter((r) => !r.archived)) {
+          const pulls = await naive.paginate(naive.rest.pulls.list, { owner: ORG, repo: repo.name, state: 'open', per_page: 100 });
+          for (const pr of pulls) {
+            await naive.paginate(naive.rest.pulls.listReviews, { owner: ORG, repo: repo.name, pull_number: pr.number, per_page: 100 });
+            count += 1;
+          }
+        }
+        return count;
+      };
+      rows.push(await measure('naive sequential, cold', naiveCycle));
+      rows.push(await measure('naive sequential, warm', naiveCycle));
+    }
+  } finally {
+    fake.child.stdin?.end();
+  }
+
+  const header = ['run', 'wall time', 'requests', '304s', 'rate-limit points', 'RSS after', 'heap used after', 'PRs read'];
+  const body = rows.map((r) => [
+    r.label,
+    `${(r.wallMs / 1000).toFixed(2)} s`,
+    String(r.requests),
+    String(r.notModified),
+    String(r.points),
+    `${r.rssMb.toFixed(0)} MB`,
+    `${r.heapMb.toFixed(0)} MB`,
+    String(r.pullRequests),
+  ]);
+  process.stdout.write(
+    `GitHub read of ${settings.repos} repositories, ${settings.repos * settings.prsPerRepo} open PRs, ` +
+      `${settings.latencyMs} ms per request, 100 per page; node ${process.version}\n\n`,
+  );
+  process.stdout.write(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|\n`);
+  for (const row of body) process.stdout.write(`| ${row.join(' | ')} |\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});
