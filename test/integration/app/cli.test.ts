@@ -124,6 +124,19 @@ describe('chatops remind', () => {
     expect(dm('U0ALICE').at(-1)).toBe('Pull requests waiting for your review, Alice Liddell (1)');
   });
 
+  it('exits 1 when Slack refuses the digest parent, naming the Slack error in the log', async () => {
+    sandbox.slack.failNext('chat.postMessage', 'channel_not_found');
+    const result = await runChatops(['remind', '--schedule', 'digest', ...flags()]);
+    expect(result.code).toBe(1);
+    const failure = result.stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { message?: string; error?: { type?: string; message?: string } })
+      .find((line) => line.message === 'reminder cycle failed');
+    expect(failure?.error).toMatchObject({ type: 'SlackApiError', message: 'Slack chat.postMessage failed: channel_not_found' });
+    expect(sandbox.slack.calls.map((c) => c.method)).toEqual(['chat.postMessage']);
+  });
+
   it('says in the digest which repositories could not be read when GitHub rejects the token', async () => {
     const bad = writeSettings(sandboxConfig(sandbox), { ...sandboxSecrets, githubToken: 'ghp_wrongTokenForTheSandbox0000000' });
     try {
