@@ -57,17 +57,19 @@ export async function generateCertificates(opts: GenerateOptions): Promise<Gener
   const [caOutcome, caReason] = await caState(caKey, caCert, opts.renewDays);
   if (caOutcome !== 'kept') await createCa(caKey, caCert, `ChatOps private CA (${opts.domain})`, CA_DAYS);
   chmodSync(caKey, 0o600);
-  const leaves: CertResult[] = [];
-  for (const spec of opts.leaves) {
-    const key = path.join(opts.outDir, `${spec.name}.key`);
-    const cert = path.join(opts.outDir, `${spec.name}.crt`);
-    const [outcome, reason] = await leafState(spec, key, cert, caCert, opts.renewDays);
-    if (outcome !== 'kept') {
-      await issueLeaf({ keyPath: key, certPath: cert, caKey, caCert, commonName: spec.name, subjectAltName: subjectAltName(spec), days: LEAF_DAYS });
-    }
-    chmodSync(key, 0o600);
-    leaves.push({ name: spec.name, outcome, reason, notAfter: await notAfter(cert) });
-  }
+  // Leaves are independent of each other: check and issue them side by side.
+  const leaves = await Promise.all(
+    opts.leaves.map(async (spec): Promise<CertResult> => {
+      const key = path.join(opts.outDir, `${spec.name}.key`);
+      const cert = path.join(opts.outDir, `${spec.name}.crt`);
+      const [outcome, reason] = await leafState(spec, key, cert, caCert, opts.renewDays);
+      if (outcome !== 'kept') {
+        await issueLeaf({ keyPath: key, certPath: cert, caKey, caCert, commonName: spec.name, subjectAltName: subjectAltName(spec), days: LEAF_DAYS });
+      }
+      chmodSync(key, 0o600);
+      return { name: spec.name, outcome, reason, notAfter: await notAfter(cert) };
+    }),
+  );
   return {
     ca: { name: 'ca', outcome: caOutcome, reason: caReason, notAfter: await notAfter(caCert), fingerprint: await fingerprint(caCert) },
     leaves,

@@ -18,12 +18,10 @@ async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
 }
 
 export async function generateKey(keyPath: string): Promise<void> {
-  const previous = process.umask(0o077);
-  try {
-    await openssl`openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ${keyPath}`;
-  } finally {
-    process.umask(previous);
-  }
+  // Create the file 0600 first: openssl truncates and keeps the mode, so the key is never readable by others.
+  writeFileSync(keyPath, '', { mode: 0o600 });
+  chmodSync(keyPath, 0o600);
+  await openssl`openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ${keyPath}`;
   chmodSync(keyPath, 0o600);
 }
 
