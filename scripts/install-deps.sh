@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh Debian 12 machine of this kind.
 # Idempotent: safe to run again. Each section says what needs it.
+# `--npm-only` installs just the npm dependencies (what `npm run demo` needs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+npm_only=false
+case "${1:-}" in
+  "") ;;
+  --npm-only) npm_only=true ;;
+  *) echo "[deps] unknown option '$1': use no option or --npm-only" >&2; exit 2 ;;
+esac
 
 log() { printf '\033[1m[deps]\033[0m %s\n' "$*"; }
 
@@ -17,6 +25,26 @@ APT_PACKAGES=(
   openssl curl wrk chromium
 )
 
+install_npm() {
+  # npm ci wipes node_modules: skip it when the installed tree already matches package-lock.json.
+  local stamp=node_modules/.chatops-lock.sha256 want
+  want="$(sha256sum package-lock.json | cut -d' ' -f1)"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    log "npm: node_modules matches package-lock.json, skipping"
+    return
+  fi
+  log "npm: installing locked dependencies"
+  # `npm ci` refuses this registry's lock (other platforms' optional packages are not served);
+  # `npm install` installs exactly the locked versions and leaves the lock unchanged.
+  npm install --no-audit --no-fund
+  echo "$want" >"$stamp"
+}
+
+if $npm_only; then
+  install_npm
+  exit 0
+fi
+
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -25,13 +53,12 @@ if ((${#missing[@]})); then
   log "apt: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  apt-get install -y -q "${missing[@]}"
 else
   log "apt: all ${#APT_PACKAGES[@]} packages present"
 fi
 
-log "npm: installing locked dependencies"
-npm ci --no-audit --no-fund
+install_npm
 
 for extra in scripts/install-deps.d/*.sh; do
   [[ -e "$extra" ]] || continue
