@@ -26,7 +26,7 @@ APT_PACKAGES=(
 )
 
 install_npm() {
-  # npm ci wipes node_modules: skip it when the installed tree already matches package-lock.json.
+  # Skip the install when the installed tree already matches package-lock.json.
   local stamp=node_modules/.chatops-lock.sha256 want
   want="$(sha256sum package-lock.json | cut -d' ' -f1)"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
