@@ -1,7 +1,7 @@
 // Creates the one fastify server (HTTPS with the configured cert and key, plain HTTP only
 // when asked) and listens. Shutdown is driven by the caller (cli/serve.ts).
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
 import { httpApp, type HttpAppOptions } from './app.ts';
@@ -30,7 +30,7 @@ export function buildServer(options: Omit<StartServerOptions, 'port'>): FastifyI
     return503OnClosing: true,
     forceCloseConnections: 'idle' as const,
     // app.ts logs one ECS line per request instead (fastify's own lines lose the request here).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   };
   // One FastifyInstance type for both: the routes do not care which transport carries them.
   const server = (
