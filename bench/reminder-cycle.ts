@@ -6,6 +6,7 @@
 // The npm script bundles this file with esbuild and runs it with plain node, as production runs
 // dist/chatops.mjs, so RSS is not inflated by the TypeScript loader (tsx adds ~50 MB).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -119,7 +120,16 @@ interface Row {
   points: number;
   rssMb: number;
   heapMb: number;
+  retainedMb: number | undefined;
   pullRequests: number;
+}
+
+/** Heap still referenced after a full collection (needs node --expose-gc, as the npm script runs it). */
+function retainedHeapMb(): number | undefined {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return undefined;
+  gc();
+  return process.memoryUsage().heapUsed / 1024 / 1024;
 }
 
 async function main(): Promise<void> {
@@ -147,6 +157,7 @@ async function main(): Promise<void> {
       points: remainingBefore - (await points()),
       rssMb: process.memoryUsage().rss / 1024 / 1024,
       heapMb: process.memoryUsage().heapUsed / 1024 / 1024,
+      retainedMb: retainedHeapMb(),
       pullRequests,
     };
   }
@@ -191,7 +202,7 @@ async function main(): Promise<void> {
     fake.child.stdin?.end();
   }
 
-  const header = ['run', 'wall time', 'requests', '304s', 'rate-limit points', 'RSS after', 'heap used after', 'PRs read'];
+  const header = ['run', 'wall time', 'requests', '304s', 'rate-limit points', 'RSS after', 'heap used after', 'heap retained after GC', 'PRs read'];
   const body = rows.map((r) => [
     r.label,
     `${(r.wallMs / 1000).toFixed(2)} s`,
@@ -200,11 +211,13 @@ async function main(): Promise<void> {
     String(r.points),
     `${r.rssMb.toFixed(0)} MB`,
     `${r.heapMb.toFixed(0)} MB`,
+    r.retainedMb === undefined ? 'n/a' : `${r.retainedMb.toFixed(0)} MB`,
     String(r.pullRequests),
   ]);
   process.stdout.write(
     `GitHub read of ${settings.repos} repositories, ${settings.repos * settings.prsPerRepo} open PRs, ` +
-      `${settings.latencyMs} ms per request, 100 per page; node ${process.version}\n\n`,
+      `${settings.latencyMs} ms per request, 100 per page; node ${process.version}; ` +
+      `load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')} on this machine\n\n`,
   );
   process.stdout.write(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|\n`);
   for (const row of body) process.stdout.write(`| ${row.join(' | ')} |\n`);

@@ -181,8 +181,8 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
       const started = Date.now();
       const failedRepositories: RepositoryFailure[] = [];
       const repositories = await resolveRepositories(patterns, exclude, failedRepositories);
-      const results = await Promise.all(
-        repositories.map(async (fullName) => {
+      // Repositories in flight are bounded too, so queued work and half-read data stay small.
+      const results = await mapBounded(repositories, options.concurrency, async (fullName) => {
           try {
             return await readRepository(fullName);
           } catch (error) {
@@ -191,8 +191,7 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
             failedRepositories.push({ repository: fullName, reason });
             return [];
           }
-        }),
-      );
+      });
       const pullRequests = results.flat();
       metrics.githubRepositoriesFailed.set(failedRepositories.length);
       log.info(
@@ -221,6 +220,20 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
     },
     close: () => http.close(),
   };
+}
+
+async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      results[index] = await work(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 function statusOf(error: unknown): number | undefined {
