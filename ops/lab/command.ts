@@ -44,6 +44,9 @@ export async function labStatusTable(): Promise<{ text: string; allUp: boolean }
 export async function labCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (rest.length) throw new UserError(`lab ${sub}: unexpected argument "${rest[0]}"\nusage: ${USAGE}`);
+  if (process.getuid?.() !== 0 && sub !== 'status') {
+    throw new UserError(`lab ${sub ?? ''}: needs root (network namespaces, overlay mounts, systemd-nspawn); run it with sudo`);
+  }
   switch (sub) {
     case 'up': {
       log('lab: bringing hosts up');
