@@ -201,3 +201,44 @@ describe('Slack fake through @slack/web-api', () => {
     expect(fields.get('response_url')).toBe(result.responseUrl);
   });
 });
+
+describe('sandbox CLI', () => {
+  it('prints its URLs as one JSON line, serves the seeded org, and exits 0 on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const { createInterface } = await import('node:readline');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fakes/sandbox.ts', '--seed', 'demo'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout }).once('line', resolve);
+        child.once('exit', (code) => reject(new Error(`sandbox exited early with ${code}`)));
+      });
+      const urls = JSON.parse(line) as { github: { url: string }; slack: { url: string; apiUrl: string; incomingWebhookUrl: string } };
+      expect(urls.slack.apiUrl).toBe(`${urls.slack.url}/api/`);
+      const octokit = new Octokit({ baseUrl: urls.github.url, auth: 'ghp_sandboxTokenForLocalFakeOnly0000000000' });
+      const repos = await octokit.paginate(octokit.rest.repos.listForOrg, { org: 'acme', per_page: 100 });
+      expect(repos.map((r) => [r.full_name, r.archived]).sort()).toEqual([
+        ['acme/api', false],
+        ['acme/docs-old', true],
+        ['acme/infra', false],
+        ['acme/web', false],
+      ]);
+      const pulls = await octokit.paginate(octokit.rest.pulls.list, { owner: 'acme', repo: 'api', state: 'open' });
+      expect(pulls.map((p) => p.number).sort()).toEqual([101, 102, 103, 104]);
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  });
+
+  it('rejects a bad flag with a message naming it and exit code 2', async () => {
+    const { execFile } = await import('node:child_process');
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', 'test/fakes/sandbox.ts', '--github-port', 'abc'], (error, _stdout, stderr) =>
+        resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stderr }),
+      );
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--github-port: expected a port number 0-65535, got "abc"');
+  });
+});

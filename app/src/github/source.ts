@@ -48,8 +48,7 @@ type ListedPull = Awaited<ReturnType<Octokit['rest']['pulls']['list']>>['data'][
 const ThrottledOctokit = Octokit.plugin(throttling, retry);
 
 export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
-  const { metrics, logger, token } = options;
-  const log = logger.child({ component: 'github' });
+  const { metrics, logger: log, token } = options;
   const http = createGitHubHttp({
     requestTimeoutMs: options.requestTimeoutMs,
     metrics,
