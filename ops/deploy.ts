@@ -127,6 +127,13 @@ export async function runDeploy(opts: DeployOptions, print: (line: string) => vo
   const result: DeployResult = { exitCode: 0, recap: {}, failures: [], changedTasks: [], seconds: 0 };
   let role: string | null = null;
   const stray: string[] = [];
+  // Ansible's own warnings go to stderr; show them as they come, the rest stays for a failure report.
+  let pending = '';
+  proc.stderr.on('data', (chunk: Buffer) => {
+    const lines = (pending + chunk.toString('utf8')).split('\n');
+    pending = lines.pop() ?? '';
+    for (const l of lines) if (l.startsWith('[WARNING]')) print(`  ${l}`);
+  });
   for await (const line of proc) {
     let ev: AnsibleEvent;
     try {
