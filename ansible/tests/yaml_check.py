@@ -3,7 +3,7 @@
 
 For configs whose service cannot run on this machine (Kibana, Filebeat, Grafana provisioning):
 the strongest check available here is that the file parses and carries the settings we rely on.
-Keys are looked up as flat dotted keys first (kibana.yml style), then as nested paths.
+Keys may be flat dotted keys (kibana.yml style), nested, or a mix (filebeat.yml style).
 """
 import json
 import sys
@@ -12,14 +12,17 @@ import yaml
 
 
 def lookup(doc, key):
-    if isinstance(doc, dict) and key in doc:
-        return True
-    node = doc
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return False
-        node = node[part]
-    return True
+    """True when `key` names a value, whatever mix of flat dotted keys and nesting the file uses
+    (`output.logstash: {ssl.enabled: true}` holds `output.logstash.ssl.enabled`)."""
+    if not isinstance(doc, dict):
+        return False
+    parts = key.split(".")
+    for i in range(len(parts), 0, -1):
+        head = ".".join(parts[:i])
+        if head in doc:
+            if i == len(parts) or lookup(doc[head], ".".join(parts[i:])):
+                return True
+    return False
 
 
 def main() -> int:
