@@ -19,6 +19,7 @@ APT_PACKAGES=(
   ansible ansible-lint yamllint
   # services exercised for real in tests and the lab
   haproxy prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter
+  prometheus-elasticsearch-exporter
   # the multi-host lab
   debootstrap systemd-container tinyproxy-bin iproute2 openssh-client openssh-server
   # tooling
