@@ -20,10 +20,12 @@ export interface RunCoordinatorOptions {
   metrics: Pick<AppMetrics, 'fireClaims' | 'coordinatorDegraded'>;
   /**
    * The longest a claim request may take (the client's request timeout). A non-primary
-   * decides within 2x this after the fire (create + read back); the primary waits that
-   * long before posting unclaimed, so it cannot overlap a non-primary that won.
+   * decides within lateLimitMs + 2x this after the fire (create + read back); the primary
+   * waits that long before posting unclaimed, so it cannot overlap a non-primary that won.
    */
   claimTimeoutMs: number;
+  /** A non-primary skips fires it starts claiming later than this after the fire time. Default claimTimeoutMs. */
+  lateLimitMs?: number;
   /** Pause between the primary's claim attempts while Elasticsearch does not answer. */
   retryDelayMs?: number;
   /** Most fires the primary remembers to record later (oldest dropped first). */
@@ -69,8 +71,10 @@ export class RunCoordinator implements FireGate {
     const fire = alignFireTime(fireTime);
     const key = fireKey(scheduleName, fire);
     const { claims, replicaId, primary, metrics } = this.options;
-    const deadline = fire.getTime() + 2 * this.options.claimTimeoutMs + (this.options.retryDelayMs ?? 250);
-    if (!primary && this.clock() > fire.getTime() + this.options.claimTimeoutMs) {
+    const lateLimit = this.options.lateLimitMs ?? this.options.claimTimeoutMs;
+    // A non-primary starts claiming by fire + lateLimit and decides within two requests after.
+    const deadline = fire.getTime() + lateLimit + 2 * this.options.claimTimeoutMs + (this.options.retryDelayMs ?? 250);
+    if (!primary && this.clock() > fire.getTime() + lateLimit) {
       // A late fire (stalled process): the primary may already have posted it unclaimed.
       metrics.fireClaims.inc({ schedule: scheduleName, outcome: 'skipped' });
       this.logger.warn({ schedule: scheduleName, fire: key, lateMs: this.clock() - fire.getTime() }, 'fire came too late to claim: skipping');
