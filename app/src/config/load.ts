@@ -144,6 +144,16 @@ function crossCheckConfig(file: string, raw: Raw, problems: ConfigProblem[]): vo
   unique(raw.users, 'github', (m) => (m ? `${m}; map each GitHub login once` : 'users'), (v) => v.toLowerCase());
 }
 
+/** Valid but probably not meant: DM schedules with nobody to write to. */
+function configWarnings(file: string, config: Config): ConfigProblem[] {
+  if (config.users.length > 0) return [];
+  return config.schedules.flatMap((schedule, index) =>
+    schedule.kind === 'digest'
+      ? []
+      : [{ file, path: `schedules[${index}].kind`, message: `"${schedule.kind}" sends DMs to mapped users only, and users is empty: add { slack, github, name } entries` }],
+  );
+}
+
 function secretsWarnings(file: string): ConfigProblem[] {
   try {
     const mode = statSync(file).mode & 0o777;
@@ -186,5 +196,5 @@ export function loadSettings(options: LoadOptions): LoadResult {
   }
 
   if (problems.length > 0 || !config || !secrets) return { ok: false, problems };
-  return { ok: true, config, secrets, warnings: secretsWarnings(options.secretsPath) };
+  return { ok: true, config, secrets, warnings: [...configWarnings(options.configPath, config), ...secretsWarnings(options.secretsPath)] };
 }

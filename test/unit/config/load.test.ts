@@ -127,6 +127,21 @@ github: { repositories: [acme/api] }
     expect(JSON.stringify(result.problems)).not.toMatch(/topsecret|short/);
   });
 
+  it('warns about DM schedules when no user is mapped', () => {
+    const configPath = write(`
+server: { insecureHttp: true }
+github: { repositories: [acme/api] }
+schedules:
+  - { name: mine, channel: C1, cron: "0 9 * * *", timezone: UTC, kind: personal }
+  - { name: all, channel: C1, cron: "0 9 * * *", timezone: UTC, kind: digest }
+`);
+    const result = loadSettings({ configPath, secretsPath: write(validSecrets) });
+    if (!result.ok) throw new Error('expected success');
+    expect(result.warnings.map(formatProblem)).toEqual([
+      `${configPath}: schedules[0].kind: "personal" sends DMs to mapped users only, and users is empty: add { slack, github, name } entries`,
+    ]);
+  });
+
   it('warns when the secrets file is readable by others', () => {
     const secretsPath = write(validSecrets, 0o644);
     const result = loadSettings({ configPath: write(validConfig), secretsPath });
