@@ -76,7 +76,7 @@ describe('ansible tree lint', () => {
       const syntax = await sh('ansible-playbook', ['-i', 'inventories/example', '--vault-password-file', passwordFile, '--syntax-check', 'site.yml']);
       expect(syntax.code, syntax.out).toBe(0);
       const main = readFileSync(path.join(ANSIBLE, 'inventories/example/group_vars/all/main.yml'), 'utf8');
-      const referenced = [...new Set([...main.matchAll(/\b(vault_[a-z0-9_]+)\b/g)].map((m) => m[1]))];
+      const referenced = [...new Set([...main.matchAll(/\b(vault_[a-z0-9_]+)\b/g)].map((m) => m[1] ?? ''))];
       expect(referenced.length).toBeGreaterThan(5);
       const shown = await sh('ansible-vault', ['view', '--vault-password-file', passwordFile, 'inventories/example/group_vars/all/vault.yml']);
       expect(shown.code).toBe(0);
