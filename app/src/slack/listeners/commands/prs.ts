@@ -3,7 +3,7 @@
 import type { AllMiddlewareArgs, RespondArguments, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from '../../../config/schema.ts';
-import { parsePrsCommand, prsUsage, renderCommandReply, renderHelp, unknownUserReply } from '../../../core/commands.ts';
+import { parsePrsCommand, renderCommandReply, renderHelp, unknownUserReply } from '../../../core/commands.ts';
 import type { SlackMessage } from '../../../core/messages.ts';
 import type { PullRequestSource, SlackPoster } from '../../../core/ports.ts';
 import { UserDirectory } from '../../../core/select.ts';
@@ -79,4 +79,3 @@ export function createPrsCommand(deps: PrsCommandDeps) {
   };
 }
 
-export { prsUsage };

@@ -1,0 +1,63 @@
+// /prs through the real Bolt app and receiver on a listening fastify server, answered via
+// the Slack fake's response_url, or by DM when the answer is longer than response_url takes.
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSlackApp } from '../../../app/src/slack/app.ts';
+import { SlackWebApi } from '../../../app/src/slack/web-api.ts';
+import { createMetrics } from '../../../app/src/metrics.ts';
+import { maxResponseUrlMessages } from '../../../app/src/slack/listeners/commands/prs.ts';
+import { startSlackFake, type SlackFake } from '../../fakes/slack.ts';
+import { aPullRequest, hoursAgo, snapshot } from '../../unit/core/builders.ts';
+import { aConfig, aSecrets, capturedLogger, fixedSource, signingSecret } from '../../unit/support.ts';
+
+let slack: SlackFake;
+let server: FastifyInstance;
+let url: string;
+const manyPullRequests = Array.from({ length: 2500 }, (_, i) =>
+  aPullRequest({ number: i + 1, author: 'alice', createdAt: hoursAgo(30 + i), title: `A long title for pull request ${i + 1} `.padEnd(200, 'x') }),
+);
+
+beforeAll(async () => {
+  slack = await startSlackFake({ host: '127.0.0.1' });
+  const { logger } = capturedLogger();
+  const config = aConfig({ slack: { apiUrl: slack.apiUrl, commandCacheSeconds: 0 } });
+  const poster = new SlackWebApi({ token: slack.botToken, apiUrl: slack.apiUrl, logger, metrics: createMetrics({ defaultMetrics: false }) });
+  const { receiver } = createSlackApp({ config, secrets: aSecrets(), source: fixedSource(snapshot(manyPullRequests)), poster, logger });
+  server = Fastify();
+  await server.register(receiver.routes);
+  url = await server.listen({ host: '127.0.0.1', port: 0 });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await slack?.close();
+});
+
+async function until<T>(read: () => T[], count: number, timeoutMs = 30_000): Promise<T[]> {
+  const deadline = Date.now() + timeoutMs;
+  while (read().length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return read();
+}
+
+describe('/prs over a listening server', () => {
+  it('sends a list longer than response_url takes by DM, and says so ephemerally', async () => {
+    const result = await slack.sendSlashCommand(`${url}/slack/events`, signingSecret, { command: '/prs', text: 'mine', user_id: 'U0ALICE' });
+    expect(result.status).toBe(200);
+    const [notice] = (await until(() => slack.responses.filter((r) => r.id === result.responseId), 1)).map((r) => r.body as { response_type: string; text: string });
+    expect(notice?.response_type).toBe('ephemeral');
+    expect(notice?.text).toMatch(/^The list is long \((\d+) messages\), so I sent it to you as a direct message\.$/);
+    const parts = Number(/\((\d+) messages\)/.exec(notice?.text ?? '')?.[1]);
+    expect(parts).toBeGreaterThan(maxResponseUrlMessages);
+    const dms = slack.messages('U0ALICE');
+    expect(dms).toHaveLength(parts);
+    const lines = dms.flatMap((m) => (m.blocks as { type: string; text?: { text: string } }[]).filter((b) => b.type === 'section').flatMap((b) => b.text?.text.split('\n') ?? []));
+    expect(lines).toHaveLength(2500);
+    for (const message of dms) expect(message.blocks?.length).toBeLessThanOrEqual(50);
+  });
+
+  it('answers a short list through response_url', async () => {
+    const result = await slack.sendSlashCommand(`${url}/slack/events`, signingSecret, { command: '/prs', text: 'reviews', user_id: 'U0BOB' });
+    const [answer] = (await until(() => slack.responses.filter((r) => r.id === result.responseId), 1)).map((r) => r.body as { text: string });
+    expect(answer?.text).toBe('Pull requests waiting for your review');
+  });
+});
