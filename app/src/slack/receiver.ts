@@ -80,12 +80,15 @@ export class FastifyReceiver implements Receiver {
     const raw = typeof request.body === 'string' ? request.body : '';
     const signature = header(request, 'x-slack-signature');
     const timestamp = Number(header(request, 'x-slack-request-timestamp'));
+    const nowMs = (this.options.now ?? Date.now)();
     try {
+      // Bolt only refuses old timestamps; one dated ahead would make a captured request replayable later.
+      if (timestamp * 1000 > nowMs + 300_000) throw new Error(`x-slack-request-timestamp ${timestamp} is in the future`);
       verifySlackRequest({
         signingSecret: this.options.signingSecret,
         body: raw,
         headers: { 'x-slack-signature': signature ?? '', 'x-slack-request-timestamp': timestamp },
-        nowMilliseconds: (this.options.now ?? Date.now)(),
+        nowMilliseconds: nowMs,
       });
     } catch (error) {
       request.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'rejected a Slack request: bad or stale signature');
