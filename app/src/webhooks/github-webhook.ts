@@ -27,6 +27,25 @@ function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** What is missing from a payload the handlers below act on; a signed but malformed body is a 400, not a retryable 500. */
+export function payloadProblem(event: string, payload: unknown): string | undefined {
+  if (!isObject(payload)) return 'body must be a JSON object';
+  const action = payload.action;
+  const acted = (event === 'pull_request' && (action === 'closed' || action === 'review_requested')) || (event === 'pull_request_review' && action === 'submitted');
+  if (!acted) return undefined;
+  const pr = payload.pull_request;
+  const repository = payload.repository;
+  if (!isObject(repository) || typeof repository.full_name !== 'string') return 'payload.repository.full_name must be a string';
+  if (!isObject(pr) || !Number.isInteger(pr.number) || typeof pr.title !== 'string') return 'payload.pull_request must carry an integer number and a string title';
+  if (action === 'review_requested' && (typeof pr.html_url !== 'string' || !isObject(payload.sender) || typeof payload.sender.login !== 'string')) {
+    return 'payload.pull_request.html_url and payload.sender.login must be strings';
+  }
+  if (event === 'pull_request_review' && (!isObject(payload.review) || typeof payload.review.state !== 'string')) return 'payload.review.state must be a string';
+  return undefined;
+}
+
 export function createWebhooks(options: Pick<GitHubWebhookOptions, 'secret' | 'effects'>): Webhooks {
   const webhooks = new Webhooks({ secret: options.secret });
   const { effects } = options;
@@ -83,6 +102,8 @@ export function githubWebhookRoutes(options: GitHubWebhookOptions): FastifyPlugi
       } catch {
         return reject(400, 'body is not valid JSON');
       }
+      const problem = payloadProblem(event, payload);
+      if (problem) return reject(400, problem);
       const action = typeof payload.action === 'string' ? payload.action : undefined;
 
       let first: boolean;
