@@ -63,6 +63,12 @@ describe('FastifyReceiver', () => {
     expect(response.statusCode).toBe(401);
   });
 
+  it('rejects a correctly signed request dated more than 5 minutes ahead with 401', async () => {
+    const { fastify } = await build();
+    const response = await post(fastify, command('help'), { timestamp: Math.floor(Date.now() / 1000) + 6 * 60 });
+    expect(response.statusCode).toBe(401);
+  });
+
   it('rejects a body changed after signing with 401', async () => {
     const { fastify } = await build();
     const timestamp = Math.floor(Date.now() / 1000);

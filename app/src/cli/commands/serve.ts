@@ -61,19 +61,30 @@ export async function serve(argv: string[], io: CommandIo): Promise<number> {
     { name: 'slack', check: async () => void (await runtime.slack.authTest()) },
     ...extensions.flatMap((e) => (e.checkReady ? [{ name: e.name, check: e.checkReady }] : [])),
   ];
-  const running = await startServer({
-    config,
-    logger: replicaLogger,
-    ...(port !== undefined ? { port } : {}),
-    app: {
-      metrics: runtime.metrics,
-      ...(secrets.metrics ? { metricsAuth: secrets.metrics } : {}),
-      readiness,
-      slackRoutes: receiver.routes,
-      routes: extensions.flatMap((e) => e.routes ?? []),
-      scrub: createScrubber(secretsList),
-    },
-  });
+  const releaseAll = async (): Promise<void> => {
+    for (const extension of extensions) await extension.close?.();
+    await runtime.close();
+  };
+  let running: Awaited<ReturnType<typeof startServer>>;
+  try {
+    running = await startServer({
+      config,
+      logger: replicaLogger,
+      ...(port !== undefined ? { port } : {}),
+      app: {
+        metrics: runtime.metrics,
+        ...(secrets.metrics ? { metricsAuth: secrets.metrics } : {}),
+        readiness,
+        slackRoutes: receiver.routes,
+        routes: extensions.flatMap((e) => e.routes ?? []),
+        scrub: createScrubber(secretsList),
+      },
+    });
+  } catch (error) {
+    // e.g. the port is taken: release what was opened so the process can exit
+    await releaseAll();
+    throw error;
+  }
   const scheduler = new Scheduler({
     schedules: config.schedules,
     run: (schedule, fireTime) => runner.run(schedule, fireTime),
@@ -92,8 +103,7 @@ export async function serve(argv: string[], io: CommandIo): Promise<number> {
         await scheduler.stop();
         // Stops accepting, lets open requests finish; Slack listeners and cycles keep posting.
         await Promise.all([running.server.close(), receiver.drain(), runner.drain()]);
-        for (const extension of extensions) await extension.close?.();
-        await runtime.close();
+        await releaseAll();
         replicaLogger.info('shutdown complete');
         resolve(err ? 1 : 0);
       },
