@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createLogger } from '../../app/src/logging.ts';
 import { startElasticsearch, type ElasticsearchServer } from '../support/elasticsearch.ts';
-import { renderTemplates, repoRoot } from '../support/monitoring.ts';
+import { freePort, renderTemplates, repoRoot, startDaemon, waitFor } from '../support/monitoring.ts';
 
 const run = promisify(execFile);
 const retention = join(repoRoot, 'elasticsearch/log_retention.py');
@@ -133,6 +133,34 @@ describe('log content on a real Elasticsearch', () => {
     expect(remaining).not.toContain(`logs-chatops-app-${indexDate(40)}`);
     expect(remaining).not.toContain(`logs-chatops-haproxy-${indexDate(31)}`);
     expect(remaining).toEqual(expect.arrayContaining([`logs-chatops-system-${indexDate(29)}`, `logs-chatops-app-${indexDate(1)}`, 'chatops-claims', `logs-other-${indexDate(400)}`]));
+  });
+
+  it('keeps a single-node cluster green, as the real elasticsearch exporter reports it to the alert rules', async () => {
+    // Only the log indices stay: the unrelated ones the curate test made have a replica each.
+    for (const name of ['chatops-claims', `logs-other-${indexDate(400)}`]) expect((await call('DELETE', `/${name}`)).status).toBe(200);
+    const health = await call('GET', '/_cluster/health?wait_for_status=green&timeout=10s');
+    const indices = await call('GET', '/_cat/indices?format=json&h=index,health,rep&expand_wildcards=all');
+    expect(health.json.status, JSON.stringify(indices.json)).toBe('green');
+    const port = await freePort();
+    const exporter = startDaemon('prometheus-elasticsearch-exporter', [`--es.uri=${es.url}`, `--web.listen-address=127.0.0.1:${port}`]);
+    try {
+      const metrics = await waitFor('exporter metrics', async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+        const text = await response.text();
+        return text.includes('elasticsearch_cluster_health_status{') ? text : undefined;
+      }, 30_000).catch((error: unknown) => {
+        throw new Error(`${String(error)}\n${exporter.output()}`);
+      });
+      // The labels ElasticsearchClusterNotGreen/Red select on and print: color and cluster.
+      const status = Object.fromEntries(
+        [...metrics.matchAll(/^elasticsearch_cluster_health_status\{cluster="([^"]+)",color="(\w+)"\} (\d)/gm)].map((m) => [m[2], { cluster: m[1], value: m[3] }]),
+      );
+      expect(status.green?.value, metrics.slice(0, 500)).toBe('1');
+      expect(status.red?.value).toBe('0');
+      expect(status.green?.cluster).toBeTruthy();
+    } finally {
+      await exporter.stop();
+    }
   });
 
   it('fails with a message, not a trace, when Elasticsearch is unreachable', async () => {
