@@ -13,6 +13,9 @@ import { aConfig, aSecrets, capturedLogger, fixedSource, signingSecret } from '.
 let slack: SlackFake;
 let server: FastifyInstance;
 let url: string;
+let brokenServer: FastifyInstance;
+let brokenUrl: string;
+let brokenLog: ReturnType<typeof capturedLogger>;
 const manyPullRequests = Array.from({ length: 2500 }, (_, i) =>
   aPullRequest({ number: i + 1, author: 'alice', createdAt: hoursAgo(30 + i), title: `A long title for pull request ${i + 1} `.padEnd(200, 'x') }),
 );
@@ -26,10 +29,17 @@ beforeAll(async () => {
   server = Fastify();
   await server.register(receiver.routes);
   url = await server.listen({ host: '127.0.0.1', port: 0 });
+
+  brokenLog = capturedLogger();
+  const broken = createSlackApp({ config, secrets: aSecrets(), source: fixedSource(new Error('GitHub answered 502')), poster, logger: brokenLog.logger });
+  brokenServer = Fastify();
+  await brokenServer.register(broken.receiver.routes);
+  brokenUrl = await brokenServer.listen({ host: '127.0.0.1', port: 0 });
 });
 
 afterAll(async () => {
   await server?.close();
+  await brokenServer?.close();
   await slack?.close();
 });
 
@@ -59,5 +69,14 @@ describe('/prs over a listening server', () => {
     const result = await slack.sendSlashCommand(`${url}/slack/events`, signingSecret, { command: '/prs', text: 'reviews', user_id: 'U0BOB' });
     const [answer] = (await until(() => slack.responses.filter((r) => r.id === result.responseId), 1)).map((r) => r.body as { text: string });
     expect(answer?.text).toBe('Pull requests waiting for your review');
+  });
+
+  it('tells the user when GitHub cannot be read, and logs the error', async () => {
+    const result = await slack.sendSlashCommand(`${brokenUrl}/slack/events`, signingSecret, { command: '/prs', text: 'all', user_id: 'U0BOB' });
+    expect(result.status).toBe(200);
+    const [answer] = (await until(() => slack.responses.filter((r) => r.id === result.responseId), 1)).map((r) => r.body as { response_type: string; text: string });
+    expect(answer).toMatchObject({ response_type: 'ephemeral', text: ':warning: I could not read the pull requests right now. Please try again in a minute.' });
+    const logged = brokenLog.lines().find((l) => l.message === '/prs could not be answered');
+    expect(logged).toMatchObject({ 'log.level': 'error', action: 'all', error: { message: 'GitHub answered 502' } });
   });
 });
