@@ -4,7 +4,7 @@
 // basic auth — node_exporter, HAProxy's built-in exporter, the blackbox exporter, Alertmanager
 // and itself — so the metric names the dashboards use for them are checked against real ones.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -171,7 +171,7 @@ describe('dashboard queries against a real Prometheus', () => {
     expect(failures).toEqual([]);
   });
 
-  it('uses only metric names the real exporters expose (node, HAProxy, blackbox, Alertmanager, Prometheus)', async () => {
+  it('uses only metric names the real exporters expose (node, HAProxy, blackbox, Alertmanager, Prometheus), in dashboards and rules', async () => {
     const client = prometheusClient();
     let names: Set<string>;
     try {
@@ -180,9 +180,18 @@ describe('dashboard queries against a real Prometheus', () => {
     } finally {
       await client.close();
     }
-    const checked = queries
-      .flatMap((q) => metricNames(q.expr).map((name) => ({ name, where: `${q.dashboard} / ${q.panel}` })))
-      .filter(({ name }) => /^(node|haproxy|probe|alertmanager|prometheus)_/.test(name));
+    // The dashboards' queries and the alert rules' expressions alike.
+    const rules: { where: string; expr: string }[] = [];
+    for (const file of await readdir(join(repoRoot, 'prometheus/rules'))) {
+      const parsed = parse(await readFile(join(repoRoot, 'prometheus/rules', file), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
+      rules.push(...parsed.groups.flatMap((g) => g.rules.map((r) => ({ where: `rule ${r.alert}`, expr: r.expr }))));
+    }
+    const checked = [...queries.map((q) => ({ where: `${q.dashboard} / ${q.panel}`, expr: q.expr })), ...rules]
+      .flatMap((q) => metricNames(q.expr).map((name) => ({ name, where: q.where })))
+      .filter(({ name }) => /^(node|haproxy|probe|alertmanager|prometheus)_/.test(name) || name === 'up');
+    expect(checked.filter(({ where }) => where.startsWith('rule ')).map(({ name }) => name)).toEqual(expect.arrayContaining([
+      'up', 'haproxy_backend_active_servers', 'probe_ssl_earliest_cert_expiry', 'probe_success', 'node_filesystem_avail_bytes', 'node_filesystem_readonly',
+    ]));
     expect(checked.length).toBeGreaterThan(20);
     expect(checked.filter(({ name }) => !names.has(name))).toEqual([]);
   });

@@ -47,13 +47,19 @@ export function substituteVariables(expr: string): string {
     .replaceAll('$host', '.*');
 }
 
-/** Metric names a PromQL expression refers to (identifiers followed by a selector or range). */
+/** Metric names a PromQL expression refers to: identifiers that are not functions, keywords,
+ *  label names (in braces or grouping clauses), durations or numbers. */
 export function metricNames(expr: string): string[] {
-  const withoutStrings = expr.replace(/"[^"]*"/g, '""');
+  const code = expr
+    .replace(/"[^"]*"/g, '""')
+    .replace(/\{[^}]*\}/g, '{}')
+    .replace(/\[[^\]]*\]/g, '[]')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ');
+  const keywords = new Set(['and', 'or', 'unless', 'bool', 'offset', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'inf', 'nan']);
   const names = new Set<string>();
-  for (const match of withoutStrings.matchAll(/\b([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?=\{|\[)/g)) {
+  for (const match of code.matchAll(/(?<![\w.:])([a-zA-Z_:][a-zA-Z0-9_:]*)(?![\w:])(?!\s*\()/g)) {
     const name = match[1] ?? '';
-    if (!['by', 'without', 'on', 'ignoring', 'group_left', 'group_right'].includes(name)) names.add(name);
+    if (!keywords.has(name.toLowerCase())) names.add(name);
   }
   return [...names];
 }
