@@ -38,6 +38,8 @@ export function cronLogger(logger: Logger): CronLogger {
 
 export class Scheduler {
   private readonly tasks: ScheduledTask[] = [];
+  /** Fires past node-cron but not finished: stop() waits, so a claimed fire is never dropped. */
+  private readonly firing = new Set<Promise<unknown>>();
   private readonly gate: FireGate;
 
   constructor(private readonly options: SchedulerOptions) {
@@ -46,7 +48,7 @@ export class Scheduler {
 
   async start(): Promise<void> {
     for (const schedule of this.options.schedules) {
-      const task = createTask(schedule.cron, (context) => this.fire(schedule, context.date), {
+      const task = createTask(schedule.cron, (context) => this.track(this.fire(schedule, context.date)), {
         timezone: schedule.timezone,
         name: schedule.name,
         // A cycle still running when the next fire comes is not doubled.
@@ -80,8 +82,16 @@ export class Scheduler {
     return this.options.run(schedule, fireTime);
   }
 
+  private track<T>(fire: Promise<T>): Promise<T> {
+    this.firing.add(fire);
+    // The rejection itself reaches node-cron through the returned promise; this copy only cleans up.
+    void fire.finally(() => this.firing.delete(fire)).catch(() => undefined);
+    return fire;
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.tasks.map(async (task) => task.destroy()));
     this.tasks.length = 0;
+    await Promise.allSettled([...this.firing]);
   }
 }
