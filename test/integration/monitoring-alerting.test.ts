@@ -12,6 +12,7 @@ import { parse, stringify } from 'yaml';
 import { startSandbox, type Sandbox } from '../fakes/sandbox.ts';
 import { serveChatops, writeSettings, type ServingChatops } from './app/process.ts';
 import { sandboxConfig, sandboxSecrets } from './app/settings.ts';
+import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp-receiver.ts';
 import { createTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
 import { freePort, makeTlsDir, renderTemplates, repoRoot, startDaemon, tlsClient, waitFor, type Daemon } from '../support/monitoring.ts';
 
@@ -34,6 +35,7 @@ const secret = (): string => randomBytes(12).toString('base64url');
 describe('alerting end to end', () => {
   let certificates: TestCertificates;
   let sandbox: Sandbox;
+  let smtp: SmtpReceiver;
   let work: string;
   let prometheus: Daemon | undefined;
   let alertmanager: Daemon | undefined;
@@ -83,6 +85,7 @@ describe('alerting end to end', () => {
     certificates = await createTestCertificates();
     const tlsDir = await makeTlsDir(certificates, ['prometheus', 'alertmanager']);
     sandbox = await startSandbox({ host: '127.0.0.1', tls: { cert: certificates.cert, key: certificates.key } });
+    smtp = await startSmtpReceiver({ cert: certificates.cert, key: certificates.key });
     work = await mkdtemp(join(tmpdir(), 'chatops-alerting-'));
     for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
 
@@ -117,7 +120,9 @@ describe('alerting end to end', () => {
         alertmanager_slack_api_url: sandbox.slack.incomingWebhook.url,
         alertmanager_slack_ca_file: join(tlsDir, 'ca.crt'),
         alertmanager_email_to: 'oncall@example.test',
-        alertmanager_smtp_smarthost: '127.0.0.1:1',
+        alertmanager_smtp_smarthost: `127.0.0.1:${smtp.port}`,
+        alertmanager_smtp_from: 'alertmanager@example.test',
+        alertmanager_smtp_ca_file: join(tlsDir, 'ca.crt'),
       },
       [
         { src: 'prometheus/prometheus.yml.j2', dest: join(work, 'prometheus.yml') },
@@ -150,6 +155,7 @@ describe('alerting end to end', () => {
     for (const replica of replicas) await replica?.kill();
     for (const files of settings) files.remove();
     await sandbox?.close();
+    await smtp?.close();
     await certificates?.remove();
     if (work) await rm(work, { recursive: true, force: true });
   });
@@ -237,5 +243,19 @@ describe('alerting end to end', () => {
       await client.close();
     }
     expect(webhookPosts().slice(before).filter((p) => p.attachments?.[0]?.title?.includes('ChatOpsReplicaDown'))).toEqual([]);
+  });
+
+  it('mails critical alerts over STARTTLS, and only critical ones', async () => {
+    const mail = await waitFor('the critical mail', async () => smtp.received.find((m) => m.data.includes('ChatOpsAllReplicasDown')), 30_000);
+    expect(mail.tls).toBe(true);
+    expect(mail.from).toBe('alertmanager@example.test');
+    expect(mail.to).toEqual(['oncall@example.test']);
+    const headers = mail.data.slice(0, mail.data.indexOf('\r\n\r\n'));
+    expect(headers).toMatch(/^Subject: \[FIRING:1\] ChatOpsAllReplicasDown \(critical\)$/m);
+    const body = mail.data.replace(/=\r\n/g, '').replace(/=3D/g, '=');
+    expect(body).toContain('FIRING: Every ChatOps replica is down');
+    expect(body).toContain('Runbook: https://github.com/chatops/chatops/blob/main/docs/runbooks.md#chatopsallreplicasdown');
+    // The warning-level replica alerts never went to mail.
+    expect(smtp.received.filter((m) => m.data.includes('ChatOpsReplicaDown'))).toEqual([]);
   });
 });
