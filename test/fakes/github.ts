@@ -74,6 +74,9 @@ export interface GitHubFake {
   rateLimit(): { limit: number; remaining: number; used: number; reset: number };
   secondaryRateLimitNext(times: number, retryAfterSeconds: number, status?: 403 | 429): void;
   setLatency(ms: number): void;
+  /** Most requests seen in progress at once since the last reset. */
+  maxInFlight(): number;
+  resetMaxInFlight(): void;
   close(): Promise<void>;
 }
 
@@ -138,6 +141,8 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
   const failures = new Map<string, Failure>();
   let secondary: { remaining: number; retryAfter: number; status: 403 | 429 } | undefined;
   let nextId = 1000;
+  let inFlight = 0;
+  let peakInFlight = 0;
   const rate = { limit: 5000, remaining: 5000, reset: nowSeconds() + 3600, status: 403 as 403 | 429 };
 
   function lowerKey(fullName: string): string {
@@ -283,6 +288,11 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     const rawPath = req.url ?? '/';
     const ifNoneMatch = headerValue(req, 'if-none-match');
     const requestId = randomUUID().toUpperCase().slice(0, 23);
+    inFlight += 1;
+    peakInFlight = Math.max(peakInFlight, inFlight);
+    res.once('close', () => {
+      inFlight -= 1;
+    });
     if (latencyMs > 0) await delay(latencyMs);
 
     const respond = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
@@ -617,6 +627,10 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     },
     setLatency(ms) {
       latencyMs = ms;
+    },
+    maxInFlight: () => peakInFlight,
+    resetMaxInFlight() {
+      peakInFlight = inFlight;
     },
     close: () => server.close(),
   };

@@ -231,6 +231,23 @@ describe('GitHub source', () => {
     await expect(good.checkReachable()).resolves.toBeUndefined();
   });
 
+  it('keeps at most `concurrency` requests in flight', async () => {
+    for (let r = 0; r < 12; r += 1) {
+      github.addRepository(`bounded/r${r}`);
+      for (let p = 0; p < 3; p += 1) github.addPullRequest(`bounded/r${r}`);
+    }
+    github.setLatency(100);
+    github.resetMaxInFlight();
+    try {
+      const { source: s } = source({ concurrency: 3 });
+      const snapshot = await s.fetchOpenPullRequests(['bounded/*'], []);
+      expect(snapshot.pullRequests).toHaveLength(36);
+      expect(github.maxInFlight()).toBe(3);
+    } finally {
+      github.setLatency(0);
+    }
+  });
+
   it('names the timeout when GitHub is too slow', async () => {
     github.addRepository('slow/repo');
     github.setLatency(1500);
