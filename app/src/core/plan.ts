@@ -23,6 +23,16 @@ export interface PlanInput {
   now: Date;
 }
 
+/**
+ * True when GitHub gave nothing at all: no pull request, and every configured pattern itself
+ * failed (a rejected token, GitHub unreachable). The digest still says so; the cycle fails.
+ */
+export function nothingReadable(patterns: readonly string[], snapshot: PullRequestSnapshot): boolean {
+  if (snapshot.pullRequests.length > 0 || patterns.length === 0) return false;
+  const failed = new Set(snapshot.failedRepositories.map((f) => f.repository.toLowerCase()));
+  return patterns.every((pattern) => failed.has(pattern.toLowerCase()));
+}
+
 export function planReminder(input: PlanInput): ReminderPlan {
   const { schedule, snapshot, filters, users, now } = input;
   const directory = new UserDirectory(users);

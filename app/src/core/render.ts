@@ -122,8 +122,12 @@ export function renderDigest(input: DigestInput): Digest {
 
   let summary: string;
   const lines: string[] = [];
-  if (selected.length === 0) {
-    summary = failures.length > 0 ? 'No open pull requests in the repositories that could be read' : 'No open pull requests';
+  if (selected.length === 0 && failures.length > 0) {
+    // Not a celebration: the PRs may be in the repositories that could not be read.
+    summary = 'No open pull requests in the repositories that could be read';
+    lines.push(`*${summary}.*`);
+  } else if (selected.length === 0) {
+    summary = 'No open pull requests';
     lines.push(`:tada: *${summary}.* Nothing to review right now.`);
   } else {
     summary = `${plural(selected.length, 'open pull request')} in ${plural(repositories, 'repository', 'repositories')}`;

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { Config, Schedule } from '../config/schema.ts';
 import type { SlackMessage } from '../core/messages.ts';
-import { planReminder, type ReminderPlan } from '../core/plan.ts';
+import { nothingReadable, planReminder, type ReminderPlan } from '../core/plan.ts';
 import type { PullRequestSource, ReminderHistory, SlackPoster } from '../core/ports.ts';
 import type { AppMetrics } from '../metrics.ts';
 
@@ -75,7 +75,13 @@ export class CycleRunner {
       }
       const plan = planReminder({ schedule, snapshot, filters: config.filters, users: config.users, now: (this.deps.clock ?? (() => new Date()))() });
       await this.carryOut(plan, report, logger, fireTime);
-      report.outcome = report.failedPosts > 0 || report.failedRepositories > 0 ? 'partial' : 'success';
+      if (nothingReadable(config.github.repositories, snapshot)) {
+        report.outcome = 'failure';
+        report.error = 'no configured repository could be read';
+        logger.error({ failedRepositories: report.failedRepositories }, 'no configured repository could be read');
+      } else {
+        report.outcome = report.failedPosts > 0 || report.failedRepositories > 0 ? 'partial' : 'success';
+      }
     } catch (error) {
       report.outcome = 'failure';
       report.error = error instanceof Error ? error.message : String(error);

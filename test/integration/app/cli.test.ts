@@ -137,16 +137,16 @@ describe('chatops remind', () => {
     expect(sandbox.slack.calls.map((c) => c.method)).toEqual(['chat.postMessage']);
   });
 
-  it('says in the digest which repositories could not be read when GitHub rejects the token', async () => {
+  it('exits 1 when GitHub rejects the token, after telling the channel what could not be read', async () => {
     const bad = writeSettings(sandboxConfig(sandbox), { ...sandboxSecrets, githubToken: 'ghp_wrongTokenForTheSandbox0000000' });
     try {
       const result = await runChatops(['remind', '--schedule', 'digest', '--dry-run', '--config', bad.configPath, '--secrets', bad.secretsPath]);
-      expect(result.code, result.stderr).toBe(0);
+      expect(result.code, result.stderr).toBe(1);
       const calls = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Call);
       expect(calls).toHaveLength(1);
       expect(calls[0]?.args.text).toBe('No open pull requests in the repositories that could be read');
       expect(sectionTexts(calls[0]?.args.blocks)[0]).toMatch(/:warning: \*Could not read 1 repository\* .*\n• acme\/\*: .+/);
-      expect(result.stderr).toContain('repository could not be read');
+      expect(result.stderr).toContain('no configured repository could be read');
       expect(result.stdout + result.stderr).not.toContain('ghp_wrongTokenForTheSandbox');
     } finally {
       bad.remove();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planReminder } from '../../../app/src/core/plan.ts';
+import { nothingReadable, planReminder } from '../../../app/src/core/plan.ts';
 import { fireMinute, localTime } from '../../../app/src/core/schedule.ts';
 import type { Schedule } from '../../../app/src/config/schema.ts';
 import { aPullRequest, alice, bob, filters, now, snapshot } from './builders.ts';
@@ -42,5 +42,15 @@ describe('schedule helpers', () => {
     const instant = new Date('2026-07-01T07:00:00Z');
     expect(localTime(instant, 'Europe/Berlin')).toBe('2026-07-01 09:00 Wed');
     expect(localTime(instant, 'America/New_York')).toBe('2026-07-01 03:00 Wed');
+  });
+});
+
+describe('nothingReadable', () => {
+  it('is true only when there is no PR and every configured pattern itself failed', () => {
+    const failed = (...names: string[]) => snapshot([], names.map((repository) => ({ repository, reason: 'HTTP 401' })));
+    expect(nothingReadable(['acme/*', 'Other/api'], failed('acme/*', 'other/api'))).toBe(true);
+    expect(nothingReadable(['acme/*', 'other/api'], failed('acme/*'))).toBe(false);
+    expect(nothingReadable(['acme/*'], snapshot([]))).toBe(false);
+    expect(nothingReadable(['acme/*'], snapshot([aPullRequest()], [{ repository: 'acme/*', reason: 'x' }]))).toBe(false);
   });
 });

@@ -50,6 +50,14 @@ describe('renderDigest', () => {
     expect(blockTexts(digest.parent[0]?.blocks ?? [])).toEqual(['Pull request digest: morning', ':tada: *No open pull requests.* Nothing to review right now.']);
   });
 
+  it('does not celebrate an empty digest when repositories could not be read', () => {
+    const digest = renderDigest({ scheduleName: 'm', selected: [], failures: [{ repository: 'acme/*', reason: 'HTTP 401 Bad credentials' }], directory, staleAfterDays: 14 });
+    expect(digest.parent[0]?.text).toBe('No open pull requests in the repositories that could be read');
+    expect(blockTexts(digest.parent[0]?.blocks ?? [])[1]).toBe(
+      '*No open pull requests in the repositories that could be read.*\n:warning: *Could not read 1 repository* (their pull requests are missing below):\n• acme/*: HTTP 401 Bad credentials',
+    );
+  });
+
   it('names the repositories that could not be read', () => {
     const selected = selectPullRequests([aPullRequest()], filters(), now);
     const digest = renderDigest({

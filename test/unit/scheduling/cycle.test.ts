@@ -63,6 +63,14 @@ describe('CycleRunner', () => {
     expect(await value(metrics, 'chatops_github_repositories_failed', {})).toBe(1);
   });
 
+  it('fails the cycle when no configured repository could be read, still telling the channel', async () => {
+    const { runner, config, lines, metrics } = setup(snapshot([], [{ repository: 'acme/*', reason: 'HTTP 401 Bad credentials' }]));
+    const report = await runner.run(config.schedules[0]!);
+    expect([report.outcome, report.error, report.posted]).toEqual(['failure', 'no configured repository could be read', 1]);
+    expect(lines).toHaveLength(1);
+    expect(await value(metrics, 'chatops_reminder_cycles_total', { schedule: 'morning', outcome: 'failure' })).toBe(1);
+  });
+
   it('fails the cycle, posting nothing, when GitHub cannot be read at all', async () => {
     const { runner, config, lines, metrics } = setup(new Error('connect ECONNREFUSED'));
     const report = await runner.run(config.schedules[0]!);
