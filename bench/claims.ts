@@ -2,6 +2,7 @@
 // with its own Elasticsearch client and connections) against a real single-node
 // Elasticsearch started from .cache/elasticsearch. Prints p50/p99 per outcome.
 // Run: npx tsx bench/claims.ts [fires]
+import { cpus, loadavg } from 'node:os';
 import pino from 'pino';
 import { alignFireTime, RunCoordinator } from '../app/src/coordination/run-coordinator.ts';
 import { createMetrics } from '../app/src/metrics.ts';
@@ -69,6 +70,8 @@ async function main(): Promise<number> {
     const row = (name: string, values: number[]): string =>
       `| ${name} | ${values.length} | ${percentile(values, 50).toFixed(1)} | ${percentile(values, 99).toFixed(1)} | ${(values[values.length - 1] ?? Number.NaN).toFixed(1)} |`;
     console.log(`claims bench: ${fires} fires x ${replicaCount} replicas, Elasticsearch ${es.url} (single node, 256 MB heap), wall ${(wallMs / 1000).toFixed(1)} s`);
+    // The tail follows the machine's load: say what it was.
+    console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     console.log('| claims | count | p50 ms | p99 ms | max ms |');
     console.log('|---|---|---|---|---|');
     console.log(row('all', all));

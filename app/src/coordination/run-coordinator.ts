@@ -9,7 +9,7 @@ import { StoreUnavailableError } from '../store/errors.ts';
 
 /** What the coordinator needs from the claims store (app/src/store/claims.ts). */
 export interface FireClaims {
-  claim(schedule: string, fireTime: Date, replica: string, options?: { degraded?: boolean }): Promise<ClaimOutcome>;
+  claim(schedule: string, fireTime: Date, replica: string, options?: { degraded?: boolean; retry?: boolean }): Promise<ClaimOutcome>;
 }
 
 export interface RunCoordinatorOptions {
@@ -80,9 +80,9 @@ export class RunCoordinator implements FireGate {
       this.logger.warn({ schedule: scheduleName, fire: key, lateMs: this.clock() - fire.getTime() }, 'fire came too late to claim: skipping');
       return false;
     }
-    for (;;) {
+    for (let attempt = 0; ; attempt += 1) {
       try {
-        const outcome = await claims.claim(scheduleName, fire, replicaId);
+        const outcome = await claims.claim(scheduleName, fire, replicaId, { retry: attempt > 0 });
         this.markHealthy();
         metrics.fireClaims.inc({ schedule: scheduleName, outcome });
         this.logger.info({ schedule: scheduleName, fire: key, outcome }, outcome === 'won' ? 'fire claimed: posting' : 'fire claimed by another replica');

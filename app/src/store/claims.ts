@@ -28,7 +28,7 @@ export class ElasticFireClaims {
    * Claims a fire for `replica`. Throws StoreUnavailableError when the answer is unknown
    * even after reading the claim back.
    */
-  async claim(schedule: string, fireTime: Date, replica: string, options: { degraded?: boolean } = {}): Promise<ClaimOutcome> {
+  async claim(schedule: string, fireTime: Date, replica: string, options: { degraded?: boolean; retry?: boolean } = {}): Promise<ClaimOutcome> {
     const id = fireKey(schedule, fireTime);
     const document: ClaimDocument = {
       schedule,
@@ -41,7 +41,11 @@ export class ElasticFireClaims {
       await guarded('claim fire', () => this.client.create({ index: this.index, id, document }));
       return 'won';
     } catch (error) {
-      if (statusOf(error) === 409) return (await this.owner(id).catch(() => undefined)) === replica ? 'won' : 'lost';
+      if (statusOf(error) === 409) {
+        // Only a retry can meet its own earlier claim (a create whose answer was lost).
+        if (!options.retry && !options.degraded) return 'lost';
+        return (await this.owner(id).catch(() => undefined)) === replica ? 'won' : 'lost';
+      }
       if (!(error instanceof StoreUnavailableError)) throw error;
       // The create may have landed even though its answer did not: read it back.
       const owner = await this.owner(id).catch(() => undefined);
