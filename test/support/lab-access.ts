@@ -1,0 +1,221 @@
+// Reaching the nspawn lab from end-to-end tests: bring it up and deploy it when it is not (and
+// say whether we did, so the test leaves the lab as it found it), commands on hosts over SSH
+// with the lab key, HTTPS through HAProxy trusting only our CA, and the sandbox's records.
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Agent, fetch, type Response } from 'undici';
+import { SLACK_FAKE_BOT_TOKEN } from '../fakes/slack.ts';
+import { DEFAULT_CERTS_DIR, LAB_DIR, REPO_ROOT } from '../../ops/paths.ts';
+
+export const DOMAIN = 'lab.chatops.test';
+export const LB_IP = '10.77.0.11';
+export const CONTROLLER_IP = '10.77.0.1';
+export const CA_FILE = path.join(DEFAULT_CERTS_DIR, 'ca.crt');
+export const SSH_KEY = path.join(LAB_DIR, 'ssh', 'id_ed25519');
+export const KNOWN_HOSTS = path.join(LAB_DIR, 'ssh', 'known_hosts');
+export const SECRETS_DIR = path.join(LAB_DIR, 'secrets');
+export const SLACK_SANDBOX = `https://${CONTROLLER_IP}:9444`;
+export const GITHUB_SANDBOX = `https://${CONTROLLER_IP}:9443`;
+
+export const LAB_HOSTS = [
+  { name: 'lb1', ip: '10.77.0.11', groups: ['lb'] },
+  { name: 'app1', ip: '10.77.0.21', groups: ['app'] },
+  { name: 'app2', ip: '10.77.0.22', groups: ['app'] },
+  { name: 'mon1', ip: '10.77.0.31', groups: ['monitoring', 'logging'] },
+] as const;
+export type LabHostName = (typeof LAB_HOSTS)[number]['name'];
+export const APP_HOSTS = ['app1', 'app2'] as const;
+
+const run = promisify(execFile);
+
+export function ipOf(host: LabHostName): string {
+  const found = LAB_HOSTS.find((h) => h.name === host);
+  if (!found) throw new Error(`unknown lab host ${host}`);
+  return found.ip;
+}
+
+export function chatops(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/chatops.mjs'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 1_500_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface SshResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `command` as root on `host` (strict host keys, the lab key, no agent, no password). */
+export async function ssh(host: LabHostName, command: string, timeoutMs = 120_000): Promise<SshResult> {
+  try {
+    const { stdout, stderr } = await run(
+      'ssh',
+      ['-i', SSH_KEY, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-o', `UserKnownHostsFile=${KNOWN_HOSTS}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'LogLevel=ERROR', `root@${ipOf(host)}`, command],
+      { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number | string; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(error) };
+  }
+}
+
+/** Like ssh(), but throws with the output when the command fails. */
+export async function sshOk(host: LabHostName, command: string, timeoutMs?: number): Promise<string> {
+  const r = await ssh(host, command, timeoutMs);
+  if (r.code !== 0) throw new Error(`${host}: \`${command}\` exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+let agent: Agent | undefined;
+/** An HTTP agent that trusts only our CA and sends every lab name to its address (no DNS in the lab). */
+export function labAgent(): Agent {
+  agent ??= new Agent({
+    connect: {
+      ca: readFileSync(CA_FILE),
+      lookup: (hostname, _options, callback) => {
+        const host = LAB_HOSTS.find((h) => hostname === h.name || hostname === `${h.name}.${DOMAIN}`);
+        const address = host ? host.ip : hostname.endsWith(`.${DOMAIN}`) || hostname === DOMAIN ? LB_IP : undefined;
+        if (!address) {
+          callback(new Error(`not a lab name: ${hostname}`), '', 4);
+          return;
+        }
+        callback(null, [{ address, family: 4 }] as unknown as string, 4);
+      },
+    },
+  });
+  return agent;
+}
+
+export async function closeLabAgent(): Promise<void> {
+  await agent?.close();
+  agent = undefined;
+}
+
+export function labFetch(url: string, init: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<Response> {
+  return fetch(url, {
+    method: init.method ?? 'GET',
+    headers: init.headers ?? {},
+    ...(init.body === undefined ? {} : { body: init.body }),
+    dispatcher: labAgent(),
+    signal: AbortSignal.timeout(init.timeoutMs ?? 15_000),
+  });
+}
+
+/** A generated lab secret (`.lab/secrets/<name>`, written by the deploy's password lookup). */
+export function labSecret(name: string): string {
+  return readFileSync(path.join(SECRETS_DIR, name), 'utf8').split(' salt=')[0]?.trim() ?? '';
+}
+
+/** One of the sandbox Slack fake's records (`/_fake/calls`, `/_fake/webhook`, `/_fake/responses`, ...). */
+export async function sandboxView<T>(view: 'calls' | 'messages' | 'ephemerals' | 'responses' | 'webhook', query = ''): Promise<T> {
+  const response = await labFetch(`${SLACK_SANDBOX}/_fake/${view}${query}`, { headers: { authorization: `Bearer ${SLACK_FAKE_BOT_TOKEN}` }, timeoutMs: 30_000 });
+  if (response.status !== 200) throw new Error(`sandbox /_fake/${view}: HTTP ${response.status}`);
+  return (await response.json()) as T;
+}
+
+export interface SandboxCall {
+  method: string;
+  args: Record<string, unknown>;
+  at: number;
+  httpStatus: number;
+  response: Record<string, unknown>;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns a value (not undefined) or `timeoutMs` passes. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 1_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (last error: ${String(last)})` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+/** The chatops front answers /ready through HAProxy with our CA. */
+async function deployed(): Promise<boolean> {
+  try {
+    const response = await labFetch(`https://chatops.${DOMAIN}/ready`, { timeoutMs: 10_000 });
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+export interface LabSession {
+  /** true when this test brought the lab up (then it takes it down again) */
+  broughtUp: boolean;
+  deployedHere: boolean;
+}
+
+/**
+ * Makes sure the lab is up and deployed. `lab up` and `lab deploy` are idempotent; a lab
+ * someone else already runs is used as it is and left running.
+ */
+export async function ensureLab(print: (line: string) => void): Promise<LabSession> {
+  const status = chatops('lab', 'status');
+  const up = status.code === 0 && /sandbox: running/.test(status.stdout + status.stderr) && !/\bno\b/.test(status.stdout.split('\n').filter((l) => /^(lb1|app1|app2|mon1)\s/.test(l)).join('\n'));
+  let broughtUp = false;
+  if (!up) {
+    print('lab: not up, running `chatops lab up`');
+    const r = chatops('lab', 'up');
+    if (r.code !== 0) throw new Error(`chatops lab up failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+    broughtUp = true;
+  }
+  let deployedHere = false;
+  if (!(await deployed())) {
+    print('lab: not deployed, running `chatops lab deploy`');
+    const started = Date.now();
+    const r = chatops('lab', 'deploy');
+    if (r.code !== 0) throw new Error(`chatops lab deploy failed (exit ${r.code}):\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-8000)}`);
+    print(`lab: deployed in ${Math.round((Date.now() - started) / 1000)} s`);
+    deployedHere = true;
+  }
+  await waitFor('chatops through HAProxy ready', async () => ((await deployed()) ? true : undefined), 120_000, 2_000);
+  return { broughtUp, deployedHere };
+}
+
+export function leaveLab(session: LabSession | undefined, print: (line: string) => void): void {
+  if (!session?.broughtUp && process.env.CHATOPS_E2E_LAB_DOWN !== '1') {
+    print('lab: it was up before this test; leaving it running');
+    return;
+  }
+  const r = chatops('lab', 'down');
+  if (r.code !== 0) throw new Error(`chatops lab down failed (exit ${r.code}):\n${r.stderr}`);
+}
+
+/** `systemctl is-active` of a unit on a host. */
+export async function unitState(host: LabHostName, unit: string): Promise<string> {
+  return (await ssh(host, `systemctl is-active ${unit}`)).stdout.trim();
+}
+
+/** Like ssh(), with `input` on the command's stdin (how secrets and files travel: never on argv). */
+export function sshInput(host: LabHostName, command: string, input: string, timeoutMs = 120_000): Promise<SshResult> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      'ssh',
+      ['-i', SSH_KEY, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-o', `UserKnownHostsFile=${KNOWN_HOSTS}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'LogLevel=ERROR', `root@${ipOf(host)}`, command],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(input);
+  });
+}
