@@ -6,6 +6,7 @@
 // The npm script bundles this file with esbuild and runs it with plain node, as production runs
 // dist/chatops.mjs, so RSS is not inflated by the TypeScript loader (tsx adds ~50 MB).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -124,6 +125,17 @@ interface Row {
   pullRequests: number;
 }
 
+/** Linux splits RSS into anonymous memory (heaps, malloc) and mapped files (the node binary, libraries). */
+function rssBreakdown(): string {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const field = (name: string): string => /\d+/.exec(status.split('\n').find((l) => l.startsWith(name)) ?? '')?.[0] ?? '?';
+    return `RssAnon ${Math.round(Number(field('RssAnon')) / 1024)} MB, RssFile ${Math.round(Number(field('RssFile')) / 1024)} MB`;
+  } catch {
+    return 'no /proc/self/status on this system';
+  }
+}
+
 /** Heap still referenced after a full collection (needs node --expose-gc, as the npm script runs it). */
 function retainedHeapMb(): number | undefined {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -224,7 +236,8 @@ async function main(): Promise<void> {
   const memory = process.memoryUsage();
   process.stdout.write(
     `RSS before the first cycle ${baselineRssMb.toFixed(0)} MB; at the end heap total ${(memory.heapTotal / 1048576).toFixed(0)} MB, ` +
-      `external ${(memory.external / 1048576).toFixed(0)} MB, array buffers ${(memory.arrayBuffers / 1048576).toFixed(0)} MB\n\n`,
+      `external ${(memory.external / 1048576).toFixed(0)} MB, array buffers ${(memory.arrayBuffers / 1048576).toFixed(0)} MB; ` +
+      `${rssBreakdown()}\n\n`,
   );
   process.stdout.write(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|\n`);
   for (const row of body) process.stdout.write(`| ${row.join(' | ')} |\n`);
