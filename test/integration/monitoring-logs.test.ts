@@ -6,7 +6,7 @@
 // Filebeat and Logstash are not installable here: their rendered configs are checked for the
 // contract they share with the rest (TLS, sources, index names).
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -170,7 +170,7 @@ describe('log content on a real Elasticsearch', () => {
   });
 });
 
-describe('Filebeat and Logstash configs', () => {
+describe('Filebeat, Logstash and retention job configs', () => {
   let work: string;
   const inventory = (): Promise<string> => readFile(join(repoRoot, 'test/fixtures/monitoring/inventory.yml'), 'utf8');
 
@@ -202,6 +202,20 @@ describe('Filebeat and Logstash configs', () => {
     const lb = parse(await readFile(join(work, 'filebeat-lb1.yml'), 'utf8')) as Filebeat;
     expect(lb['filebeat.inputs'].map((i) => i.id)).toEqual(['haproxy', 'services']);
     expect(lb['filebeat.inputs'][0]?.['include_matches.match']).toEqual(['_SYSTEMD_UNIT=haproxy.service']);
+  });
+
+  it('runs the curate job daily from a hardened systemd unit that systemd-analyze accepts, password via a credential', async () => {
+    await renderTemplates(await inventory(), { elasticsearch_username: 'logs', elasticsearch_password: 'not-in-the-unit', logs_retention_es_host: '10.77.0.31', logs_retention_days: 21 }, [
+      { src: 'elasticsearch/systemd/chatops-log-retention.service.j2', dest: join(work, 'chatops-log-retention.service') },
+    ]);
+    await copyFile(join(repoRoot, 'elasticsearch/systemd/chatops-log-retention.timer'), join(work, 'chatops-log-retention.timer'));
+    const unit = await readFile(join(work, 'chatops-log-retention.service'), 'utf8');
+    expect(unit).not.toContain('not-in-the-unit');
+    expect(unit).toContain(
+      'ExecStart=/usr/bin/python3 /usr/local/lib/chatops/log_retention.py curate --url https://10.77.0.31:9200 --ca-file /etc/chatops/tls/ca.crt --days 21 --username logs --password-file %d/es-password\n',
+    );
+    const verify = await run('systemd-analyze', ['verify', join(work, 'chatops-log-retention.service'), join(work, 'chatops-log-retention.timer')]);
+    expect(verify.stderr).toBe('');
   });
 
   it('decodes app JSON without grok, groks HAProxy, and writes the indices the template covers over TLS', async () => {
