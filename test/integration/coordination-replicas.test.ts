@@ -97,7 +97,7 @@ beforeAll(async () => {
       ),
     );
   }
-});
+}, 300_000);
 
 afterAll(async () => {
   for (const app of logs) await app.kill();
@@ -107,7 +107,7 @@ afterAll(async () => {
 });
 
 describe('three replicas, one schedule firing every second', () => {
-  it('posts each fire exactly once while replicas stop and start at random; missing only when no replica was up and free', async () => {
+  it('posts each fire exactly once while replicas stop and start at random; missing only when no replica was up and free', { timeout: 300_000 }, async () => {
     await Promise.all(replicaIds.map((id) => startReplica(id)));
     const runStart = Date.now();
     const runMs = 75_000;
@@ -141,9 +141,11 @@ describe('three replicas, one schedule firing every second', () => {
     };
     // node-cron's noOverlap (the app's choice): a replica still posting the previous second's
     // digest does not take this fire. When every replica up was that busy, nobody was free.
+    // A non-primary whose process stalled past the late limit skips the fire (fail-safe, logged).
     const busy = (life: Life, fire: number): boolean =>
       life.app.lines.some((l) => {
         const at = Date.parse(String(l['@timestamp']));
+        if (l.message === 'fire came too late to claim: skipping') return String(l.fire).endsWith(`@${new Date(fire).toISOString()}`);
         return l.message === 'task still running, new execution blocked by overlap prevention!' && at >= fire && at < fire + 1_000;
       });
     const allBusy = (fire: number): boolean => lives.filter((l) => l.up <= fire - 500 && l.down >= fire + 3_000).every((l) => busy(l, fire));
@@ -155,7 +157,7 @@ describe('three replicas, one schedule firing every second', () => {
 
     console.log(
       `[coordination] fires=${fires.length} posted=${fires.filter((f) => perFire.has(f)).length} duplicates=${duplicates.length} ` +
-        `missing=${missing.length} (no replica up: ${missingNoReplica.length}, winner SIGKILLed mid-cycle: ${missingKilledWinner.length}, every replica up still busy with the previous fire: ${missingAllBusy.length}, unexplained: ${unexplained.length}) ` +
+        `missing=${missing.length} (no replica up: ${missingNoReplica.length}, winner SIGKILLed mid-cycle: ${missingKilledWinner.length}, every replica up busy with the previous fire or stalled past the late limit: ${missingAllBusy.length}, unexplained: ${unexplained.length}) ` +
         `stop/start actions=${actions} lives=${lives.length}`,
     );
     for (const fire of unexplained) {
@@ -174,7 +176,7 @@ describe('three replicas, one schedule firing every second', () => {
     expect([...perFire.keys()].filter((f) => !claims.has(f))).toEqual([]);
   });
 
-  it('with Elasticsearch stopped mid-run there are no duplicates and the primary keeps posting', async () => {
+  it('with Elasticsearch stopped mid-run there are no duplicates and the primary keeps posting', { timeout: 300_000 }, async () => {
     await Promise.all(replicaIds.map((id) => startReplica(id)));
     await sleep(8_000);
     const outageStart = Date.now();

@@ -77,7 +77,7 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 500));
   }
   await client.close();
-});
+}, 300_000);
 
 afterAll(async () => {
   for (const replica of replicas) await replica.app.kill();
