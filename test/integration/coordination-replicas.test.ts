@@ -181,7 +181,9 @@ describe('three replicas, one schedule firing every second', () => {
     await sleep(8_000);
     const outageStart = Date.now();
     await es.stop();
-    await sleep(15_000);
+    // The primary waits 3.25 s per fire before posting unclaimed, and node-cron skips fires
+    // while it waits (noOverlap): about one post every 4-5 s.
+    await sleep(20_000);
     const restartAt = Date.now();
     await es.start();
     const outageEnd = Date.now();
