@@ -22,7 +22,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<number> {
-  const es = await startElasticsearch();
+  const es = await startElasticsearch({ jvmFlags: [] });
   try {
     const logger = pino({ level: 'silent' });
     const settings = { node: es.url, indexPrefix: 'bench', retentionDays: 30, username: 'chatops' };
@@ -42,7 +42,7 @@ async function main(): Promise<number> {
 
     // Warm-up: JIT and connections, not measured.
     const base = alignFireTime(new Date()).getTime();
-    for (let i = 0; i < 50; i += 1) await Promise.all(replicas.map((r) => r.coordinator.shouldRun('warmup', new Date(base + i * 1000))));
+    for (let i = 0; i < 300; i += 1) await Promise.all(replicas.map((r) => r.coordinator.shouldRun('warmup', new Date(base + i * 1000))));
 
     const latencies = { won: [] as number[], lost: [] as number[] };
     let doubleWins = 0;
