@@ -93,7 +93,8 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
   });
   const etags = new ETagCache(options.etagCacheEntries ?? 50_000);
   installConditionalRequests(octokit, etags);
-  const reviewCache = new Map<string, CachedReviews>();
+  /** repository (lower case) -> PR number -> reviews as of the PR's updated_at */
+  const reviewCache = new Map<string, Map<number, CachedReviews>>();
 
   async function listOwnerRepositories(owner: string): Promise<{ full_name: string; archived?: boolean }[]> {
     try {
@@ -135,27 +136,26 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
     return [...unique.values()];
   }
 
-  async function reviewsOf(fullName: string, pr: ListedPull): Promise<Review[]> {
-    const key = `${fullName.toLowerCase()}#${pr.number}`;
-    const cached = reviewCache.get(key);
+  async function reviewsOf(fullName: string, pr: ListedPull, known: Map<number, CachedReviews>): Promise<Review[]> {
+    const cached = known.get(pr.number);
     if (cached && cached.updatedAt === pr.updated_at) return cached.reviews;
     const [owner, repo] = fullName.split('/') as [string, string];
     const listed = await octokit.paginate(octokit.rest.pulls.listReviews, { owner, repo, pull_number: pr.number, per_page: 100 });
     const reviews = latestReviewPerReviewer(listed);
-    reviewCache.set(key, { updatedAt: pr.updated_at, reviews });
+    known.set(pr.number, { updatedAt: pr.updated_at, reviews });
     return reviews;
   }
 
   async function readRepository(fullName: string): Promise<PullRequest[]> {
     const [owner, repo] = fullName.split('/') as [string, string];
     const pulls = await octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: 'open', per_page: 100 });
-    const live = new Set(pulls.map((pr) => `${fullName.toLowerCase()}#${pr.number}`));
-    for (const key of reviewCache.keys()) {
-      if (key.startsWith(`${fullName.toLowerCase()}#`) && !live.has(key)) reviewCache.delete(key);
-    }
-    return Promise.all(
+    const known = reviewCache.get(fullName.toLowerCase()) ?? new Map<number, CachedReviews>();
+    // Closed PRs drop out; only the open ones of this read are kept.
+    const current = new Map<number, CachedReviews>();
+    const result = await Promise.all(
       pulls.map(async (pr): Promise<PullRequest> => {
-        const reviews = await reviewsOf(fullName, pr);
+        const reviews = await reviewsOf(fullName, pr, known);
+        current.set(pr.number, known.get(pr.number) ?? { updatedAt: pr.updated_at, reviews });
         return {
           repository: fullName,
           number: pr.number,
@@ -173,6 +173,8 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
         };
       }),
     );
+    reviewCache.set(fullName.toLowerCase(), current);
+    return result;
   }
 
   return {
