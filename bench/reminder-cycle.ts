@@ -116,6 +116,7 @@ async function startFakeProcess(settings: Settings): Promise<{ child: ChildProce
 interface Row {
   label: string;
   wallMs: number;
+  cpuMs: number;
   requests: number;
   notModified: number;
   points: number;
@@ -158,13 +159,16 @@ async function main(): Promise<void> {
     const seenBefore = (await requestLog()).length;
     const remainingBefore = await points();
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const pullRequests = await run();
     const wallMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
     // GET /rate_limit is free and recorded; the fake's inspection view is not recorded at all.
     const made = (await requestLog()).slice(seenBefore).filter((r) => !r.path.startsWith('/rate_limit'));
     return {
       label,
       wallMs,
+      cpuMs: (cpu.user + cpu.system) / 1000,
       requests: made.length,
       notModified: made.filter((r) => r.status === 304).length,
       points: remainingBefore - (await points()),
@@ -216,10 +220,11 @@ async function main(): Promise<void> {
     fake.child.stdin?.end();
   }
 
-  const header = ['run', 'wall time', 'requests', '304s', 'rate-limit points', 'RSS after', 'heap used after', 'heap retained after GC', 'PRs read'];
+  const header = ['run', 'wall time', 'app CPU time', 'requests', '304s', 'rate-limit points', 'RSS after', 'heap used after', 'heap retained after GC', 'PRs read'];
   const body = rows.map((r) => [
     r.label,
     `${(r.wallMs / 1000).toFixed(2)} s`,
+    `${(r.cpuMs / 1000).toFixed(2)} s`,
     String(r.requests),
     String(r.notModified),
     String(r.points),
