@@ -80,6 +80,8 @@ export function githubWebhookRoutes(options: GitHubWebhookOptions): FastifyPlugi
   return async (fastify) => {
     // Encapsulated to this plugin: the signature is over the exact bytes GitHub sent.
     fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 25 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+    // Anything else reaches the handler as a Buffer, which answers 415 with the fix.
+    fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 25 * 1024 * 1024 }, (_request, body, done) => done(null, body));
 
     fastify.post('/github/webhook', async (request, reply: FastifyReply) => {
       const event = header(request.headers['x-github-event']);
