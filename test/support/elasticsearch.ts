@@ -169,14 +169,18 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
   for (const sub of ['data', 'logs', 'tmp']) mkdirSync(join(workDir, sub));
   if (owner) chownTree(workDir, owner.uid, owner.gid);
 
-  const httpPort = await freePort();
-  const transportPort = await freePort();
-  const url = `http://127.0.0.1:${httpPort}`;
+  let httpPort = 0;
+  let url = '';
+  let args: string[] = [];
+  const choosePorts = async (): Promise<void> => {
+    httpPort = await freePort();
+    const transportPort = await freePort();
+    url = `http://127.0.0.1:${httpPort}`;
+    args = Object.entries({ ...settings, 'http.port': String(httpPort), 'transport.port': String(transportPort) }).flatMap(([key, value]) => ['-E', `${key}=${value}`]);
+  };
   const settings: Record<string, string> = {
     'discovery.type': 'single-node',
     'network.host': '127.0.0.1',
-    'http.port': String(httpPort),
-    'transport.port': String(transportPort),
     'path.data': join(workDir, 'data'),
     'path.logs': join(workDir, 'logs'),
     'xpack.security.enabled': 'false',
@@ -184,7 +188,6 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
     'cluster.routing.allocation.disk.threshold_enabled': 'false',
     ...options.settings,
   };
-  const args = Object.entries(settings).flatMap(([key, value]) => ['-E', `${key}=${value}`]);
 
   let child: ChildProcess | undefined;
   let lines: string[] = [];
@@ -235,7 +238,16 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
     clearTimeout(timer);
   }
 
-  await launch();
+  // A free port can be taken by someone else before the JVM binds it: try fresh ports (3 tries).
+  for (let attempt = 1; ; attempt += 1) {
+    await choosePorts();
+    try {
+      await launch();
+      break;
+    } catch (error) {
+      if (attempt >= 3 || !/BindException|Address already in use/.test(output())) throw error;
+    }
+  }
 
   return {
     url,
