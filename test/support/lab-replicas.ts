@@ -59,8 +59,11 @@ export async function replicaHealthy(replica: Replica): Promise<boolean> {
   }
 }
 
+/** Each replica answers /health, and HAProxy has them all UP again (checks need `rise` passes). */
 export async function waitForReplicasServing(replicas: readonly Replica[], timeoutMs = 90_000): Promise<void> {
   await Promise.all(replicas.map((r) => waitFor(`${r.name} /health`, async () => ((await replicaHealthy(r)) ? true : undefined), timeoutMs, 500)));
+  const names = new Set(replicas.map((r) => r.name));
+  await waitFor('HAProxy has the replicas UP', async () => ((await haproxyStats()).filter((row) => row.proxy === 'chatops' && names.has(row.server)).every((row) => row.status === 'UP') ? true : undefined), timeoutMs, 500);
 }
 
 export async function systemctl(host: LabHostName, action: 'start' | 'stop', unit: string): Promise<void> {
