@@ -17,6 +17,8 @@ export interface GitHubFakeOptions extends ListenOptions {
   latencyMs?: number;
   /** The only token accepted (Authorization: token X or Bearer X). */
   token?: string;
+  /** Serve under a path, as GitHub Enterprise Server does with "/api/v3". */
+  pathPrefix?: string;
 }
 
 export interface PullRequestInput {
@@ -134,6 +136,7 @@ const SECONDARY_MESSAGE =
 
 export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<GitHubFake> {
   const token = options.token ?? GITHUB_FAKE_TOKEN;
+  const pathPrefix = (options.pathPrefix ?? '').replace(/\/+$/, '');
   let latencyMs = options.latencyMs ?? 0;
   const owners = new Map<string, Owner>();
   const repositories = new Map<string, Repository>();
@@ -333,6 +336,13 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     }
 
     const url = new URL(rawPath, 'http://github.test');
+    if (pathPrefix) {
+      if (url.pathname !== pathPrefix && !url.pathname.startsWith(`${pathPrefix}/`)) {
+        respond(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
+        return;
+      }
+      url.pathname = url.pathname.slice(pathPrefix.length) || '/';
+    }
     // Read-only inspection for out-of-process tests; not recorded, not rate limited.
     if (url.pathname === '/_fake/requests') {
       const text = JSON.stringify(requests);
@@ -530,10 +540,10 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
   }
 
   const server = await listen(handle, options);
-  baseUrl = server.url;
+  baseUrl = `${server.url}${pathPrefix}`;
 
   return {
-    url: server.url,
+    url: baseUrl,
     token,
     requests,
     addRepository(fullName, opts = {}) {

@@ -264,6 +264,32 @@ describe('GitHub source', () => {
   });
 });
 
+describe('GitHub source against a GitHub Enterprise style base URL', () => {
+  it('reads every page under /api/v3 and follows Link headers that keep the prefix', async () => {
+    const enterprise = await startGitHubFake({ pathPrefix: '/api/v3' });
+    try {
+      enterprise.addRepository('ghe/repo');
+      for (let i = 0; i < 120; i += 1) enterprise.addPullRequest('ghe/repo');
+      expect(enterprise.url).toMatch(/\/api\/v3$/);
+      const s = createGitHubSource({
+        baseUrl: `${enterprise.url}/`,
+        token: enterprise.token,
+        concurrency: 4,
+        requestTimeoutMs: 10_000,
+        metrics: createMetrics({ defaultMetrics: false }),
+        logger: silent,
+      });
+      const snapshot = await s.fetchOpenPullRequests(['ghe/*'], []);
+      await s.close();
+      expect(snapshot.failedRepositories).toEqual([]);
+      expect(snapshot.pullRequests).toHaveLength(120);
+      expect(enterprise.requests.every((r) => r.path.startsWith('/api/v3/') && r.status === 200)).toBe(true);
+    } finally {
+      await enterprise.close();
+    }
+  });
+});
+
 describe('GitHub source over TLS with a private CA', () => {
   let certificates: TestCertificates;
   let github: GitHubFake;
