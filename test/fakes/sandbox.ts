@@ -133,6 +133,10 @@ async function main(argv: string[]): Promise<number> {
     if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) {
       throw new UsageError('--tls-cert and --tls-key go together: pass both PEM files, or neither for plain HTTP');
     }
+    const host = values.host ?? '127.0.0.1';
+    if (!values['tls-cert'] && !['127.0.0.1', '::1', 'localhost'].includes(host)) {
+      throw new UsageError(`--host ${host}: beyond loopback every listener speaks TLS; pass --tls-cert and --tls-key`);
+    }
     const seed = values.seed;
     if (seed !== 'demo' && seed !== 'none') throw new UsageError(`--seed: expected "demo" or "none", got "${seed}"`);
     const readPem = async (flag: string, path: string): Promise<string> => {

@@ -241,4 +241,15 @@ describe('sandbox CLI', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--github-port: expected a port number 0-65535, got "abc"');
   });
+
+  it('refuses plain HTTP beyond loopback', async () => {
+    const { execFile } = await import('node:child_process');
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', 'test/fakes/sandbox.ts', '--host', '0.0.0.0'], (error, _stdout, stderr) =>
+        resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stderr }),
+      );
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--host 0.0.0.0: beyond loopback every listener speaks TLS; pass --tls-cert and --tls-key');
+  });
 });
