@@ -172,13 +172,12 @@ describe('a person’s view: the HAProxy stats page', () => {
   it('shows every app replica UP behind the stats login (screenshot in test-artifacts/)', async () => {
     // Chromium trusts exactly HAProxy's key (SPKI pin of our CA-issued leaf), nothing else.
     const spki = spawnSync('bash', ['-c', `openssl x509 -in ${path.join(REPO_ROOT, 'certs/generated/haproxy.crt')} -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64`], { encoding: 'utf8' }).stdout.trim();
-    const userDataDir = path.join(REPO_ROOT, 'test-artifacts', `chromium-profile-${runId}`);
-    mkdirSync(userDataDir, { recursive: true });
+    mkdirSync(path.join(REPO_ROOT, 'test-artifacts'), { recursive: true });
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: [
         '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', `--user-data-dir=${userDataDir}`,
+        '--disable-component-update', '--disable-sync', // Playwright adds a fresh temporary --user-data-dir itself
         `--host-resolver-rules=MAP lb1.${DOMAIN} ${LB_IP}`, `--ignore-certificate-errors-spki-list=${spki}`,
       ],
     });
