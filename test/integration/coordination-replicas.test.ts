@@ -139,15 +139,11 @@ describe('three replicas, one schedule firing every second', () => {
       const winner = claims.get(fire)?.replica;
       return lives.some((l) => l.replica === winner && l.signal === 'SIGKILL' && l.down >= fire && l.down <= fire + 5_000);
     };
-    // node-cron's noOverlap (the app's choice): a replica still posting the previous second's
-    // digest does not take this fire. When every replica up was that busy, nobody was free.
     // A non-primary whose process stalled past the late limit skips the fire (fail-safe, logged).
     const busy = (life: Life, fire: number): boolean =>
-      life.app.lines.some((l) => {
-        const at = Date.parse(String(l['@timestamp']));
-        if (l.message === 'fire came too late to claim: skipping') return String(l.fire).endsWith(`@${new Date(fire).toISOString()}`);
-        return l.message === 'task still running, new execution blocked by overlap prevention!' && at >= fire && at < fire + 1_000;
-      });
+      life.app.lines.some(
+        (l) => l.message === 'fire came too late to claim: skipping' && String(l.fire).endsWith(`@${new Date(fire).toISOString()}`),
+      );
     const allBusy = (fire: number): boolean => lives.filter((l) => l.up <= fire - 500 && l.down >= fire + 3_000).every((l) => busy(l, fire));
     const missing = fires.filter((f) => !perFire.has(f));
     const missingNoReplica = missing.filter((f) => !covered(f));
@@ -157,7 +153,7 @@ describe('three replicas, one schedule firing every second', () => {
 
     console.log(
       `[coordination] fires=${fires.length} posted=${fires.filter((f) => perFire.has(f)).length} duplicates=${duplicates.length} ` +
-        `missing=${missing.length} (no replica up: ${missingNoReplica.length}, winner SIGKILLed mid-cycle: ${missingKilledWinner.length}, every replica up busy with the previous fire or stalled past the late limit: ${missingAllBusy.length}, unexplained: ${unexplained.length}) ` +
+        `missing=${missing.length} (no replica up: ${missingNoReplica.length}, winner SIGKILLed mid-cycle: ${missingKilledWinner.length}, every replica up stalled past the late limit: ${missingAllBusy.length}, unexplained: ${unexplained.length}) ` +
         `stop/start actions=${actions} lives=${lives.length}`,
     );
     for (const fire of unexplained) {
@@ -181,8 +177,7 @@ describe('three replicas, one schedule firing every second', () => {
     await sleep(8_000);
     const outageStart = Date.now();
     await es.stop();
-    // The primary waits 3.25 s per fire before posting unclaimed, and node-cron skips fires
-    // while it waits (noOverlap): about one post every 4-5 s.
+    // The primary waits 3.25 s per fire before posting unclaimed; fires overlap, so it posts each.
     await sleep(20_000);
     const restartAt = Date.now();
     await es.start();
@@ -207,7 +202,7 @@ describe('three replicas, one schedule firing every second', () => {
         `(recorded as degraded claims of r1 afterwards: ${recorded.length}), after=${afterOutage.length}, duplicates=${duplicates.length}`,
     );
     expect(duplicates).toEqual([]);
-    expect(duringOutage.length).toBeGreaterThanOrEqual(3);
+    expect(duringOutage.length).toBeGreaterThanOrEqual(10);
     expect(recorded.length).toBe(duringOutage.length);
     expect(afterOutage.length).toBeGreaterThanOrEqual(3);
     expect(r1?.lines.some((l) => l.message === 'coordinator degraded: Elasticsearch unreachable, this primary posts alone')).toBe(true);

@@ -51,8 +51,9 @@ export class Scheduler {
       const task = createTask(schedule.cron, (context) => this.track(this.fire(schedule, context.date)), {
         timezone: schedule.timezone,
         name: schedule.name,
-        // A cycle still running when the next fire comes is not doubled.
-        noOverlap: true,
+        // Fires overlap freely: each is its own claim, and a replica busy with the previous
+        // fire must still take the next one (otherwise a fire is lost while a replica is up).
+        noOverlap: false,
         logger: cronLogger(this.options.logger),
       });
       await task.start();
