@@ -3,7 +3,6 @@
 // incoming webhook. Stopping a replica delivers ChatOpsReplicaDown to Slack; starting it again
 // delivers the resolved notice. Intervals are shortened through the template variables and the
 // rule's `for:` in a copy of prometheus/rules/chatops.yml.
-import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import { serveChatops, writeSettings, type ServingChatops } from './app/process.
 import { sandboxConfig, sandboxSecrets } from './app/settings.ts';
 import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp-receiver.ts';
 import { createTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
-import { freePort, makeTlsDir, renderTemplates, repoRoot, startDaemon, tlsClient, waitFor, type Daemon } from '../support/monitoring.ts';
+import { freePort, makeTlsDir, renderTemplates, repoRoot, startDaemon, tlsClient, waitFor, type Daemon, monitoringCredentials } from '../support/monitoring.ts';
 
 interface SlackAttachment {
   color?: string;
@@ -30,7 +29,6 @@ interface RuleFile {
   groups: { name: string; rules: { alert?: string; for?: string }[] }[];
 }
 
-const secret = (): string => randomBytes(12).toString('base64url');
 
 describe('alerting end to end', () => {
   let certificates: TestCertificates;
@@ -42,15 +40,7 @@ describe('alerting end to end', () => {
   const replicas: (ServingChatops | undefined)[] = [];
   const ports = { prometheus: 0, alertmanager: 0, app1: 0, app2: 0 };
   const vars = {
-    prometheus_web_username: 'prometheus',
-    prometheus_web_password: secret(),
-    alertmanager_web_username: 'alertmanager',
-    alertmanager_web_password: secret(),
-    chatops_metrics_username: 'metrics',
-    chatops_metrics_password: secret(),
-    chatops_exporter_username: 'exporter',
-    chatops_exporter_password: secret(),
-    chatops_bcrypt_salt: 'Zy3dEfGhIjKlMnOpQrStUv',
+    ...monitoringCredentials('Zy3dEfGhIjKlMnOpQrStUv'),
     alertmanager_slack_channel: '#ops-alerts',
     prometheus_scrape_interval: '1s',
     prometheus_scrape_timeout: '1s',

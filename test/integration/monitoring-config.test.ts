@@ -1,14 +1,13 @@
 // The Prometheus and Alertmanager content, rendered through Ansible with a lab-shaped inventory
 // and checked by the services' own tools: promtool check config/web-config/rules, promtool test
 // rules (and that those tests fail when an alert expression breaks), amtool check-config.
-import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { createTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
-import { makeTlsDir, renderTemplates, repoRoot, runCommand } from '../support/monitoring.ts';
+import { makeTlsDir, renderTemplates, repoRoot, runCommand, monitoringCredentials } from '../support/monitoring.ts';
 
 interface ScrapeConfig {
   job_name: string;
@@ -23,7 +22,6 @@ interface RuleFile {
   groups: { name: string; rules: { alert?: string; expr: string; annotations?: Record<string, string> }[] }[];
 }
 
-const secret = (): string => randomBytes(12).toString('base64url');
 
 describe('Prometheus and Alertmanager content', () => {
   let certificates: TestCertificates;
@@ -33,15 +31,7 @@ describe('Prometheus and Alertmanager content', () => {
     chatops_domain: 'lab.chatops.test',
     prometheus_rules_dir: join(repoRoot, 'prometheus', 'rules'),
     alertmanager_templates_dir: join(repoRoot, 'prometheus', 'templates'),
-    prometheus_web_username: 'prometheus',
-    prometheus_web_password: secret(),
-    alertmanager_web_username: 'alertmanager',
-    alertmanager_web_password: secret(),
-    chatops_metrics_username: 'metrics',
-    chatops_metrics_password: secret(),
-    chatops_exporter_username: 'exporter',
-    chatops_exporter_password: secret(),
-    chatops_bcrypt_salt: 'Ab3dEfGhIjKlMnOpQrStUv',
+    ...monitoringCredentials('Ab3dEfGhIjKlMnOpQrStUv'),
     alertmanager_slack_api_url: 'https://hooks.slack.test/services/T0/B0/x',
     alertmanager_email_to: 'oncall@example.test',
     alertmanager_smtp_smarthost: 'smtp.example.test:587',

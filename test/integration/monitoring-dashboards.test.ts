@@ -3,7 +3,6 @@
 // execute. Prometheus is rendered from our template and scrapes real exporters over TLS with
 // basic auth — node_exporter, HAProxy's built-in exporter, the blackbox exporter, Alertmanager
 // and itself — so the metric names the dashboards use for them are checked against real ones.
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +11,8 @@ import { parse, stringify } from 'yaml';
 import { buildDashboards } from '../../grafana/src/index.ts';
 import { dashboardQueries, metricNames, substituteVariables } from '../support/dashboards.ts';
 import { createTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
-import { freePort, makeTlsDir, renderTemplates, repoRoot, startDaemon, tlsClient, waitFor, type Daemon } from '../support/monitoring.ts';
+import { freePort, makeTlsDir, renderTemplates, repoRoot, startDaemon, tlsClient, waitFor, type Daemon, monitoringCredentials } from '../support/monitoring.ts';
 
-const secret = (): string => randomBytes(12).toString('base64url');
 
 interface QueryResponse {
   status: string;
@@ -28,15 +26,7 @@ describe('dashboard queries against a real Prometheus', () => {
   const daemons: Daemon[] = [];
   const ports = { prometheus: 0, alertmanager: 0, node: 0, blackbox: 0, haproxy: 0 };
   const vars = {
-    prometheus_web_username: 'prometheus',
-    prometheus_web_password: secret(),
-    alertmanager_web_username: 'alertmanager',
-    alertmanager_web_password: secret(),
-    chatops_metrics_username: 'metrics',
-    chatops_metrics_password: secret(),
-    chatops_exporter_username: 'exporter',
-    chatops_exporter_password: secret(),
-    chatops_bcrypt_salt: 'Qw3dEfGhIjKlMnOpQrStUv',
+    ...monitoringCredentials('Qw3dEfGhIjKlMnOpQrStUv'),
     alertmanager_slack_api_url: 'https://127.0.0.1:1/services/T0/B0/none',
     prometheus_scrape_interval: '1s',
     prometheus_scrape_timeout: '1s',

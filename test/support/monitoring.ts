@@ -1,8 +1,8 @@
 // Helpers for the monitoring content tests: render the Jinja templates through Ansible itself,
 // lay out a TLS folder the way roles do on hosts, and run Prometheus-family daemons by PID.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,16 +99,22 @@ export async function makeTlsDir(certificates: TestCertificates, services: strin
   return dir;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
+export { freePort } from './elasticsearch.ts';
+
+/** Fresh credentials for every web config the monitoring templates render (a test's own). */
+export function monitoringCredentials(bcryptSalt: string) {
+  const secret = (): string => randomBytes(12).toString('base64url');
+  return {
+    prometheus_web_username: 'prometheus',
+    prometheus_web_password: secret(),
+    alertmanager_web_username: 'alertmanager',
+    alertmanager_web_password: secret(),
+    chatops_metrics_username: 'metrics',
+    chatops_metrics_password: secret(),
+    chatops_exporter_username: 'exporter',
+    chatops_exporter_password: secret(),
+    chatops_bcrypt_salt: bcryptSalt,
+  };
 }
 
 export interface Daemon {
