@@ -182,10 +182,11 @@ describe('a person’s view: the HAProxy stats page', () => {
       ],
     });
     try {
-      const unauthenticated = await browser.newContext();
-      const denied = await (await unauthenticated.newPage()).goto(`https://lb1.${DOMAIN}:8404/`);
-      expect(denied?.status()).toBe(401);
-      await unauthenticated.close();
+      // Without the login: 401 (asked with an HTTP client; headless Chromium turns an unanswered challenge into an error).
+      expect((await labFetch(`https://lb1.${DOMAIN}:8404/`)).status).toBe(401);
+      const wrong = await browser.newContext({ httpCredentials: { username: 'admin', password: 'not-the-password' } });
+      await expect((await wrong.newPage()).goto(`https://lb1.${DOMAIN}:8404/`)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
+      await wrong.close();
 
       const context = await browser.newContext({ httpCredentials: { username: 'admin', password: labSecret('haproxy_stats_password') }, viewport: { width: 1600, height: 1000 } });
       const page = await context.newPage();
