@@ -2,7 +2,7 @@
 // say whether we did, so the test leaves the lab as it found it), commands on hosts over SSH
 // with the lab key, HTTPS through HAProxy trusting only our CA, and the sandbox's records.
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Agent, fetch, type Response } from 'undici';
@@ -162,7 +162,31 @@ export interface LabSession {
  * Makes sure the lab is up and deployed. `lab up` and `lab deploy` are idempotent; a lab
  * someone else already runs is used as it is and left running.
  */
+const LOCK = path.join(LAB_DIR, 'run', 'e2e.lock');
+
+/** One end-to-end run at a time: two would rewrite each other's schedules and stop each other's replicas. */
+function takeLock(): void {
+  mkdirSync(path.dirname(LOCK), { recursive: true });
+  let holder: number | undefined;
+  try {
+    holder = Number(readFileSync(LOCK, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  if (holder && holder !== process.pid) {
+    let alive = true;
+    try {
+      process.kill(holder, 0);
+    } catch {
+      alive = false;
+    }
+    if (alive) throw new Error(`another end-to-end run (pid ${holder}) is using the lab; wait for it (lock ${LOCK})`);
+  }
+  writeFileSync(LOCK, String(process.pid));
+}
+
 export async function ensureLab(print: (line: string) => void): Promise<LabSession> {
+  takeLock();
   const status = chatops('lab', 'status');
   const up = status.code === 0 && /sandbox: running/.test(status.stdout + status.stderr) && !/\bno\b/.test(status.stdout.split('\n').filter((l) => /^(lb1|app1|app2|mon1)\s/.test(l)).join('\n'));
   let broughtUp = false;
@@ -186,6 +210,7 @@ export async function ensureLab(print: (line: string) => void): Promise<LabSessi
 }
 
 export function leaveLab(session: LabSession | undefined, print: (line: string) => void): void {
+  rmSync(LOCK, { force: true });
   if (!session?.broughtUp && process.env.CHATOPS_E2E_LAB_DOWN !== '1') {
     print('lab: it was up before this test; leaving it running');
     return;
