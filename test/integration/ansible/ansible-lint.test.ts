@@ -24,13 +24,13 @@ const ROLE_NAMES = [
 ];
 const SERVICE_ROLES = ROLE_NAMES.filter((r) => r !== 'tls' && r !== 'common');
 
-async function sh(cmd: string, args: string[], cwd = ANSIBLE): Promise<{ code: number; out: string }> {
+async function sh(cmd: string, args: string[], cwd = ANSIBLE): Promise<{ code: number; out: string; stdout: string }> {
   try {
     const { stdout, stderr } = await run(cmd, args, { cwd, env, maxBuffer: 32 * 1024 * 1024 });
-    return { code: 0, out: stdout + stderr };
+    return { code: 0, out: stdout + stderr, stdout };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : 1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+    return { code: typeof e.code === 'number' ? e.code : 1, out: `${e.stdout ?? ''}${e.stderr ?? ''}`, stdout: e.stdout ?? '' };
   }
 }
 
@@ -80,7 +80,7 @@ describe('ansible tree lint', () => {
       expect(referenced.length).toBeGreaterThan(5);
       const shown = await sh('ansible-vault', ['view', '--vault-password-file', passwordFile, 'inventories/example/group_vars/all/vault.yml']);
       expect(shown.code).toBe(0);
-      const defined = Object.keys(parse(shown.out) as Record<string, unknown>);
+      const defined = Object.keys(parse(shown.stdout) as Record<string, unknown>);
       expect(referenced.filter((name) => !defined.includes(name))).toEqual([]);
     });
 
