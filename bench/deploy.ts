@@ -27,6 +27,7 @@ const deployStart = Date.now();
 const first = await deployLab(quiet);
 if (first.deploy.exitCode !== 0) {
   console.error(JSON.stringify(first.deploy.failures, null, 2));
+  if (!values.keep) await labDown();
   process.exit(1);
 }
 const firstDeploy = seconds(deployStart);

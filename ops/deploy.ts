@@ -105,6 +105,12 @@ function ansibleEnv(opts: DeployOptions): NodeJS.ProcessEnv {
 }
 
 export async function runDeploy(opts: DeployOptions, print: (line: string) => void = log): Promise<DeployResult> {
+  if (path.resolve(opts.inventoryDir) !== LAB_INVENTORY) return runPlaybook(opts, print);
+  const { withLabLock } = await import('./lab/lock.ts');
+  return withLabLock('deploy', () => runPlaybook(opts, print));
+}
+
+async function runPlaybook(opts: DeployOptions, print: (line: string) => void): Promise<DeployResult> {
   const started = Date.now();
   const playbook = opts.playbook ?? SITE_PLAYBOOK;
   if (!existsSync(playbook)) throw new UserError(`--playbook: ${playbook} does not exist`);

@@ -7,6 +7,7 @@ import { log, out } from '../log.ts';
 import { DEFAULT_CERTS_DIR, DEFAULT_DOMAIN, LAB_INVENTORY } from '../paths.ts';
 import { formatStatus, waitForGreen, type ProbeResult } from '../status.ts';
 import { hostRunning } from './machines.ts';
+import { withLabLock } from './lock.ts';
 import { labHosts } from './topology.ts';
 
 export interface LabDeployResult {
@@ -15,6 +16,10 @@ export interface LabDeployResult {
 }
 
 export async function deployLab(print: (line: string) => void = log): Promise<LabDeployResult> {
+  return withLabLock('lab deploy', () => deployAndProbe(print));
+}
+
+async function deployAndProbe(print: (line: string) => void): Promise<LabDeployResult> {
   const hosts = await labHosts(LAB_INVENTORY);
   const down = hosts.filter((h) => !hostRunning(h.name)).map((h) => h.name);
   if (down.length) throw new UserError(`lab deploy: ${down.join(', ')} not running; run \`npx chatops lab up\` first`);

@@ -12,6 +12,7 @@ import {
   waitForSsh, writeKnownHosts,
 } from './machines.ts';
 import { ensureBridge, ensureHostNetwork, listNetns, removeBridge, removeHostNetwork } from './network.ts';
+import { withLabLock } from './lock.ts';
 import { startProxy, stopProxy } from './proxy.ts';
 import { startSandbox, stopSandbox } from './sandbox.ts';
 import { HOSTS_DIR, RUN_DIR, hostPaths, labHosts, type LabHost } from './topology.ts';
@@ -23,6 +24,10 @@ export interface UpResult {
 }
 
 export async function labUp(inventoryDir = LAB_INVENTORY): Promise<UpResult> {
+  return withLabLock('lab up', () => bringUp(inventoryDir));
+}
+
+async function bringUp(inventoryDir: string): Promise<UpResult> {
   const started = Date.now();
   const hosts = await labHosts(inventoryDir);
   await ensureBase(mountedHostCount());
@@ -72,6 +77,10 @@ async function closeSshMasters(): Promise<void> {
 }
 
 export async function labDown(): Promise<{ seconds: number; hosts: string[] }> {
+  return withLabLock('lab down', tearDown);
+}
+
+async function tearDown(): Promise<{ seconds: number; hosts: string[] }> {
   const started = Date.now();
   const netnsNames = (await listNetns()).filter((n) => n.startsWith('chatops-')).map((n) => n.slice('chatops-'.length));
   const names = [...new Set([...existingHostNames(), ...pidFileHostNames(), ...netnsNames])].sort();
