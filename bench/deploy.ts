@@ -56,4 +56,6 @@ const rows: [string, string, string, string][] = [
 console.log('| step | wall time (s) | result | target met |');
 console.log('|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+const slowest = [...rerun.taskSeconds].sort((a, b) => b.seconds - a.seconds).slice(0, 8);
+console.log(`\nslowest tasks of the rerun: ${slowest.map((t) => `${t.task} ${t.seconds.toFixed(1)} s`).join('; ')}`);
 if (rerun.changedTasks.length) console.log(`\nchanged on rerun: ${rerun.changedTasks.map((t) => `${t.host}: ${t.task}`).join('; ')}`);

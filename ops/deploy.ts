@@ -47,6 +47,8 @@ export interface DeployResult {
   recap: Record<string, HostRecap>;
   failures: Failure[];
   changedTasks: { host: string; task: string }[];
+  /** wall time of each task across all hosts (the linear strategy runs one task at a time) */
+  taskSeconds: { task: string; seconds: number }[];
   seconds: number;
 }
 
@@ -130,7 +132,12 @@ async function runPlaybook(opts: DeployOptions, print: (line: string) => void): 
   if (opts.extraVars) args.push('--extra-vars', JSON.stringify(opts.extraVars));
 
   const proc = $({ quiet: true, nothrow: true, cwd: REPO_ROOT, env: ansibleEnv(opts) })`ansible-playbook ${args}`;
-  const result: DeployResult = { exitCode: 0, recap: {}, failures: [], changedTasks: [], seconds: 0 };
+  const result: DeployResult = { exitCode: 0, recap: {}, failures: [], changedTasks: [], taskSeconds: [], seconds: 0 };
+  let current: { task: string; since: number } | undefined;
+  const closeTask = (): void => {
+    if (current) result.taskSeconds.push({ task: current.task, seconds: (Date.now() - current.since) / 1000 });
+    current = undefined;
+  };
   let role: string | null = null;
   const stray: string[] = [];
   // Ansible's own warnings go to stderr; show them as they come, the rest stays for a failure report.
@@ -151,10 +158,13 @@ async function runPlaybook(opts: DeployOptions, print: (line: string) => void): 
     }
     switch (ev.event) {
       case 'play':
+        closeTask();
         role = null;
         print(`PLAY ${ev.name}`);
         break;
       case 'task':
+        closeTask();
+        current = { task: taskLabel(ev.role, ev.task), since: Date.now() };
         if (ev.role !== role && ev.role) print(`  role ${ev.role}${ev.handler ? ' (handlers)' : ''}`);
         role = ev.role;
         break;
@@ -182,6 +192,7 @@ async function runPlaybook(opts: DeployOptions, print: (line: string) => void): 
         print(`  warning: ${ev.msg}`);
         break;
       case 'stats':
+        closeTask();
         result.recap = ev.hosts;
         break;
     }
