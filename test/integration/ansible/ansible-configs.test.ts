@@ -46,6 +46,8 @@ async function render(tags: string, extra: Record<string, unknown> = {}): Promis
   const args = [
     '-i', 'inventories/lab', 'tests/render-configs.yml', '--tags', tags,
     '-e', `render_dir=${outDir}`, '-e', `render_tls_dir=${tlsDir}`, '-e', `@${secretsFile}`, '-e', `@${extraFile}`,
+    // The test's own CA, not certs/generated (absent on a clean checkout before `chatops certs`).
+    '-e', `chatops_certs_dir=${tlsDir}`,
   ];
   try {
     const { stdout, stderr } = await run('ansible-playbook', args, { cwd: ANSIBLE, env, maxBuffer: 32 * 1024 * 1024 });
