@@ -341,7 +341,7 @@ describe('scheduled posts under chaos', () => {
     while (Date.now() - runStart < runMs) {
       await sleep(8_000 + Math.floor(Math.random() * 8_000));
       const elapsed = Date.now() - runStart;
-      if (!esStopped && elapsed > 60_000 && elapsed < 120_000 && Math.random() < 0.5) {
+      if (!esStopped && elapsed > 60_000 && elapsed < 120_000) {
         esStoppedAt = Date.now();
         await systemctl('mon1', 'stop', 'elasticsearch');
         esStopped = true;
