@@ -13,7 +13,7 @@ import { serveChatops, writeSettings, type ServingChatops } from './app/process.
 import { sandboxConfig, sandboxSecrets } from './app/settings.ts';
 import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp-receiver.ts';
 import { createTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
-import { freePort, makeTlsDir, renderTemplates, repoRoot, startDaemon, tlsClient, waitFor, type Daemon, monitoringCredentials } from '../support/monitoring.ts';
+import { freePort, makeTlsDir, renderTemplates, repoRoot, startDaemon, tlsClient, waitFor, type Daemon, monitoringCredentials, prometheusPairTemplates } from '../support/monitoring.ts';
 
 interface SlackAttachment {
   color?: string;
@@ -114,12 +114,7 @@ describe('alerting end to end', () => {
         alertmanager_smtp_from: 'alertmanager@example.test',
         alertmanager_smtp_ca_file: join(tlsDir, 'ca.crt'),
       },
-      [
-        { src: 'prometheus/prometheus.yml.j2', dest: join(work, 'prometheus.yml') },
-        { src: 'prometheus/web-config.yml.j2', dest: join(work, 'prometheus-web.yml'), vars: { web_config_service: 'prometheus' } },
-        { src: 'prometheus/web-config.yml.j2', dest: join(work, 'alertmanager-web.yml'), vars: { web_config_service: 'alertmanager' } },
-        { src: 'prometheus/alertmanager.yml.j2', dest: join(work, 'alertmanager.yml') },
-      ],
+      prometheusPairTemplates(work),
     );
 
     await startReplica(1);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { createTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
-import { makeTlsDir, renderTemplates, repoRoot, runCommand, monitoringCredentials } from '../support/monitoring.ts';
+import { makeTlsDir, renderTemplates, repoRoot, runCommand, monitoringCredentials, prometheusPairTemplates } from '../support/monitoring.ts';
 
 interface ScrapeConfig {
   job_name: string;
@@ -42,12 +42,7 @@ describe('Prometheus and Alertmanager content', () => {
     certificates = await createTestCertificates();
     tlsDir = await makeTlsDir(certificates, ['prometheus', 'alertmanager']);
     work = await mkdtemp(join(tmpdir(), 'chatops-monitoring-config-'));
-    await renderTemplates(await inventory(), { ...vars, chatops_tls_dir: tlsDir }, [
-      { src: 'prometheus/prometheus.yml.j2', dest: join(work, 'prometheus.yml') },
-      { src: 'prometheus/web-config.yml.j2', dest: join(work, 'prometheus-web.yml'), vars: { web_config_service: 'prometheus' } },
-      { src: 'prometheus/web-config.yml.j2', dest: join(work, 'alertmanager-web.yml'), vars: { web_config_service: 'alertmanager' } },
-      { src: 'prometheus/alertmanager.yml.j2', dest: join(work, 'alertmanager.yml') },
-    ]);
+    await renderTemplates(await inventory(), { ...vars, chatops_tls_dir: tlsDir }, prometheusPairTemplates(work));
   });
 
   afterAll(async () => {

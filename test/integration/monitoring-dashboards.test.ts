@@ -11,7 +11,7 @@ import { parse, stringify } from 'yaml';
 import { buildDashboards } from '../../grafana/src/index.ts';
 import { dashboardQueries, metricNames, substituteVariables } from '../support/dashboards.ts';
 import { createTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
-import { freePort, makeTlsDir, renderTemplates, repoRoot, startDaemon, tlsClient, waitFor, type Daemon, monitoringCredentials } from '../support/monitoring.ts';
+import { freePort, makeTlsDir, renderTemplates, repoRoot, startDaemon, tlsClient, waitFor, type Daemon, monitoringCredentials, prometheusPairTemplates } from '../support/monitoring.ts';
 
 
 interface QueryResponse {
@@ -72,10 +72,7 @@ describe('dashboard queries against a real Prometheus', () => {
         alertmanager_templates_dir: join(repoRoot, 'prometheus/templates'),
       },
       [
-        { src: 'prometheus/prometheus.yml.j2', dest: join(work, 'prometheus.yml') },
-        { src: 'prometheus/alertmanager.yml.j2', dest: join(work, 'alertmanager.yml') },
-        { src: 'prometheus/web-config.yml.j2', dest: join(work, 'prometheus-web.yml'), vars: { web_config_service: 'prometheus' } },
-        { src: 'prometheus/web-config.yml.j2', dest: join(work, 'alertmanager-web.yml'), vars: { web_config_service: 'alertmanager' } },
+        ...prometheusPairTemplates(work),
         { src: 'prometheus/web-config.yml.j2', dest: join(work, 'node-web.yml'), vars: { web_config_service: 'node_exporter', ...exporterAuth } },
         { src: 'prometheus/web-config.yml.j2', dest: join(work, 'blackbox-web.yml'), vars: { web_config_service: 'blackbox_exporter', ...exporterAuth } },
       ],

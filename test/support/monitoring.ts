@@ -49,6 +49,16 @@ export interface TemplateToRender {
  * Renders templates with ansible-playbook against `inventory` (YAML text), the same way the roles
  * do. Variables go through a 0600 file, never argv.
  */
+/** Prometheus and Alertmanager configs with their web configs, as the monitoring roles render them into `work`. */
+export function prometheusPairTemplates(work: string): TemplateToRender[] {
+  return [
+    { src: 'prometheus/prometheus.yml.j2', dest: join(work, 'prometheus.yml') },
+    { src: 'prometheus/web-config.yml.j2', dest: join(work, 'prometheus-web.yml'), vars: { web_config_service: 'prometheus' } },
+    { src: 'prometheus/web-config.yml.j2', dest: join(work, 'alertmanager-web.yml'), vars: { web_config_service: 'alertmanager' } },
+    { src: 'prometheus/alertmanager.yml.j2', dest: join(work, 'alertmanager.yml') },
+  ];
+}
+
 export async function renderTemplates(inventory: string, vars: Record<string, unknown>, templates: TemplateToRender[]): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'chatops-render-'));
   try {
