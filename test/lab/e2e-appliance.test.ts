@@ -58,7 +58,7 @@ afterAll(async () => {
     await ssh('mon1', 'systemctl start elasticsearch elasticsearch-tls');
   } finally {
     await closeLabAgent();
-    leaveLab(session, print);
+    await leaveLab(session, print);
   }
 });
 

@@ -7,21 +7,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDeploy, totalChanged } from '../../ops/deploy.ts';
 import { labDown } from '../../ops/lab/lab.ts';
-import { DEFAULT_CERTS_DIR, LAB_DIR, LAB_INVENTORY, REPO_ROOT } from '../../ops/paths.ts';
+import { DEFAULT_CERTS_DIR, LAB_DIR, LAB_INVENTORY } from '../../ops/paths.ts';
 import { statusOf } from '../../ops/status.ts';
+import { chatops } from '../support/lab-access.ts';
 
 const DOMAIN = 'lab.chatops.test';
 const LB = '10.77.0.11';
 const CA = path.join(DEFAULT_CERTS_DIR, 'ca.crt');
-
-function chatops(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/chatops.mjs'), ...args], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    timeout: 1_500_000,
-  });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 function curl(...args: string[]): { code: number; out: string } {
   const r = spawnSync('curl', ['-sS', '--max-time', '10', ...args], { encoding: 'utf8' });
@@ -63,23 +55,23 @@ describe('the lab', () => {
     await labDown();
   });
 
-  it('comes up from nothing, and a second `lab up` is a no-op', () => {
-    const first = chatops('lab', 'up');
+  it('comes up from nothing, and a second `lab up` is a no-op', async () => {
+    const first = await chatops('lab', 'up');
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/lb1\s+10\.77\.0\.11\s+lb\s+yes\s+yes\s+yes\s+yes/);
-    const second = chatops('lab', 'up');
+    const second = await chatops('lab', 'up');
     expect(second.code, second.stderr).toBe(0);
-    expect(chatops('lab', 'status').code).toBe(0);
+    expect((await chatops('lab', 'status')).code).toBe(0);
   });
 
-  it('reports the failing host and task when a playbook fails', () => {
-    const r = chatops('deploy', '--playbook', path.join(import.meta.dirname, 'fixtures/fails-on-app2.yml'));
+  it('reports the failing host and task when a playbook fails', async () => {
+    const r = await chatops('deploy', '--playbook', path.join(import.meta.dirname, 'fixtures/fails-on-app2.yml'));
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('deploy failed on host app2, task "Refuse to continue on app2"');
   });
 
-  it('deploys site.yml and every service answers over HTTPS with our CA', () => {
-    const r = chatops('lab', 'deploy');
+  it('deploys site.yml and every service answers over HTTPS with our CA', async () => {
+    const r = await chatops('lab', 'deploy');
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stderr).toContain('PLAY ');
     expect(r.stdout).toMatch(/(\d+)\/\1 up/);
@@ -121,7 +113,7 @@ describe('the lab', () => {
   });
 
   it('leaves no process, mount, namespace or link behind after `lab down`', async () => {
-    const r = chatops('lab', 'down');
+    const r = await chatops('lab', 'down');
     expect(r.code, r.stderr).toBe(0);
     // Zombies are reaped by PID 1 in its own time; give the kernel a moment.
     await new Promise((resolve) => setTimeout(resolve, 1_000));

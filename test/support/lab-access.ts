@@ -1,7 +1,7 @@
 // Reaching the nspawn lab from end-to-end tests: bring it up and deploy it when it is not (and
 // say whether we did, so the test leaves the lab as it found it), commands on hosts over SSH
 // with the lab key, HTTPS through HAProxy trusting only our CA, and the sandbox's records.
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -36,9 +36,28 @@ export function ipOf(host: LabHostName): string {
   return found.ip;
 }
 
-export function chatops(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/chatops.mjs'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 1_500_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+/**
+ * Runs the operator CLI as a child process. Asynchronous on purpose: `lab up` and `lab deploy` take
+ * minutes, and a worker blocked that long in spawnSync misses vitest's RPC deadline (60 s), which
+ * vitest then reports as an unhandled "Timeout calling onTaskUpdate" and fails the run.
+ */
+export function chatops(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/chatops.mjs'), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGTERM'), 1_500_000);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? -1 : 0), stdout, stderr });
+    });
+  });
 }
 
 export interface SshResult {
@@ -187,12 +206,12 @@ function takeLock(): void {
 
 export async function ensureLab(print: (line: string) => void): Promise<LabSession> {
   takeLock();
-  const status = chatops('lab', 'status');
+  const status = await chatops('lab', 'status');
   const up = status.code === 0 && /sandbox: running/.test(status.stdout + status.stderr) && !/\bno\b/.test(status.stdout.split('\n').filter((l) => /^(lb1|app1|app2|mon1)\s/.test(l)).join('\n'));
   let broughtUp = false;
   if (!up) {
     print('lab: not up, running `chatops lab up`');
-    const r = chatops('lab', 'up');
+    const r = await chatops('lab', 'up');
     if (r.code !== 0) throw new Error(`chatops lab up failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
     broughtUp = true;
   }
@@ -200,7 +219,7 @@ export async function ensureLab(print: (line: string) => void): Promise<LabSessi
   if (!(await deployed())) {
     print('lab: not deployed, running `chatops lab deploy`');
     const started = Date.now();
-    const r = chatops('lab', 'deploy');
+    const r = await chatops('lab', 'deploy');
     if (r.code !== 0) throw new Error(`chatops lab deploy failed (exit ${r.code}):\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-8000)}`);
     print(`lab: deployed in ${Math.round((Date.now() - started) / 1000)} s`);
     deployedHere = true;
@@ -209,13 +228,13 @@ export async function ensureLab(print: (line: string) => void): Promise<LabSessi
   return { broughtUp, deployedHere };
 }
 
-export function leaveLab(session: LabSession | undefined, print: (line: string) => void): void {
+export async function leaveLab(session: LabSession | undefined, print: (line: string) => void): Promise<void> {
   rmSync(LOCK, { force: true });
   if (!session?.broughtUp && process.env.CHATOPS_E2E_LAB_DOWN !== '1') {
     print('lab: it was up before this test; leaving it running');
     return;
   }
-  const r = chatops('lab', 'down');
+  const r = await chatops('lab', 'down');
   if (r.code !== 0) throw new Error(`chatops lab down failed (exit ${r.code}):\n${r.stderr}`);
 }
 
