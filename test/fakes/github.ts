@@ -3,10 +3,13 @@
 // pointing at /repositories/{id}/... as api.github.com does), ETag + 304 on If-None-Match (a 304
 // costs no rate-limit point), x-ratelimit-* headers, primary limit (403 or 429 with remaining 0),
 // secondary limit (Retry-After and the documented message), 401 Bad credentials. GET /_fake/requests
-// (with the token) lists the recorded requests for out-of-process tests. Never used by app code.
+// (with the token) lists the recorded requests for out-of-process tests. POST /graphql (under
+// GitHub Enterprise's /api/v3 prefix: /api/graphql) serves the same data through GitHub's GraphQL
+// API with its own rate-limit budget (github-graphql.ts). Never used by app code.
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listen, type ListenOptions } from './http-server.ts';
+import { runGraphql, type GraphqlRepository, type GraphqlStore } from './github-graphql.ts';
+import { listen, readBody, type ListenOptions } from './http-server.ts';
 
 export const GITHUB_FAKE_TOKEN = 'ghp_sandboxTokenForLocalFakeOnly0000000000';
 
@@ -49,13 +52,18 @@ export interface RecordedRequest {
   status: number;
   ifNoneMatch: string | undefined;
   at: number;
+  /** GraphQL requests: top-level fields asked for (rateLimit aside) and the points charged */
+  graphql?: { aliases: number; cost: number };
 }
+
+/** GitHub keeps a separate budget per API: REST is `core`, GraphQL is `graphql`. */
+export type RateLimitResource = 'core' | 'graphql';
 
 export interface RateLimitSetting {
   limit: number;
   remaining: number;
   resetEpochSeconds: number;
-  /** status sent once exhausted: GitHub answers 403 or 429 (default 403) */
+  /** status sent once exhausted: GitHub answers 403 or 429 (default 403); GraphQL always answers 200 with a RATE_LIMITED error */
   status?: 403 | 429;
 }
 
@@ -70,10 +78,15 @@ export interface GitHubFake {
   addReview(fullName: string, number: number, review: ReviewInput): void;
   closePullRequest(fullName: string, number: number): void;
   archiveRepository(fullName: string): void;
-  /** The next `times` requests under /repos/{fullName} (forever when omitted) answer `status`. */
-  failRepository(fullName: string, status: number, times?: number): void;
-  setRateLimit(setting: RateLimitSetting): void;
-  rateLimit(): { limit: number; remaining: number; used: number; reset: number };
+  /**
+   * The next `times` requests under /repos/{fullName} (forever when omitted) answer `status`; so
+   * does every GraphQL request that reads the repository (one time per request), except that a 404
+   * makes GraphQL answer a NOT_FOUND error for it next to the other aliases' data. `api` limits
+   * the fault to one of the two APIs.
+   */
+  failRepository(fullName: string, status: number, times?: number, api?: 'rest' | 'graphql'): void;
+  setRateLimit(setting: RateLimitSetting, resource?: RateLimitResource): void;
+  rateLimit(resource?: RateLimitResource): { limit: number; remaining: number; used: number; reset: number };
   secondaryRateLimitNext(times: number, retryAfterSeconds: number, status?: 403 | 429): void;
   setLatency(ms: number): void;
   /** Most requests seen in progress at once since the last reset. */
@@ -127,9 +140,11 @@ interface Repository {
 interface Failure {
   status: number;
   remaining: number;
+  api: 'rest' | 'graphql' | undefined;
 }
 
 const DOCS = 'https://docs.github.com/rest';
+const GRAPHQL_DOCS = 'https://docs.github.com/graphql';
 const SECONDARY_MESSAGE =
   'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. ' +
   'If you reach out to GitHub Support for help, please include the request ID';
@@ -137,6 +152,8 @@ const SECONDARY_MESSAGE =
 export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<GitHubFake> {
   const token = options.token ?? GITHUB_FAKE_TOKEN;
   const pathPrefix = (options.pathPrefix ?? '').replace(/\/+$/, '');
+  // GitHub Enterprise Server: REST under /api/v3, GraphQL at /api/graphql.
+  const graphqlPath = `${pathPrefix.replace(/\/v3$/, '')}/graphql`;
   let latencyMs = options.latencyMs ?? 0;
   const owners = new Map<string, Owner>();
   const repositories = new Map<string, Repository>();
@@ -147,6 +164,8 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
   let inFlight = 0;
   let peakInFlight = 0;
   const rate = { limit: 5000, remaining: 5000, reset: nowSeconds() + 3600, status: 403 as 403 | 429 };
+  const graphqlRate = { limit: 5000, remaining: 5000, reset: nowSeconds() + 3600 };
+  const budgets = { core: rate, graphql: graphqlRate };
 
   function lowerKey(fullName: string): string {
     return fullName.toLowerCase();
@@ -268,22 +287,58 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
   }
 
   // ---- request handling ----
-  function rateHeaders(): Record<string, string> {
-    refreshWindow();
+  function rateHeaders(resource: RateLimitResource): Record<string, string> {
+    const budget = refreshWindow(resource);
     return {
-      'x-ratelimit-limit': String(rate.limit),
-      'x-ratelimit-remaining': String(rate.remaining),
-      'x-ratelimit-used': String(rate.limit - rate.remaining),
-      'x-ratelimit-reset': String(rate.reset),
-      'x-ratelimit-resource': 'core',
+      'x-ratelimit-limit': String(budget.limit),
+      'x-ratelimit-remaining': String(budget.remaining),
+      'x-ratelimit-used': String(budget.limit - budget.remaining),
+      'x-ratelimit-reset': String(budget.reset),
+      'x-ratelimit-resource': resource,
     };
   }
 
-  function refreshWindow(): void {
-    if (nowSeconds() >= rate.reset) {
-      rate.remaining = rate.limit;
-      rate.reset = nowSeconds() + 3600;
+  function refreshWindow(resource: RateLimitResource = 'core'): { limit: number; remaining: number; reset: number } {
+    const budget = budgets[resource];
+    if (nowSeconds() >= budget.reset) {
+      budget.remaining = budget.limit;
+      budget.reset = nowSeconds() + 3600;
     }
+    return budget;
+  }
+
+  const graphqlStore: GraphqlStore = {
+    viewer: 'chatops-bot',
+    webUrl: 'https://github.test',
+    repository(owner, name) {
+      const repo = repositories.get(lowerKey(`${owner}/${name}`));
+      if (!repo) return undefined;
+      const view: GraphqlRepository = {
+        id: repo.id,
+        owner: repo.owner.login,
+        name: repo.name,
+        archived: repo.archived,
+        pull: (number) => repo.pulls.get(number),
+      };
+      return view;
+    },
+  };
+
+  /** A repository fault as GraphQL sees it, decided (and counted) once per request and repository. */
+  function graphqlFaults(): (fullName: string) => 'not-found' | { status: number } | undefined {
+    const decided = new Map<string, 'not-found' | { status: number } | undefined>();
+    return (fullName) => {
+      const key = lowerKey(fullName);
+      if (decided.has(key)) return decided.get(key);
+      const failure = failures.get(key);
+      let outcome: 'not-found' | { status: number } | undefined;
+      if (failure && failure.remaining !== 0 && failure.api !== 'rest') {
+        failure.remaining -= 1;
+        outcome = failure.status === 404 ? 'not-found' : { status: failure.status };
+      }
+      decided.set(key, outcome);
+      return outcome;
+    };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -298,12 +353,15 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     });
     if (latencyMs > 0) await delay(latencyMs);
 
+    const url = new URL(rawPath, 'http://github.test');
+    const isGraphql = url.pathname === graphqlPath;
+    let graphqlFigures: RecordedRequest['graphql'];
     const respond = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
-      requests.push({ method, path: rawPath, status, ifNoneMatch, at: Date.now() });
+      requests.push({ method, path: rawPath, status, ifNoneMatch, at: Date.now(), ...(graphqlFigures ? { graphql: graphqlFigures } : {}) });
       const common = {
         'x-github-request-id': requestId,
         'x-github-api-version-selected': '2022-11-28',
-        ...rateHeaders(),
+        ...rateHeaders(isGraphql ? 'graphql' : 'core'),
         ...headers,
       };
       if (status === 304) {
@@ -322,12 +380,18 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
 
     const authorization = headerValue(req, 'authorization');
     if (!authorization) {
-      respond(401, { message: 'Requires authentication', documentation_url: DOCS });
+      respond(401, { message: 'Requires authentication', documentation_url: isGraphql ? GRAPHQL_DOCS : DOCS });
       return;
     }
     const presented = /^(?:token|bearer)\s+(.+)$/i.exec(authorization)?.[1];
     if (presented !== token) {
-      respond(401, { message: 'Bad credentials', documentation_url: DOCS, status: '401' });
+      respond(401, { message: 'Bad credentials', documentation_url: isGraphql ? GRAPHQL_DOCS : DOCS, status: '401' });
+      return;
+    }
+    if (isGraphql && method === 'POST') {
+      await answerGraphql(req, respond, requestId, (figures) => {
+        graphqlFigures = figures;
+      });
       return;
     }
     if (method !== 'GET' && method !== 'HEAD') {
@@ -335,7 +399,6 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
       return;
     }
 
-    const url = new URL(rawPath, 'http://github.test');
     if (pathPrefix) {
       if (url.pathname !== pathPrefix && !url.pathname.startsWith(`${pathPrefix}/`)) {
         respond(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
@@ -352,25 +415,16 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     }
     // GET /rate_limit is free: it neither counts nor is throttled.
     if (url.pathname === '/rate_limit') {
-      refreshWindow();
-      const core = { limit: rate.limit, remaining: rate.remaining, reset: rate.reset, used: rate.limit - rate.remaining };
-      respond(200, { resources: { core }, rate: core });
+      const view = (resource: RateLimitResource) => {
+        const budget = refreshWindow(resource);
+        return { limit: budget.limit, remaining: budget.remaining, reset: budget.reset, used: budget.limit - budget.remaining };
+      };
+      const core = view('core');
+      respond(200, { resources: { core, graphql: view('graphql') }, rate: core });
       return;
     }
 
-    if (secondary && secondary.remaining > 0) {
-      secondary.remaining -= 1;
-      respond(
-        secondary.status,
-        {
-          message: `${SECONDARY_MESSAGE} ${requestId}.`,
-          documentation_url:
-            'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
-        },
-        { 'retry-after': String(secondary.retryAfter) },
-      );
-      return;
-    }
+    if (answeredSecondaryLimit(respond, requestId)) return;
 
     refreshWindow();
     if (rate.remaining <= 0) {
@@ -384,7 +438,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     const route = resolve(url.pathname);
     if (route.failureKey) {
       const failure = failures.get(route.failureKey);
-      if (failure && failure.remaining !== 0) {
+      if (failure && failure.remaining !== 0 && failure.api !== 'graphql') {
         failure.remaining -= 1;
         rate.remaining -= 1;
         respond(failure.status, {
@@ -415,6 +469,51 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     }
     rate.remaining -= 1;
     respond(200, text, headers);
+  }
+
+  type Respond = (status: number, body: unknown, headers?: Record<string, string>) => void;
+
+  function answeredSecondaryLimit(respond: Respond, requestId: string): boolean {
+    if (!secondary || secondary.remaining <= 0) return false;
+    secondary.remaining -= 1;
+    respond(
+      secondary.status,
+      {
+        message: `${SECONDARY_MESSAGE} ${requestId}.`,
+        documentation_url:
+          'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+      },
+      { 'retry-after': String(secondary.retryAfter) },
+    );
+    return true;
+  }
+
+  /** POST /graphql: the same faults as REST (secondary limit, repository faults), its own budget. */
+  async function answerGraphql(
+    req: IncomingMessage,
+    respond: Respond,
+    requestId: string,
+    record: (figures: { aliases: number; cost: number }) => void,
+  ): Promise<void> {
+    const body = await readBody(req);
+    if (answeredSecondaryLimit(respond, requestId)) return;
+    const budget = refreshWindow('graphql');
+    const outcome = runGraphql(body, graphqlStore, budget, graphqlFaults(), stableId('chatops-bot'));
+    if (outcome.kind === 'bad-request') {
+      respond(400, { message: outcome.message, documentation_url: GRAPHQL_DOCS, status: '400' });
+      return;
+    }
+    if (outcome.kind === 'fault') {
+      record({ aliases: outcome.aliases, cost: 0 });
+      respond(outcome.status, {
+        message: outcome.status >= 500 ? 'Server Error' : 'Injected failure',
+        documentation_url: GRAPHQL_DOCS,
+        status: String(outcome.status),
+      });
+      return;
+    }
+    record({ aliases: outcome.aliases, cost: outcome.cost });
+    respond(200, outcome.body);
   }
 
   interface Answer {
@@ -619,18 +718,19 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     archiveRepository(fullName) {
       repository(fullName).archived = true;
     },
-    failRepository(fullName, status, times) {
-      failures.set(lowerKey(fullName), { status, remaining: times ?? -1 });
+    failRepository(fullName, status, times, api) {
+      failures.set(lowerKey(fullName), { status, remaining: times ?? -1, api });
     },
-    setRateLimit(setting) {
-      rate.limit = setting.limit;
-      rate.remaining = setting.remaining;
-      rate.reset = setting.resetEpochSeconds;
-      rate.status = setting.status ?? 403;
+    setRateLimit(setting, resource = 'core') {
+      const budget = budgets[resource];
+      budget.limit = setting.limit;
+      budget.remaining = setting.remaining;
+      budget.reset = setting.resetEpochSeconds;
+      if (resource === 'core') rate.status = setting.status ?? 403;
     },
-    rateLimit() {
-      refreshWindow();
-      return { limit: rate.limit, remaining: rate.remaining, used: rate.limit - rate.remaining, reset: rate.reset };
+    rateLimit(resource = 'core') {
+      const budget = refreshWindow(resource);
+      return { limit: budget.limit, remaining: budget.remaining, used: budget.limit - budget.remaining, reset: budget.reset };
     },
     secondaryRateLimitNext(times, retryAfterSeconds, status = 403) {
       secondary = { remaining: times, retryAfter: retryAfterSeconds, status };
