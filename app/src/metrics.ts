@@ -8,9 +8,9 @@ export interface AppMetrics {
   reminderCycles: Counter<'schedule' | 'outcome'>;
   reminderCycleDuration: Histogram<'schedule'>;
   reminderLastSuccess: Gauge<'schedule'>;
-  githubRequests: Counter<'status'>;
-  githubRateLimitRemaining: Gauge;
-  githubRateLimitLimit: Gauge;
+  githubRequests: Counter<'status' | 'api'>;
+  githubRateLimitRemaining: Gauge<'resource'>;
+  githubRateLimitLimit: Gauge<'resource'>;
   githubRepositoriesFailed: Gauge;
   slackApiCalls: Counter<'method'>;
   slackApiErrors: Counter<'method' | 'error'>;
@@ -53,18 +53,20 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): AppMe
     }),
     githubRequests: new Counter({
       name: 'chatops_github_requests_total',
-      help: 'GitHub REST requests by HTTP status ("304" for conditional hits, "error" for network failures).',
-      labelNames: ['status'],
+      help: 'GitHub requests by HTTP status ("304" for conditional hits, "error" for network failures) and API (rest, graphql).',
+      labelNames: ['status', 'api'],
       registers,
     }),
     githubRateLimitRemaining: new Gauge({
       name: 'chatops_github_rate_limit_remaining',
-      help: 'x-ratelimit-remaining from the latest GitHub response.',
+      help: 'x-ratelimit-remaining from the latest GitHub response, per x-ratelimit-resource (core for REST, graphql).',
+      labelNames: ['resource'],
       registers,
     }),
     githubRateLimitLimit: new Gauge({
       name: 'chatops_github_rate_limit_limit',
-      help: 'x-ratelimit-limit from the latest GitHub response.',
+      help: 'x-ratelimit-limit from the latest GitHub response, per x-ratelimit-resource (core for REST, graphql).',
+      labelNames: ['resource'],
       registers,
     }),
     githubRepositoriesFailed: new Gauge({

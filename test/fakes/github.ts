@@ -88,7 +88,8 @@ export interface GitHubFake {
   setRateLimit(setting: RateLimitSetting, resource?: RateLimitResource): void;
   rateLimit(resource?: RateLimitResource): { limit: number; remaining: number; used: number; reset: number };
   secondaryRateLimitNext(times: number, retryAfterSeconds: number, status?: 403 | 429): void;
-  setLatency(ms: number): void;
+  /** Delay before every response, or only before REST or GraphQL ones. */
+  setLatency(ms: number, api?: 'rest' | 'graphql'): void;
   /** Most requests seen in progress at once since the last reset. */
   maxInFlight(): number;
   resetMaxInFlight(): void;
@@ -154,7 +155,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
   const pathPrefix = (options.pathPrefix ?? '').replace(/\/+$/, '');
   // GitHub Enterprise Server: REST under /api/v3, GraphQL at /api/graphql.
   const graphqlPath = `${pathPrefix.replace(/\/v3$/, '')}/graphql`;
-  let latencyMs = options.latencyMs ?? 0;
+  const latency = { rest: options.latencyMs ?? 0, graphql: options.latencyMs ?? 0 };
   const owners = new Map<string, Owner>();
   const repositories = new Map<string, Repository>();
   const requests: RecordedRequest[] = [];
@@ -351,10 +352,10 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     res.once('close', () => {
       inFlight -= 1;
     });
-    if (latencyMs > 0) await delay(latencyMs);
-
     const url = new URL(rawPath, 'http://github.test');
     const isGraphql = url.pathname === graphqlPath;
+    const latencyMs = isGraphql ? latency.graphql : latency.rest;
+    if (latencyMs > 0) await delay(latencyMs);
     let graphqlFigures: RecordedRequest['graphql'];
     const respond = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       requests.push({ method, path: rawPath, status, ifNoneMatch, at: Date.now(), ...(graphqlFigures ? { graphql: graphqlFigures } : {}) });
@@ -735,8 +736,9 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     secondaryRateLimitNext(times, retryAfterSeconds, status = 403) {
       secondary = { remaining: times, retryAfter: retryAfterSeconds, status };
     },
-    setLatency(ms) {
-      latencyMs = ms;
+    setLatency(ms, api) {
+      if (api !== 'graphql') latency.rest = ms;
+      if (api !== 'rest') latency.graphql = ms;
     },
     maxInFlight: () => peakInFlight,
     resetMaxInFlight() {

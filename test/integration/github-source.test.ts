@@ -1,23 +1,33 @@
 // The GitHub source against the GitHub fake over real HTTP(S): pagination, ETag/304 at zero
-// rate-limit cost, archived repos, partial snapshots, rate limits, bad tokens, custom CA.
+// rate-limit cost, reviews in GraphQL batches, archived repos, partial snapshots, rate limits, bad
+// tokens, custom CA.
+import { Octokit } from '@octokit/rest';
 import pino from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubSource, type GitHubSource, type GitHubSourceOptions } from '../../app/src/github/source.ts';
+import { latestReviewPerReviewer } from '../../app/src/github/reviews.ts';
+import { renderDigest } from '../../app/src/core/render.ts';
+import { selectPullRequests, UserDirectory } from '../../app/src/core/select.ts';
+import type { PullRequest } from '../../app/src/core/types.ts';
 import { createMetrics, type AppMetrics } from '../../app/src/metrics.ts';
-import { startGitHubFake, type GitHubFake } from '../fakes/github.ts';
+import { startGitHubFake, type GitHubFake, type RecordedRequest } from '../fakes/github.ts';
+import { filters } from '../unit/core/builders.ts';
 import { createTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
 
 const silent = pino({ level: 'silent' });
 const hour = 3_600_000;
 
-async function counter(metrics: AppMetrics, status: string): Promise<number> {
+async function counter(metrics: AppMetrics, status: string, api = 'rest'): Promise<number> {
   const metric = await metrics.githubRequests.get();
-  return metric.values.find((v) => v.labels.status === status)?.value ?? 0;
+  return metric.values.find((v) => v.labels.status === status && v.labels.api === api)?.value ?? 0;
 }
 
-async function gauge(g: AppMetrics['githubRateLimitRemaining']): Promise<number | undefined> {
-  return (await g.get()).values[0]?.value;
+async function gauge(g: AppMetrics['githubRateLimitRemaining'] | AppMetrics['githubRepositoriesFailed'], resource = 'core'): Promise<number | undefined> {
+  const values = (await g.get()).values as { labels: { resource?: string }; value: number }[];
+  return values.find((v) => v.labels.resource === undefined || v.labels.resource === resource)?.value;
 }
+
+const isGraphql = (r: RecordedRequest): boolean => r.path.endsWith('/graphql');
 
 describe('GitHub source', () => {
   let github: GitHubFake;
@@ -119,11 +129,12 @@ describe('GitHub source', () => {
     const changed = await s.fetchOpenPullRequests(['warm/*'], []);
     const changedRequests = github.requests.slice(changedStart).map((r) => `${r.status} ${r.path.replace(/\?.*/, '')}`);
     expect(changedRequests.sort()).toEqual([
+      '200 /graphql',
       '200 /repos/warm/a/pulls',
-      '200 /repos/warm/a/pulls/2/reviews',
       '304 /orgs/warm/repos',
       '304 /repos/warm/b/pulls',
     ]);
+    expect(github.requests.slice(changedStart).find(isGraphql)?.graphql).toEqual({ aliases: 1, cost: 1 });
     const pr2 = changed.pullRequests.find((pr) => pr.repository === 'warm/a' && pr.number === 2);
     expect(pr2?.reviewState).toBe('approved');
     expect(pr2?.requestedReviewers).toEqual([]);
@@ -283,7 +294,9 @@ describe('GitHub source against a GitHub Enterprise style base URL', () => {
       await s.close();
       expect(snapshot.failedRepositories).toEqual([]);
       expect(snapshot.pullRequests).toHaveLength(120);
-      expect(enterprise.requests.every((r) => r.path.startsWith('/api/v3/') && r.status === 200)).toBe(true);
+      expect(enterprise.requests.every((r) => r.status === 200)).toBe(true);
+      // REST under /api/v3, GraphQL (the reviews of the 120 PRs, 50 per query) at /api/graphql.
+      expect(enterprise.requests.filter((r) => !r.path.startsWith('/api/v3/')).map((r) => r.path)).toEqual(['/api/graphql', '/api/graphql', '/api/graphql']);
     } finally {
       await enterprise.close();
     }
@@ -325,5 +338,249 @@ describe('GitHub source over TLS with a private CA', () => {
     expect(() => createGitHubSource({ ...options, metrics: createMetrics({ defaultMetrics: false }), caFile: '/nonexistent/ca.pem' })).toThrow(
       'github.caFile: cannot read /nonexistent/ca.pem (ENOENT); point it at a PEM CA bundle',
     );
+  });
+});
+
+describe('GitHub source reading reviews through GraphQL', () => {
+  let github: GitHubFake;
+  const sources: GitHubSource[] = [];
+  const states = ['APPROVED', 'CHANGES_REQUESTED', 'COMMENTED', 'DISMISSED', 'PENDING'] as const;
+  const people = ['alice', 'bob', 'carol', 'dave'];
+
+  function source(overrides: Partial<GitHubSourceOptions> = {}): { source: GitHubSource; metrics: AppMetrics } {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const created = createGitHubSource({
+      baseUrl: github.url,
+      token: github.token,
+      concurrency: 8,
+      requestTimeoutMs: 10_000,
+      metrics,
+      logger: silent,
+      retryBaseDelayMs: 50,
+      ...overrides,
+    });
+    sources.push(created);
+    return { source: created, metrics };
+  }
+
+  /** Repositories `owner/r0..` with `prs` PRs each and a mix of reviews (every state, several reviewers). */
+  function seed(owner: string, repos: number, prs: number): void {
+    for (let r = 0; r < repos; r += 1) {
+      const repo = `${owner}/r${r}`;
+      github.addRepository(repo);
+      for (let p = 0; p < prs; p += 1) {
+        const number = github.addPullRequest(repo, { user: 'erin', requested_reviewers: ['alice', 'bob'] });
+        const i = r * prs + p;
+        for (let k = 0; k < i % 4; k += 1) {
+          github.addReview(repo, number, {
+            user: people[(i + k) % people.length] as string,
+            state: states[(i + k * 3) % states.length] as (typeof states)[number],
+            submitted_at: new Date(Date.UTC(2026, 1, 1, k, i % 60)).toISOString(),
+          });
+        }
+      }
+    }
+  }
+
+  /** What the REST path gives for the same PRs: every review listed, reduced per reviewer. */
+  async function reviewsOverRest(prs: readonly PullRequest[]): Promise<Map<string, unknown>> {
+    const octokit = new Octokit({ baseUrl: github.url, auth: github.token });
+    const expected = new Map<string, unknown>();
+    for (const pr of prs) {
+      const [owner, repo] = pr.repository.split('/') as [string, string];
+      const listed = await octokit.paginate(octokit.rest.pulls.listReviews, { owner, repo, pull_number: pr.number, per_page: 100 });
+      expected.set(`${pr.repository}#${pr.number}`, latestReviewPerReviewer(listed));
+    }
+    return expected;
+  }
+
+  const since = (start: number): RecordedRequest[] => github.requests.slice(start);
+
+  beforeEach(async () => {
+    github = await startGitHubFake();
+  });
+  afterEach(async () => {
+    await Promise.all(sources.splice(0).map((s) => s.close()));
+    await github.close();
+  });
+
+  it('reads the reviews of a cold cycle in ceil(PRs / batch size) GraphQL queries, with no REST review calls, agreeing with REST', async () => {
+    seed('cold', 5, 7);
+    const { source: s, metrics } = source({ reviewBatchSize: 10 });
+    const snapshot = await s.fetchOpenPullRequests(['cold/*'], []);
+    expect(snapshot.failedRepositories).toEqual([]);
+    expect(snapshot.pullRequests).toHaveLength(35);
+
+    const queries = github.requests.filter(isGraphql);
+    expect(queries).toHaveLength(4); // ceil(35 / 10)
+    expect(queries.map((q) => q.graphql?.aliases).sort()).toEqual([10, 10, 10, 5]);
+    expect(queries.every((q) => q.method === 'POST' && q.status === 200)).toBe(true);
+    expect(github.requests.some((r) => r.path.includes('/reviews'))).toBe(false);
+    expect(github.rateLimit('graphql').used).toBe(4); // one point per query of at most 100 connections
+    expect(await counter(metrics, '200', 'graphql')).toBe(4);
+    expect(await gauge(metrics.githubRateLimitRemaining, 'graphql')).toBe(github.rateLimit('graphql').remaining);
+    expect(await gauge(metrics.githubRateLimitRemaining, 'core')).toBe(github.rateLimit('core').remaining);
+
+    const expected = await reviewsOverRest(snapshot.pullRequests);
+    const actual = new Map(snapshot.pullRequests.map((pr) => [`${pr.repository}#${pr.number}`, pr.reviews]));
+    expect(actual).toEqual(expected);
+    // The seed has every state: what counts must include approvals, change requests and comments.
+    const counted = new Set(snapshot.pullRequests.flatMap((pr) => pr.reviews.map((r) => r.state)));
+    expect([...counted].sort()).toEqual(['approved', 'changes_requested', 'commented']);
+  });
+
+  it('makes no GraphQL request and spends no point of either budget on a warm cycle, and rereads only a PR whose review changed', async () => {
+    seed('warm', 3, 4);
+    const { source: s, metrics } = source();
+    const cold = await s.fetchOpenPullRequests(['warm/*'], []);
+    const start = github.requests.length;
+    const core = github.rateLimit('core').remaining;
+    const graph = github.rateLimit('graphql').remaining;
+
+    const warm = await s.fetchOpenPullRequests(['warm/*'], []);
+    expect(warm.pullRequests).toEqual(cold.pullRequests);
+    expect(since(start).filter(isGraphql)).toEqual([]);
+    expect(since(start).every((r) => r.status === 304)).toBe(true);
+    expect(github.rateLimit('core').remaining).toBe(core);
+    expect(github.rateLimit('graphql').remaining).toBe(graph);
+    expect(await counter(metrics, '200', 'graphql')).toBe(1);
+
+    // A new review moves the PR's updated_at: only that PR is read again, in one query of one alias.
+    github.addReview('warm/r1', 2, { user: 'carol', state: 'CHANGES_REQUESTED' });
+    const changedStart = github.requests.length;
+    const changed = await s.fetchOpenPullRequests(['warm/*'], []);
+    expect(since(changedStart).filter(isGraphql).map((r) => r.graphql)).toEqual([{ aliases: 1, cost: 1 }]);
+    const pr = changed.pullRequests.find((p) => p.repository === 'warm/r1' && p.number === 2);
+    expect(pr?.reviewState).toBe('changes_requested');
+    expect(pr?.reviews.find((r) => r.login === 'carol')?.state).toBe('changes_requested');
+    expect(changed.pullRequests.filter((p) => p !== pr)).toEqual(cold.pullRequests.filter((p) => !(p.repository === 'warm/r1' && p.number === 2)));
+  });
+
+  it('uses the partial data of a batch with a NOT_FOUND alias and fails only that repository; the digest lists the rest', async () => {
+    seed('nf', 4, 3);
+    // GraphQL cannot resolve nf/r2 (REST still lists it): GitHub answers 200 with data and a NOT_FOUND error.
+    github.failRepository('nf/r2', 404, undefined, 'graphql');
+    const { source: s } = source();
+    const snapshot = await s.fetchOpenPullRequests(['nf/*'], []);
+
+    const queries = github.requests.filter(isGraphql);
+    expect(queries.map((q) => [q.status, q.graphql?.aliases])).toEqual([[200, 12]]);
+    expect(snapshot.failedRepositories).toEqual([
+      { repository: 'nf/r2', reason: "GraphQL NOT_FOUND: Could not resolve to a Repository with the name 'nf/r2'." },
+    ]);
+    expect([...new Set(snapshot.pullRequests.map((pr) => pr.repository))].sort()).toEqual(['nf/r0', 'nf/r1', 'nf/r3']);
+    expect(snapshot.pullRequests).toHaveLength(9);
+    const expected = await reviewsOverRest(snapshot.pullRequests);
+    expect(new Map(snapshot.pullRequests.map((pr) => [`${pr.repository}#${pr.number}`, pr.reviews]))).toEqual(expected);
+
+    const selected = selectPullRequests(snapshot.pullRequests, filters(), new Date());
+    const digest = renderDigest({ scheduleName: 'nf', selected, failures: snapshot.failedRepositories, directory: new UserDirectory([]), staleAfterDays: 14 });
+    const parent = JSON.stringify(digest.parent);
+    expect(parent).toContain('Could not read 1 repository');
+    expect(parent).toContain('nf/r2');
+    expect(digest.replies).toHaveLength(9);
+  });
+
+  it('fails only the repositories of a batch that keeps answering 5xx, after retrying it', async () => {
+    seed('b5', 4, 2);
+    github.failRepository('b5/r1', 502, undefined, 'graphql');
+    const { source: s, metrics } = source({ reviewBatchSize: 2, reviewBatchConcurrency: 1 });
+    const snapshot = await s.fetchOpenPullRequests(['b5/*'], []);
+    // Two PRs per repository and per batch: the batch of b5/r1 holds nothing else.
+    expect(snapshot.failedRepositories).toEqual([{ repository: 'b5/r1', reason: 'HTTP 502: Server Error' }]);
+    expect([...new Set(snapshot.pullRequests.map((pr) => pr.repository))].sort()).toEqual(['b5/r0', 'b5/r2', 'b5/r3']);
+    expect(await counter(metrics, '502', 'graphql')).toBe(3); // first try and two retries
+    expect(await counter(metrics, '200', 'graphql')).toBe(3);
+    expect(await gauge(metrics.githubRepositoriesFailed)).toBe(1);
+
+    // Once it recovers, the next cycle reads it (its PRs were never cached).
+    github.failRepository('b5/r1', 502, 0, 'graphql');
+    const again = await s.fetchOpenPullRequests(['b5/*'], []);
+    expect(again.failedRepositories).toEqual([]);
+    expect(again.pullRequests).toHaveLength(8);
+  });
+
+  it('fails every repository that shares the failing batch, and none other', async () => {
+    seed('mix', 4, 1);
+    github.failRepository('mix/r3', 503, undefined, 'graphql');
+    const { source: s } = source({ reviewBatchSize: 2, retries: 0 });
+    const snapshot = await s.fetchOpenPullRequests(['mix/*'], []);
+    const failed = snapshot.failedRepositories.map((f) => f.repository);
+    expect(failed).toHaveLength(2);
+    expect(failed).toContain('mix/r3');
+    expect(snapshot.failedRepositories.every((f) => f.reason === 'HTTP 503: Server Error')).toBe(true);
+    expect(snapshot.pullRequests.map((pr) => pr.repository).sort()).toEqual(['mix/r0', 'mix/r1', 'mix/r2', 'mix/r3'].filter((r) => !failed.includes(r)));
+  });
+
+  it('completes a PR with more than 100 reviews from every page, like REST', async () => {
+    github.addRepository('many/repo');
+    const busy = github.addPullRequest('many/repo', { user: 'erin' });
+    const quiet = github.addPullRequest('many/repo', { user: 'erin' });
+    for (let i = 0; i < 230; i += 1) {
+      github.addReview('many/repo', busy, {
+        user: `reviewer${i % 40}`,
+        state: states[i % 4] as (typeof states)[number],
+        submitted_at: new Date(Date.UTC(2026, 1, 1, 0, 0, i)).toISOString(),
+      });
+    }
+    // The last word of reviewer7 is after the first GraphQL page: an approval on page 3.
+    github.addReview('many/repo', busy, { user: 'reviewer7', state: 'APPROVED', submitted_at: '2026-03-01T00:00:00Z' });
+    github.addReview('many/repo', quiet, { user: 'bob', state: 'APPROVED', submitted_at: '2026-02-02T00:00:00Z' });
+    const { source: s } = source();
+    const snapshot = await s.fetchOpenPullRequests(['many/repo'], []);
+    const made = [...github.requests];
+    expect(snapshot.failedRepositories).toEqual([]);
+    const expected = await reviewsOverRest(snapshot.pullRequests);
+    const pr = snapshot.pullRequests.find((p) => p.number === busy);
+    expect(pr?.reviews).toEqual(expected.get(`many/repo#${busy}`));
+    // 40 reviewers, each always in the same state; the 10 only ever dismissed count for nothing, except reviewer7's late approval.
+    expect(pr?.reviews).toHaveLength(31);
+    expect(pr?.reviews.find((r) => r.login === 'reviewer7')).toEqual({ login: 'reviewer7', state: 'approved', submittedAt: '2026-03-01T00:00:00Z' });
+    expect(snapshot.pullRequests.find((p) => p.number === quiet)?.reviews).toEqual([{ login: 'bob', state: 'approved', submittedAt: '2026-02-02T00:00:00Z' }]);
+    // One query for both PRs, then the busy PR's reviews over REST: 231 reviews are 3 pages.
+    expect(made.filter(isGraphql)).toHaveLength(1);
+    const reviewPages = made.filter((r) => r.path.includes('/reviews')).map((r) => new URL(r.path, 'http://x').searchParams.get('page') ?? '1');
+    expect(reviewPages).toEqual(['1', '2', '3']);
+  });
+
+  it('waits for the GraphQL budget to reset when GitHub answers RATE_LIMITED, leaving the REST budget alone', async () => {
+    seed('limited', 1, 2);
+    const reset = Math.floor(Date.now() / 1000) + 1;
+    github.setRateLimit({ limit: 5000, remaining: 0, resetEpochSeconds: reset }, 'graphql');
+    const { source: s, metrics } = source();
+    const snapshot = await s.fetchOpenPullRequests(['limited/*'], []);
+    expect(snapshot.failedRepositories).toEqual([]);
+    expect(snapshot.pullRequests).toHaveLength(2);
+    expect(Date.now()).toBeGreaterThanOrEqual(reset * 1000);
+    // GitHub's GraphQL answers a spent budget with HTTP 200 and a RATE_LIMITED error.
+    expect(github.requests.filter(isGraphql).map((r) => r.status)).toEqual([200, 200]);
+    expect(await counter(metrics, '200', 'graphql')).toBe(2);
+    expect(github.rateLimit('core').used).toBe(2); // the org listing and one PR list
+  });
+
+  it('names the GraphQL rate limit and its reset when it will not wait for it', async () => {
+    seed('patient', 1, 1);
+    const reset = Math.floor(Date.now() / 1000) + 3600;
+    github.setRateLimit({ limit: 5000, remaining: 0, resetEpochSeconds: reset }, 'graphql');
+    const { source: s } = source({ maxRateLimitWaitSeconds: 5 });
+    const snapshot = await s.fetchOpenPullRequests(['patient/*'], []);
+    expect(snapshot.failedRepositories).toHaveLength(1);
+    expect(snapshot.failedRepositories[0]?.reason).toMatch(/^GraphQL RATE_LIMITED: API rate limit exceeded for user ID \d+\. \(rate limit resets at /);
+    expect(snapshot.failedRepositories[0]?.reason).toContain(new Date(reset * 1000).toISOString());
+  });
+
+  it('fails the repositories of a GraphQL query that times out, not the cycle', async () => {
+    seed('slowq', 3, 1);
+    github.setLatency(600, 'graphql');
+    try {
+      const { source: s, metrics } = source({ requestTimeoutMs: 400, retries: 0, reviewBatchSize: 2 });
+      const snapshot = await s.fetchOpenPullRequests(['slowq/*'], []);
+      expect(snapshot.failedRepositories.map((f) => f.repository)).toEqual(['slowq/r0', 'slowq/r1', 'slowq/r2']);
+      expect(new Set(snapshot.failedRepositories.map((f) => f.reason))).toEqual(new Set(['GitHub did not answer within 400 ms (github.requestTimeoutMs)']));
+      expect(await counter(metrics, 'error', 'graphql')).toBe(2);
+      expect(await counter(metrics, '200', 'rest')).toBe(4); // the org listing and three PR lists came back
+    } finally {
+      github.setLatency(0);
+    }
   });
 });

@@ -135,7 +135,7 @@ describe('GitHub faults', () => {
     // Nearly exhausted quota (the fake counts down from here): the gauge and the alert follow.
     sandbox.github.setRateLimit({ limit: 5_000, remaining: 300, resetEpochSeconds: Math.floor(Date.now() / 1000) + 3_600 });
     const remaining = await waitFor('rate limit gauge below 10 %', async () => {
-      const value = await metric('chatops_github_rate_limit_remaining');
+      const value = await metric('chatops_github_rate_limit_remaining', { resource: 'core' });
       return value < 500 ? value : undefined;
     }, 60_000, 500);
     const state = await waitFor('ChatOpsGitHubRateLimitLow in Prometheus', () => alert('ChatOpsGitHubRateLimitLow'), 60_000, 1_000);

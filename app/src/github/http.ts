@@ -47,20 +47,29 @@ export function createGitHubHttp(options: GitHubHttpOptions): GitHubHttp {
   const fetch = async (input: Parameters<typeof undiciFetch>[0], init: Parameters<typeof undiciFetch>[1] = {}) => {
     const timeout = AbortSignal.timeout(requestTimeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal as AbortSignal, timeout]) : timeout;
+    // Octokit sends GraphQL to {baseUrl}/graphql (GitHub Enterprise: /api/graphql).
+    const api = requestPath(input).endsWith('/graphql') ? 'graphql' : 'rest';
     try {
       const response = await undiciFetch(input, { ...init, dispatcher, signal });
-      metrics.githubRequests.inc({ status: String(response.status) });
+      metrics.githubRequests.inc({ status: String(response.status), api });
       const remaining = Number(response.headers.get('x-ratelimit-remaining') ?? Number.NaN);
       const limit = Number(response.headers.get('x-ratelimit-limit') ?? Number.NaN);
-      if (Number.isFinite(remaining)) metrics.githubRateLimitRemaining.set(remaining);
-      if (Number.isFinite(limit)) metrics.githubRateLimitLimit.set(limit);
+      // REST and GraphQL spend separate budgets; GitHub names the one a response counts against.
+      const resource = response.headers.get('x-ratelimit-resource') ?? (api === 'graphql' ? 'graphql' : 'core');
+      if (Number.isFinite(remaining)) metrics.githubRateLimitRemaining.set({ resource }, remaining);
+      if (Number.isFinite(limit)) metrics.githubRateLimitLimit.set({ resource }, limit);
       return response;
     } catch (error) {
-      metrics.githubRequests.inc({ status: 'error' });
+      metrics.githubRequests.inc({ status: 'error', api });
       if (timeout.aborted) throw new GitHubTimeoutError(requestTimeoutMs);
       throw error;
     }
   };
+  function requestPath(input: Parameters<typeof undiciFetch>[0]): string {
+    const text = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    return new URL(text).pathname;
+  }
+
   return {
     // undici's Response is the one global fetch returns; only the type packages differ.
     fetch: fetch as unknown as typeof globalThis.fetch,

@@ -8,6 +8,19 @@ export interface GitHubReview {
   submitted_at?: string | null;
 }
 
+/** A review as the GraphQL API returns it (PullRequest.reviews nodes: state, submittedAt, author). */
+export interface GitHubGraphQLReview {
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING' | (string & {});
+  submittedAt?: string | null;
+  /** null for a deleted account ("ghost") */
+  author: { login: string } | null;
+}
+
+/** The GraphQL shape in the REST one: the states are the same enum, only the field names differ. */
+export function fromGraphQLReview(review: GitHubGraphQLReview): GitHubReview {
+  return { user: review.author ? { login: review.author.login } : null, state: review.state, submitted_at: review.submittedAt ?? null };
+}
+
 /**
  * The review that counts per reviewer, as GitHub's merge box shows it: the latest approval or
  * change request wins over later comments, a dismissal clears it, pending drafts are invisible.

@@ -2,7 +2,9 @@
 // throttling (x-ratelimit-reset, Retry-After) and retry (5xx) plugins, paginate for every page,
 // conditional requests through an ETag cache, and a bounded number of requests in flight.
 // Reviews are read only for PRs whose updated_at moved since the last cycle: a submitted or
-// dismissed review updates the PR, so an unchanged PR list (a 304) means unchanged reviews.
+// dismissed review updates the PR, so an unchanged PR list (a 304) means unchanged reviews. Those
+// reviews come from GraphQL, many PRs of many repositories per query (review-batches.ts): REST
+// would need one request per PR.
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
@@ -14,7 +16,14 @@ import type { AppMetrics } from '../metrics.ts';
 import { ETagCache, installConditionalRequests } from './conditional-requests.ts';
 import { createGitHubHttp, GitHubTimeoutError } from './http.ts';
 import { globToRegExp, isExcluded, parseRepositoryPattern } from './patterns.ts';
-import { latestReviewPerReviewer, summarizeReviews } from './reviews.ts';
+import {
+  interpretReviewBatch,
+  partialAnswerOf,
+  reviewBatchQuery,
+  reviewBatchVariables,
+  type ReviewBatchOutcome,
+} from './review-batches.ts';
+import { fromGraphQLReview, latestReviewPerReviewer, summarizeReviews } from './reviews.ts';
 
 export type GitHubSource = PullRequestSource & { close(): Promise<void> };
 
@@ -36,6 +45,10 @@ export interface GitHubSourceOptions {
   retries?: number;
   /** remembered responses for conditional requests (default 50,000) */
   etagCacheEntries?: number;
+  /** pull requests whose reviews one GraphQL query reads (default 50) */
+  reviewBatchSize?: number;
+  /** GraphQL queries in flight at once (default 8, at most `concurrency`) */
+  reviewBatchConcurrency?: number;
 }
 
 interface CachedReviews {
@@ -44,6 +57,19 @@ interface CachedReviews {
 }
 
 type ListedPull = Awaited<ReturnType<Octokit['rest']['pulls']['list']>>['data'][number];
+
+interface ListedRepository {
+  fullName: string;
+  pulls: ListedPull[];
+}
+
+/** A PR whose reviews must be (re)read this cycle. */
+interface StaleReviews {
+  repository: string;
+  owner: string;
+  repo: string;
+  number: number;
+}
 
 const ThrottledOctokit = Octokit.plugin(throttling, retry);
 
@@ -56,11 +82,16 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
     ...(options.caFile ? { caFile: options.caFile } : {}),
   });
   const maxWait = options.maxRateLimitWaitSeconds ?? 60;
+  const batchSize = Math.max(1, options.reviewBatchSize ?? 50);
+  const batchConcurrency = Math.max(1, Math.min(options.concurrency, options.reviewBatchConcurrency ?? 8));
   const throttle = {
     // The plugin's default group is shared by the whole process and capped at 10 requests in
     // flight; our own group (the plugin honours `global`) makes github.concurrency the bound.
     // The light build, as the plugin's own: about a quarter less CPU per request than the full one.
     global: new Bottleneck.Group({ maxConcurrent: options.concurrency, timeout: 120_000 }),
+    // The plugin sends GraphQL through its write group too (default: one at a time, 1 s apart, as
+    // for mutations). We never write to GitHub, so that group only paces our review queries.
+    write: new Bottleneck.Group({ maxConcurrent: batchConcurrency, timeout: 120_000 }),
     retryAfterBaseValue: 1000,
     onRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
       const retrying = retryCount < 2 && retryAfter <= maxWait;
@@ -137,45 +168,80 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
     return [...unique.values()];
   }
 
-  async function reviewsOf(fullName: string, pr: ListedPull, known: Map<number, CachedReviews>): Promise<Review[]> {
-    const cached = known.get(pr.number);
-    if (cached && cached.updatedAt === pr.updated_at) return cached.reviews;
+  async function listPulls(fullName: string): Promise<ListedPull[]> {
     const [owner, repo] = fullName.split('/') as [string, string];
-    const listed = await octokit.paginate(octokit.rest.pulls.listReviews, { owner, repo, pull_number: pr.number, per_page: 100 });
-    const reviews = latestReviewPerReviewer(listed);
-    known.set(pr.number, { updatedAt: pr.updated_at, reviews });
-    return reviews;
+    return await octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: 'open', per_page: 100 });
   }
 
-  async function readRepository(fullName: string): Promise<PullRequest[]> {
-    const [owner, repo] = fullName.split('/') as [string, string];
-    const pulls = await octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: 'open', per_page: 100 });
-    const known = reviewCache.get(fullName.toLowerCase()) ?? new Map<number, CachedReviews>();
-    // Closed PRs drop out; only the open ones of this read are kept.
-    const current = new Map<number, CachedReviews>();
-    const result = await Promise.all(
-      pulls.map(async (pr): Promise<PullRequest> => {
-        const reviews = await reviewsOf(fullName, pr, known);
-        current.set(pr.number, known.get(pr.number) ?? { updatedAt: pr.updated_at, reviews });
-        return {
-          repository: fullName,
-          number: pr.number,
-          title: pr.title,
-          url: pr.html_url,
-          author: pr.user?.login ?? 'ghost',
-          draft: pr.draft ?? false,
-          labels: pr.labels.map((label) => label.name ?? '').filter((name) => name !== ''),
-          createdAt: pr.created_at,
-          updatedAt: pr.updated_at,
-          requestedReviewers: (pr.requested_reviewers ?? []).map((user) => user.login),
-          requestedTeams: (pr.requested_teams ?? []).map((team) => `${owner}/${team.slug}`),
-          reviews,
-          reviewState: summarizeReviews(reviews),
-        };
-      }),
-    );
-    reviewCache.set(fullName.toLowerCase(), current);
-    return result;
+  /** Reviews of the stale PRs, by `repository#number`; the repositories whose reviews could not be read, with a reason. */
+  async function readReviews(stale: readonly StaleReviews[]): Promise<{ reviews: Map<string, Review[]>; failed: Map<string, string>; queries: number }> {
+    const reviews = new Map<string, Review[]>();
+    const failed = new Map<string, string>();
+    const overflowing: StaleReviews[] = [];
+    const batches: StaleReviews[][] = [];
+    for (let i = 0; i < stale.length; i += batchSize) batches.push(stale.slice(i, i + batchSize));
+    await mapBounded(batches, batchConcurrency, async (batch) => {
+      const outcomes = await queryReviewBatch(batch);
+      outcomes.forEach((outcome, i) => {
+        const target = batch[i] as StaleReviews;
+        if (outcome.kind === 'complete') {
+          reviews.set(reviewKey(target.repository, target.number), latestReviewPerReviewer(outcome.reviews.map(fromGraphQLReview)));
+        } else if (outcome.kind === 'incomplete') {
+          overflowing.push(target);
+        } else if (!failed.has(target.repository)) {
+          failed.set(target.repository, outcome.reason);
+        }
+      });
+    });
+    // More than a page of reviews (rare: >100 on one PR): REST's list of them, every page.
+    await mapBounded(overflowing, options.concurrency, async (target) => {
+      if (failed.has(target.repository)) return;
+      try {
+        const listed = await octokit.paginate(octokit.rest.pulls.listReviews, {
+          owner: target.owner,
+          repo: target.repo,
+          pull_number: target.number,
+          per_page: 100,
+        });
+        reviews.set(reviewKey(target.repository, target.number), latestReviewPerReviewer(listed));
+      } catch (error) {
+        if (!failed.has(target.repository)) failed.set(target.repository, describeFailure(error, token));
+      }
+    });
+    return { reviews, failed, queries: batches.length };
+  }
+
+  /** One GraphQL query; a failure of the whole request (5xx after retries, timeout) fails every PR in it. */
+  async function queryReviewBatch(batch: readonly StaleReviews[]): Promise<ReviewBatchOutcome[]> {
+    try {
+      const data = await octokit.graphql<unknown>(reviewBatchQuery(batch.length), reviewBatchVariables(batch));
+      return interpretReviewBatch(batch.length, data);
+    } catch (error) {
+      const partial = partialAnswerOf(error);
+      if (partial) return interpretReviewBatch(batch.length, partial.data, partial.errors);
+      const reason = describeFailure(error, token);
+      log.warn({ pullRequests: batch.length, reason }, 'GraphQL review batch failed');
+      return batch.map(() => ({ kind: 'failed', reason }));
+    }
+  }
+
+  function toPullRequest(fullName: string, pr: ListedPull, reviews: Review[]): PullRequest {
+    const owner = fullName.split('/')[0] as string;
+    return {
+      repository: fullName,
+      number: pr.number,
+      title: pr.title,
+      url: pr.html_url,
+      author: pr.user?.login ?? 'ghost',
+      draft: pr.draft ?? false,
+      labels: pr.labels.map((label) => label.name ?? '').filter((name) => name !== ''),
+      createdAt: pr.created_at,
+      updatedAt: pr.updated_at,
+      requestedReviewers: (pr.requested_reviewers ?? []).map((user) => user.login),
+      requestedTeams: (pr.requested_teams ?? []).map((team) => `${owner}/${team.slug}`),
+      reviews,
+      reviewState: summarizeReviews(reviews),
+    };
   }
 
   return {
@@ -183,23 +249,57 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
       const started = Date.now();
       const failedRepositories: RepositoryFailure[] = [];
       const repositories = await resolveRepositories(patterns, exclude, failedRepositories);
-      // Repositories in flight are bounded too, so queued work and half-read data stay small.
-      const results = await mapBounded(repositories, options.concurrency, async (fullName) => {
-          try {
-            return await readRepository(fullName);
-          } catch (error) {
-            const reason = describeFailure(error, token);
-            log.warn({ repository: fullName, reason }, 'repository could not be read');
-            failedRepositories.push({ repository: fullName, reason });
-            return [];
-          }
+      const fail = (repository: string, reason: string): void => {
+        log.warn({ repository, reason }, 'repository could not be read');
+        failedRepositories.push({ repository, reason });
+      };
+      // 1. Each repository's open PRs over REST: an unchanged list is a free 304.
+      const listed = await mapBounded(repositories, options.concurrency, async (fullName): Promise<ListedRepository | undefined> => {
+        try {
+          return { fullName, pulls: await listPulls(fullName) };
+        } catch (error) {
+          fail(fullName, describeFailure(error, token));
+          return undefined;
+        }
       });
-      const pullRequests = results.flat();
+      // 2. Reviews of the PRs that are new or whose updated_at moved, in GraphQL batches.
+      const stale: StaleReviews[] = [];
+      for (const repository of listed) {
+        if (!repository) continue;
+        const known = reviewCache.get(repository.fullName.toLowerCase());
+        const [owner, repo] = repository.fullName.split('/') as [string, string];
+        for (const pr of repository.pulls) {
+          if (known?.get(pr.number)?.updatedAt !== pr.updated_at) stale.push({ repository: repository.fullName, owner, repo, number: pr.number });
+        }
+      }
+      const fresh = await readReviews(stale);
+      // 3. A repository is read whole or listed as failed; closed PRs drop out of the cache.
+      const pullRequests: PullRequest[] = [];
+      for (const repository of listed) {
+        if (!repository) continue;
+        const reason = fresh.failed.get(repository.fullName);
+        if (reason !== undefined) {
+          fail(repository.fullName, reason);
+          continue;
+        }
+        const known = reviewCache.get(repository.fullName.toLowerCase());
+        const current = new Map<number, CachedReviews>();
+        for (const pr of repository.pulls) {
+          const cached = known?.get(pr.number);
+          const reviews =
+            cached?.updatedAt === pr.updated_at ? cached.reviews : (fresh.reviews.get(reviewKey(repository.fullName, pr.number)) ?? []);
+          current.set(pr.number, { updatedAt: pr.updated_at, reviews });
+          pullRequests.push(toPullRequest(repository.fullName, pr, reviews));
+        }
+        reviewCache.set(repository.fullName.toLowerCase(), current);
+      }
       metrics.githubRepositoriesFailed.set(failedRepositories.length);
       log.info(
         {
           repositories: repositories.length,
           pullRequests: pullRequests.length,
+          reviewsRead: stale.length,
+          graphqlQueries: fresh.queries,
           failedRepositories: failedRepositories.length,
           durationMs: Date.now() - started,
         },
@@ -238,6 +338,10 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item:
   return results;
 }
 
+function reviewKey(repository: string, number: number): string {
+  return `${repository.toLowerCase()}#${number}`;
+}
+
 function statusOf(error: unknown): number | undefined {
   const status = (error as { status?: unknown } | null)?.status;
   return typeof status === 'number' ? status : undefined;
@@ -265,6 +369,15 @@ export function describeFailure(error: unknown, token: string): string {
     if ((status === 403 || status === 429) && response?.headers?.['x-ratelimit-remaining'] === '0') {
       const reset = Number(response.headers['x-ratelimit-reset']);
       if (Number.isFinite(reset)) reason += ` (rate limit resets at ${new Date(reset * 1000).toISOString()})`;
+    }
+  } else if (Array.isArray((error as { data?: { errors?: unknown } } | null)?.data?.errors)) {
+    // The throttling plugin's "GraphQL Rate Limit Exceeded": HTTP 200 with a RATE_LIMITED error.
+    const withErrors = error as { data: { errors: { type?: string; message?: string }[] }; response?: { headers?: Record<string, string> } };
+    const first = withErrors.data.errors[0];
+    reason = `GraphQL ${first?.type ?? 'error'}: ${first?.message ?? (error as Error).message}`;
+    const reset = Number(withErrors.response?.headers?.['x-ratelimit-reset']);
+    if (first?.type === 'RATE_LIMITED' && Number.isFinite(reset) && reset > 0) {
+      reason += ` (rate limit resets at ${new Date(reset * 1000).toISOString()})`;
     }
   } else if (error instanceof Error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
