@@ -89,9 +89,10 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
     // flight; our own group (the plugin honours `global`) makes github.concurrency the bound.
     // The light build, as the plugin's own: about a quarter less CPU per request than the full one.
     global: new Bottleneck.Group({ maxConcurrent: options.concurrency, timeout: 120_000 }),
-    // The plugin sends GraphQL through its write group too (default: one at a time, 1 s apart, as
-    // for mutations). We never write to GitHub, so that group only paces our review queries.
-    write: new Bottleneck.Group({ maxConcurrent: batchConcurrency, timeout: 120_000 }),
+    // The plugin spaces the starts of GraphQL requests through its write group too (default: 1 s
+    // apart, as for mutations). We never write to GitHub: without that spacing our review queries
+    // are bounded by the global group and by `reviewBatchConcurrency`.
+    write: new Bottleneck.Group({ timeout: 120_000 }),
     retryAfterBaseValue: 1000,
     onRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
       const retrying = retryCount < 2 && retryAfter <= maxWait;
@@ -173,42 +174,64 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
     return await octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: 'open', per_page: 100 });
   }
 
-  /** Reviews of the stale PRs, by `repository#number`; the repositories whose reviews could not be read, with a reason. */
-  async function readReviews(stale: readonly StaleReviews[]): Promise<{ reviews: Map<string, Review[]>; failed: Map<string, string>; queries: number }> {
+  /**
+   * Reads the reviews of stale PRs while the PR lists are still coming in: every `batchSize` PRs
+   * (of whichever repositories) make one GraphQL query, `batchConcurrency` of them in flight.
+   */
+  function startReviewReads(): {
+    add(targets: readonly StaleReviews[]): void;
+    finish(): Promise<{ reviews: Map<string, Review[]>; failed: Map<string, string>; queries: number }>;
+  } {
     const reviews = new Map<string, Review[]>();
     const failed = new Map<string, string>();
     const overflowing: StaleReviews[] = [];
-    const batches: StaleReviews[][] = [];
-    for (let i = 0; i < stale.length; i += batchSize) batches.push(stale.slice(i, i + batchSize));
-    await mapBounded(batches, batchConcurrency, async (batch) => {
-      const outcomes = await queryReviewBatch(batch);
-      outcomes.forEach((outcome, i) => {
-        const target = batch[i] as StaleReviews;
-        if (outcome.kind === 'complete') {
-          reviews.set(reviewKey(target.repository, target.number), latestReviewPerReviewer(outcome.reviews.map(fromGraphQLReview)));
-        } else if (outcome.kind === 'incomplete') {
-          overflowing.push(target);
-        } else if (!failed.has(target.repository)) {
-          failed.set(target.repository, outcome.reason);
-        }
-      });
-    });
-    // More than a page of reviews (rare: >100 on one PR): REST's list of them, every page.
-    await mapBounded(overflowing, options.concurrency, async (target) => {
-      if (failed.has(target.repository)) return;
-      try {
-        const listed = await octokit.paginate(octokit.rest.pulls.listReviews, {
-          owner: target.owner,
-          repo: target.repo,
-          pull_number: target.number,
-          per_page: 100,
+    const running: Promise<void>[] = [];
+    const limiter = new Bottleneck({ maxConcurrent: batchConcurrency });
+    let pending: StaleReviews[] = [];
+    const send = (batch: StaleReviews[]): void => {
+      running.push(
+        limiter.schedule(async () => {
+          const outcomes = await queryReviewBatch(batch);
+          outcomes.forEach((outcome, i) => {
+            const target = batch[i] as StaleReviews;
+            if (outcome.kind === 'complete') {
+              reviews.set(reviewKey(target.repository, target.number), latestReviewPerReviewer(outcome.reviews.map(fromGraphQLReview)));
+            } else if (outcome.kind === 'incomplete') {
+              overflowing.push(target);
+            } else if (!failed.has(target.repository)) {
+              failed.set(target.repository, outcome.reason);
+            }
+          });
+        }),
+      );
+    };
+    return {
+      add(targets) {
+        pending.push(...targets);
+        while (pending.length >= batchSize) send(pending.splice(0, batchSize));
+      },
+      async finish() {
+        if (pending.length > 0) send(pending);
+        pending = [];
+        await Promise.all(running);
+        // More than a page of reviews (rare: >100 on one PR): REST's list of them, every page.
+        await mapBounded(overflowing, options.concurrency, async (target) => {
+          if (failed.has(target.repository)) return;
+          try {
+            const listed = await octokit.paginate(octokit.rest.pulls.listReviews, {
+              owner: target.owner,
+              repo: target.repo,
+              pull_number: target.number,
+              per_page: 100,
+            });
+            reviews.set(reviewKey(target.repository, target.number), latestReviewPerReviewer(listed));
+          } catch (error) {
+            if (!failed.has(target.repository)) failed.set(target.repository, describeFailure(error, token));
+          }
         });
-        reviews.set(reviewKey(target.repository, target.number), latestReviewPerReviewer(listed));
-      } catch (error) {
-        if (!failed.has(target.repository)) failed.set(target.repository, describeFailure(error, token));
-      }
-    });
-    return { reviews, failed, queries: batches.length };
+        return { reviews, failed, queries: running.length };
+      },
+    };
   }
 
   /** One GraphQL query; a failure of the whole request (5xx after retries, timeout) fails every PR in it. */
@@ -253,26 +276,28 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
         log.warn({ repository, reason }, 'repository could not be read');
         failedRepositories.push({ repository, reason });
       };
-      // 1. Each repository's open PRs over REST: an unchanged list is a free 304.
+      // 1. Each repository's open PRs over REST (an unchanged list is a free 304), and
+      // 2. as each list arrives, the reviews of its PRs that are new or whose updated_at moved, in GraphQL batches.
+      const reviewReads = startReviewReads();
+      let stale = 0;
       const listed = await mapBounded(repositories, options.concurrency, async (fullName): Promise<ListedRepository | undefined> => {
+        let pulls: ListedPull[];
         try {
-          return { fullName, pulls: await listPulls(fullName) };
+          pulls = await listPulls(fullName);
         } catch (error) {
           fail(fullName, describeFailure(error, token));
           return undefined;
         }
+        const known = reviewCache.get(fullName.toLowerCase());
+        const [owner, repo] = fullName.split('/') as [string, string];
+        const changed = pulls
+          .filter((pr) => known?.get(pr.number)?.updatedAt !== pr.updated_at)
+          .map((pr) => ({ repository: fullName, owner, repo, number: pr.number }));
+        stale += changed.length;
+        reviewReads.add(changed);
+        return { fullName, pulls };
       });
-      // 2. Reviews of the PRs that are new or whose updated_at moved, in GraphQL batches.
-      const stale: StaleReviews[] = [];
-      for (const repository of listed) {
-        if (!repository) continue;
-        const known = reviewCache.get(repository.fullName.toLowerCase());
-        const [owner, repo] = repository.fullName.split('/') as [string, string];
-        for (const pr of repository.pulls) {
-          if (known?.get(pr.number)?.updatedAt !== pr.updated_at) stale.push({ repository: repository.fullName, owner, repo, number: pr.number });
-        }
-      }
-      const fresh = await readReviews(stale);
+      const fresh = await reviewReads.finish();
       // 3. A repository is read whole or listed as failed; closed PRs drop out of the cache.
       const pullRequests: PullRequest[] = [];
       for (const repository of listed) {
@@ -298,7 +323,7 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
         {
           repositories: repositories.length,
           pullRequests: pullRequests.length,
-          reviewsRead: stale.length,
+          reviewsRead: stale,
           graphqlQueries: fresh.queries,
           failedRepositories: failedRepositories.length,
           durationMs: Date.now() - started,
