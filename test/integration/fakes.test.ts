@@ -100,6 +100,148 @@ describe('GitHub fake through Octokit', () => {
   });
 });
 
+describe('GitHub fake GraphQL endpoint through Octokit', () => {
+  let github: GitHubFake;
+  let octokit: Octokit;
+  const reviewsQuery = `query($o: String!, $r: String!, $n: Int!, $after: String) {
+    repository(owner: $o, name: $r) { pullRequest(number: $n) {
+      reviews(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { state submittedAt author { __typename login } } }
+    } }
+    rateLimit { cost limit remaining used resetAt }
+  }`;
+  type ReviewsAnswer = {
+    repository: { pullRequest: { reviews: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: { state: string; submittedAt: string | null; author: { __typename: string; login: string } }[] } } };
+    rateLimit: { cost: number; limit: number; remaining: number; used: number; resetAt: string };
+  };
+
+  beforeAll(async () => {
+    github = await startGitHubFake();
+    octokit = new Octokit({ baseUrl: github.url, auth: github.token });
+    github.addRepository('gql/api');
+    github.addPullRequest('gql/api', { number: 5 });
+    github.addReview('gql/api', 5, { user: 'bob', state: 'COMMENTED', submitted_at: '2026-02-01T00:00:00Z' });
+    github.addReview('gql/api', 5, { user: 'carol', state: 'APPROVED', submitted_at: '2026-02-02T00:00:00Z' });
+    github.addReview('gql/api', 5, { user: 'dave', state: 'PENDING' });
+  });
+  afterAll(() => github.close());
+
+  it('serves the same reviews as REST, paginated with cursors, at one point per query and the graphql resource headers', async () => {
+    const before = github.rateLimit('graphql');
+    const coreBefore = github.rateLimit('core');
+    const first = await octokit.graphql<ReviewsAnswer>(reviewsQuery, { o: 'gql', r: 'api', n: 5 });
+    const page = first.repository.pullRequest.reviews;
+    expect(page.totalCount).toBe(3);
+    expect(page.pageInfo.hasNextPage).toBe(true);
+    const second = await octokit.graphql<ReviewsAnswer>(reviewsQuery, { o: 'gql', r: 'api', n: 5, after: page.pageInfo.endCursor });
+    expect(second.repository.pullRequest.reviews.pageInfo.hasNextPage).toBe(false);
+    const nodes = [...page.nodes, ...second.repository.pullRequest.reviews.nodes];
+    const rest = await octokit.paginate(octokit.rest.pulls.listReviews, { owner: 'gql', repo: 'api', pull_number: 5 });
+    expect(nodes.map((n) => [n.author.login, n.state, n.submittedAt])).toEqual(rest.map((r) => [r.user?.login, r.state, r.submitted_at ?? null]));
+    expect(nodes.every((n) => n.author.__typename === 'User')).toBe(true);
+    expect(first.rateLimit).toMatchObject({ cost: 1, limit: 5000, remaining: before.remaining - 1, used: before.used + 1 });
+    expect(github.rateLimit('graphql').remaining).toBe(before.remaining - 2);
+    expect(github.rateLimit('core').remaining).toBe(coreBefore.remaining - 1); // the REST list only
+
+    const response = await octokit.request('POST /graphql', { query: '{ viewer { login } }' });
+    expect(response.headers['x-ratelimit-resource']).toBe('graphql');
+    expect(response.headers['x-ratelimit-remaining']).toBe(String(before.remaining - 3));
+    const recorded = github.requests.filter((r) => r.path === '/graphql');
+    expect(recorded.map((r) => [r.method, r.status, r.graphql])).toEqual([
+      ['POST', 200, { aliases: 1, cost: 1 }],
+      ['POST', 200, { aliases: 1, cost: 1 }],
+      ['POST', 200, { aliases: 1, cost: 1 }],
+    ]);
+  });
+
+  it('answers a missing repository or PR with NOT_FOUND errors at their path next to the data of the other aliases', async () => {
+    const query = `query($a: String!, $b: String!) {
+      ok: repository(owner: "gql", name: $a) { pullRequest(number: 5) { number } }
+      gone: repository(owner: "gql", name: $b) { pullRequest(number: 5) { number } }
+      nopr: repository(owner: "gql", name: $a) { pullRequest(number: 999) { number } }
+    }`;
+    const error = (await octokit.graphql(query, { a: 'api', b: 'gone' }).catch((e: unknown) => e)) as { name: string; data: unknown; errors: unknown[] };
+    expect(error.name).toBe('GraphqlResponseError');
+    expect(error.data).toEqual({ ok: { pullRequest: { number: 5 } }, gone: null, nopr: { pullRequest: null } });
+    expect(error.errors).toEqual([
+      { type: 'NOT_FOUND', path: ['gone'], locations: [{ line: 3, column: 7 }], message: "Could not resolve to a Repository with the name 'gql/gone'." },
+      { type: 'NOT_FOUND', path: ['nopr', 'pullRequest'], locations: [{ line: 4, column: 50 }], message: 'Could not resolve to a PullRequest with the number of 999.' },
+    ]);
+  });
+
+  it('answers parse and validation errors at HTTP 200 without data and charges nothing', async () => {
+    const before = github.rateLimit('graphql').remaining;
+    const parseError = await octokit.request('POST /graphql', { query: '{ repository(owner: "gql" ' });
+    expect(parseError.status).toBe(200);
+    expect(parseError.data).toEqual({ errors: [{ locations: [{ line: 1, column: 27 }], message: 'Syntax Error: Expected Name, found <EOF>.' }] });
+    const invalid = await octokit.request('POST /graphql', { query: '{ repository(owner: "gql") { stars } }' });
+    expect((invalid.data as { errors: { message: string }[] }).errors.map((e) => e.message)).toEqual([
+      'Cannot query field "stars" on type "Repository".',
+      'Field "repository" argument "name" of type "String!" is required, but it was not provided.',
+    ]);
+    const unpaged = await octokit.request('POST /graphql', { query: '{ repository(owner: "gql", name: "api") { pullRequest(number: 5) { reviews(first: 101) { totalCount } } } }' });
+    expect(unpaged.data).toEqual({ errors: [{ message: 'Requesting 101 records on the `reviews` connection exceeds the `first` limit of 100 records.' }] });
+    const badState = await octokit.request('POST /graphql', { query: '{ repository(owner: "gql", name: "api") { pullRequest(number: "5") { number } } }' });
+    expect((badState.data as { data?: unknown }).data).toBeUndefined();
+    expect(github.rateLimit('graphql').remaining).toBe(before);
+  });
+
+  it('rejects a wrong token with 401 Bad credentials', async () => {
+    const wrong = new Octokit({ baseUrl: github.url, auth: 'ghp_wrong' });
+    const error = await wrong.graphql('{ viewer { login } }').catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 401, response: { data: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/graphql' } } });
+  });
+
+  it('spends its own budget: RATE_LIMITED at HTTP 200 with remaining 0 while REST still answers', async () => {
+    const reset = Math.floor(Date.now() / 1000) + 600;
+    github.setRateLimit({ limit: 5000, remaining: 0, resetEpochSeconds: reset }, 'graphql');
+    try {
+      const response = await octokit.request('POST /graphql', { query: '{ viewer { login } }' });
+      expect(response.status).toBe(200);
+      expect(response.headers['x-ratelimit-remaining']).toBe('0');
+      expect(response.headers['x-ratelimit-reset']).toBe(String(reset));
+      expect((response.data as { errors: { type: string }[] }).errors[0]?.type).toBe('RATE_LIMITED');
+      expect((await octokit.rest.pulls.get({ owner: 'gql', repo: 'api', pull_number: 5 })).status).toBe(200);
+      const limits = await octokit.rest.rateLimit.get();
+      expect(limits.data.resources.graphql).toMatchObject({ limit: 5000, remaining: 0, reset });
+    } finally {
+      github.setRateLimit({ limit: 5000, remaining: 5000, resetEpochSeconds: reset }, 'graphql');
+    }
+  });
+
+  it('applies repository faults, the secondary limit and latency to GraphQL as to REST', async () => {
+    github.failRepository('gql/api', 502, 1);
+    const failed = await octokit.request('POST /graphql', { query: '{ repository(owner: "gql", name: "api") { name } }' }).catch((e: unknown) => e);
+    expect(failed).toMatchObject({ status: 502 });
+    expect((await octokit.graphql<{ repository: { name: string } }>('{ repository(owner: "gql", name: "api") { name } }')).repository.name).toBe('api');
+
+    github.secondaryRateLimitNext(1, 1);
+    const limited = await octokit.request('POST /graphql', { query: '{ viewer { login } }' }).catch((e: unknown) => e);
+    expect(limited).toMatchObject({ status: 403, response: { headers: { 'retry-after': '1' } } });
+    expect(String((limited as Error).message)).toContain('secondary rate limit');
+
+    github.setLatency(200, 'graphql');
+    try {
+      const started = Date.now();
+      await octokit.graphql('{ viewer { login } }');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    } finally {
+      github.setLatency(0);
+    }
+  });
+
+  it('serves GraphQL at /api/graphql when REST is under GitHub Enterprise\'s /api/v3', async () => {
+    const enterprise = await startGitHubFake({ pathPrefix: '/api/v3' });
+    try {
+      enterprise.addRepository('ghe/repo');
+      const client = new Octokit({ baseUrl: enterprise.url, auth: enterprise.token });
+      expect(await client.graphql('{ repository(owner: "ghe", name: "repo") { nameWithOwner } }')).toEqual({ repository: { nameWithOwner: 'ghe/repo' } });
+      expect(enterprise.requests.map((r) => r.path)).toEqual(['/api/graphql']);
+    } finally {
+      await enterprise.close();
+    }
+  });
+});
+
 describe('Slack fake through @slack/web-api', () => {
   let slack: SlackFake;
   let certificates: TestCertificates;
