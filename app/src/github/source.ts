@@ -24,6 +24,7 @@ import {
   type ReviewBatchOutcome,
 } from './review-batches.ts';
 import { fromGraphQLReview, latestReviewPerReviewer, summarizeReviews } from './reviews.ts';
+import { PerRequestLimiter, unlimitedGroup } from './throttle-limiters.ts';
 
 export type GitHubSource = PullRequestSource & { close(): Promise<void> };
 
@@ -85,14 +86,13 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
   const batchSize = Math.max(1, options.reviewBatchSize ?? 50);
   const batchConcurrency = Math.max(1, Math.min(options.concurrency, options.reviewBatchConcurrency ?? 8));
   const throttle = {
-    // The plugin's default group is shared by the whole process and capped at 10 requests in
-    // flight; our own group (the plugin honours `global`) makes github.concurrency the bound.
-    // The light build, as the plugin's own: about a quarter less CPU per request than the full one.
-    global: new Bottleneck.Group({ maxConcurrent: options.concurrency, timeout: 120_000 }),
-    // The plugin spaces the starts of GraphQL requests through its write group too (default: 1 s
-    // apart, as for mutations). We never write to GitHub: without that spacing our review queries
-    // are bounded by the global group and by `reviewBatchConcurrency`.
-    write: new Bottleneck.Group({ timeout: 120_000 }),
+    // No shared Bottleneck per request (throttle-limiters.ts): the plugin's default groups and
+    // retry limiter admit one job at a time, a few ms each. The plugin's write group would also
+    // space GraphQL requests 1 s apart, as for mutations; we never write to GitHub, and review
+    // queries are bounded by `reviewBatchConcurrency`.
+    global: unlimitedGroup,
+    write: unlimitedGroup,
+    retryLimiter: new PerRequestLimiter(),
     retryAfterBaseValue: 1000,
     onRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
       const retrying = retryCount < 2 && retryAfter <= maxWait;
