@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ETagCache } from '../../app/src/github/conditional-requests.ts';
 
-const entry = (etag: string) => ({ etag, status: 200, url: `https://api.test/${etag}`, headers: {}, body: '[]' });
+const entry = (etag: string) => ({ etag, status: 200, url: `https://api.test/${etag}`, headers: {}, data: [] });
 
 describe('ETagCache', () => {
   it('drops the least recently used entry beyond its size, counting reads as use', () => {

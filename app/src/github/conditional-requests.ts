@@ -1,7 +1,9 @@
 // Conditional GET for every Octokit request: remember each response's ETag and send it back as
 // If-None-Match. GitHub answers 304 for an unchanged resource and does not count it against the
 // rate limit; the hook then hands Octokit the remembered response, so paginate and callers cannot
-// tell the difference (pagination keeps following the remembered Link header).
+// tell the difference (pagination keeps following the remembered Link header). The remembered
+// body is the parsed data itself, not JSON text: a 304 costs no parse and no deep copy. Its items
+// are shared between cycles, so callers treat response data as read-only (the source does).
 import type { Octokit } from '@octokit/rest';
 
 interface CachedResponse {
@@ -9,8 +11,8 @@ interface CachedResponse {
   status: number;
   url: string;
   headers: Record<string, string | number | undefined>;
-  /** the body as JSON text: a third of the memory of the parsed objects */
-  body: string;
+  /** the parsed body; its top level is copied on the way in and out (paginate rewrites it in place) */
+  data: unknown;
 }
 
 /** A bounded map of URL -> last 200 response; least recently used entries go first. */
@@ -62,7 +64,7 @@ export function installConditionalRequests(octokit: Octokit, cache: ETagCache): 
           status: response.status,
           url: response.url,
           headers: { ...response.headers },
-          body: JSON.stringify(response.data),
+          data: shallowCopy(response.data),
         });
       }
       return response;
@@ -75,12 +77,19 @@ export function installConditionalRequests(octokit: Octokit, cache: ETagCache): 
           status: cached.status,
           url: cached.url,
           headers: { ...cached.headers, ...pickRateLimit(fresh) },
-          data: JSON.parse(cached.body) as unknown,
+          data: shallowCopy(cached.data),
         } as Awaited<ReturnType<typeof request>>;
       }
       throw error;
     }
   });
+}
+
+/** A new top-level array or object over the same items. */
+function shallowCopy(data: unknown): unknown {
+  if (Array.isArray(data)) return data.slice();
+  if (typeof data === 'object' && data !== null) return { ...data };
+  return data;
 }
 
 function pickRateLimit(headers: Record<string, string | number | undefined>): Record<string, string | number | undefined> {

@@ -4,7 +4,8 @@
 // Reviews are read only for PRs whose updated_at moved since the last cycle: a submitted or
 // dismissed review updates the PR, so an unchanged PR list (a 304) means unchanged reviews. Those
 // reviews come from GraphQL, many PRs of many repositories per query (review-batches.ts): REST
-// would need one request per PR.
+// would need one request per PR. A repository whose list pages all kept their ETags (304s) gives
+// back the PullRequest[] of its last complete read as it was: same list, same updated_at, same reviews.
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
@@ -52,17 +53,20 @@ export interface GitHubSourceOptions {
   reviewBatchConcurrency?: number;
 }
 
-interface CachedReviews {
-  updatedAt: string;
-  reviews: Review[];
+/** A repository's PRs as last read whole, and the ETags of the list pages they came from. */
+interface RepositoryRead {
+  fullName: string;
+  /** one per page; an identical list of ETags means an identical list of PRs */
+  etags: string[];
+  pullRequests: PullRequest[];
 }
 
 type ListedPull = Awaited<ReturnType<Octokit['rest']['pulls']['list']>>['data'][number];
 
-interface ListedRepository {
-  fullName: string;
-  pulls: ListedPull[];
-}
+type ListedRepository =
+  | { fullName: string; pulls: ListedPull[]; etags: string[] | undefined; known: RepositoryRead | undefined }
+  /** every list page has the ETag of the last complete read: its PRs and their reviews are unchanged */
+  | { fullName: string; unchanged: RepositoryRead };
 
 /** A PR whose reviews must be (re)read this cycle. */
 interface StaleReviews {
@@ -73,6 +77,9 @@ interface StaleReviews {
 }
 
 const ThrottledOctokit = Octokit.plugin(throttling, retry);
+
+/** plugin-request-log's line for a failed request: `GET /repos/a/b/pulls?... - 304 with id ... in 31ms` */
+const NOT_MODIFIED_LOG_LINE = / - 304 with id /;
 
 export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
   const { metrics, logger: log, token } = options;
@@ -121,13 +128,18 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
       debug: () => undefined,
       info: () => undefined,
       warn: (message: string) => log.warn({ octokit: true }, scrub(message, token)),
-      error: (message: string) => log.error({ octokit: true }, scrub(message, token)),
+      // plugin-request-log reports every answer that is not a 2xx as an error, 304s included: a
+      // conditional hit is one per repository per cycle and no error.
+      error: (message: string) => {
+        if (!NOT_MODIFIED_LOG_LINE.test(message)) log.error({ octokit: true }, scrub(message, token));
+        else if (log.isLevelEnabled('debug')) log.debug({ octokit: true }, scrub(message, token));
+      },
     },
   });
   const etags = new ETagCache(options.etagCacheEntries ?? 50_000);
   installConditionalRequests(octokit, etags);
-  /** repository (lower case) -> PR number -> reviews as of the PR's updated_at */
-  const reviewCache = new Map<string, Map<number, CachedReviews>>();
+  /** repository (lower case) -> its last complete read */
+  const lastReads = new Map<string, RepositoryRead>();
 
   async function listOwnerRepositories(owner: string): Promise<{ full_name: string; archived?: boolean }[]> {
     try {
@@ -169,9 +181,16 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
     return [...unique.values()];
   }
 
-  async function listPulls(fullName: string): Promise<ListedPull[]> {
+  /** Every page of open PRs, with each page's ETag (undefined when a page came without one). */
+  async function listPulls(fullName: string): Promise<{ pulls: ListedPull[]; etags: string[] | undefined }> {
     const [owner, repo] = fullName.split('/') as [string, string];
-    return await octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: 'open', per_page: 100 });
+    let etags: string[] | undefined = [];
+    const pulls = await octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: 'open', per_page: 100 }, (response) => {
+      const etag = response.headers.etag;
+      etags = etag && etags ? [...etags, etag] : undefined;
+      return response.data;
+    });
+    return { pulls, etags };
   }
 
   /**
@@ -281,42 +300,49 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
       const reviewReads = startReviewReads();
       let stale = 0;
       const listed = await mapBounded(repositories, options.concurrency, async (fullName): Promise<ListedRepository | undefined> => {
-        let pulls: ListedPull[];
+        let list: Awaited<ReturnType<typeof listPulls>>;
         try {
-          pulls = await listPulls(fullName);
+          list = await listPulls(fullName);
         } catch (error) {
           fail(fullName, describeFailure(error, token));
           return undefined;
         }
-        const known = reviewCache.get(fullName.toLowerCase());
+        const known = lastReads.get(fullName.toLowerCase());
+        if (known && known.fullName === fullName && sameETags(known.etags, list.etags)) return { fullName, unchanged: known };
+        const knownUpdatedAt = new Map(known?.pullRequests.map((pr) => [pr.number, pr.updatedAt]));
         const [owner, repo] = fullName.split('/') as [string, string];
-        const changed = pulls
-          .filter((pr) => known?.get(pr.number)?.updatedAt !== pr.updated_at)
+        const changed = list.pulls
+          .filter((pr) => knownUpdatedAt.get(pr.number) !== pr.updated_at)
           .map((pr) => ({ repository: fullName, owner, repo, number: pr.number }));
         stale += changed.length;
         reviewReads.add(changed);
-        return { fullName, pulls };
+        return { fullName, pulls: list.pulls, etags: list.etags, known };
       });
       const fresh = await reviewReads.finish();
       // 3. A repository is read whole or listed as failed; closed PRs drop out of the cache.
       const pullRequests: PullRequest[] = [];
       for (const repository of listed) {
         if (!repository) continue;
+        if ('unchanged' in repository) {
+          pullRequests.push(...repository.unchanged.pullRequests);
+          continue;
+        }
         const reason = fresh.failed.get(repository.fullName);
         if (reason !== undefined) {
           fail(repository.fullName, reason);
           continue;
         }
-        const known = reviewCache.get(repository.fullName.toLowerCase());
-        const current = new Map<number, CachedReviews>();
-        for (const pr of repository.pulls) {
-          const cached = known?.get(pr.number);
+        const knownByNumber = new Map(repository.known?.pullRequests.map((pr) => [pr.number, pr]));
+        const read = repository.pulls.map((pr) => {
+          const cached = knownByNumber.get(pr.number);
           const reviews =
             cached?.updatedAt === pr.updated_at ? cached.reviews : (fresh.reviews.get(reviewKey(repository.fullName, pr.number)) ?? []);
-          current.set(pr.number, { updatedAt: pr.updated_at, reviews });
-          pullRequests.push(toPullRequest(repository.fullName, pr, reviews));
-        }
-        reviewCache.set(repository.fullName.toLowerCase(), current);
+          return toPullRequest(repository.fullName, pr, reviews);
+        });
+        pullRequests.push(...read);
+        // Without an ETag on every page there is nothing to recognise the list by next time.
+        const etags = repository.etags ?? [];
+        lastReads.set(repository.fullName.toLowerCase(), { fullName: repository.fullName, etags, pullRequests: read });
       }
       metrics.githubRepositoriesFailed.set(failedRepositories.length);
       log.info(
@@ -361,6 +387,10 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item:
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+function sameETags(known: readonly string[], current: readonly string[] | undefined): boolean {
+  return current !== undefined && known.length > 0 && known.length === current.length && known.every((etag, i) => etag === current[i]);
 }
 
 function reviewKey(repository: string, number: number): string {
