@@ -6,6 +6,9 @@
 // are shared between cycles, so callers treat response data as read-only (the source does).
 import type { Octokit } from '@octokit/rest';
 
+/** What the hook needs of an Octokit: plugins are handed the core one, before the REST methods. */
+type OctokitCore = Pick<Octokit, 'hook' | 'request'>;
+
 interface CachedResponse {
   etag: string;
   status: number;
@@ -46,10 +49,20 @@ export class ETagCache {
   }
 }
 
-export function installConditionalRequests(octokit: Octokit, cache: ETagCache): void {
+/**
+ * An Octokit plugin. Listed before the throttling and retry plugins it runs inside them: a 304
+ * reaches them as the remembered response, not as an error to inspect (and a retried request is
+ * conditional again).
+ */
+export function conditionalRequests(cache: ETagCache): (octokit: OctokitCore) => void {
+  return (octokit) => installConditionalRequests(octokit, cache);
+}
+
+export function installConditionalRequests(octokit: OctokitCore, cache: ETagCache): void {
   octokit.hook.wrap('request', async (request, options) => {
     if (options.method !== 'GET') return request(options);
-    const endpoint = octokit.request.endpoint(options);
+    // The options are merged already: parse is enough to name the URL.
+    const endpoint = octokit.request.endpoint.parse(options);
     const key = `${endpoint.url} ${String(endpoint.headers.accept ?? '')}`;
     const cached = cache.get(key);
     // In place: before-after-hook binds every inner hook to this same options object, so a copy

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { PullRequestSource } from '../core/ports.ts';
 import type { PullRequest, PullRequestSnapshot, RepositoryFailure, Review } from '../core/types.ts';
 import type { AppMetrics } from '../metrics.ts';
-import { ETagCache, installConditionalRequests } from './conditional-requests.ts';
+import { conditionalRequests, ETagCache } from './conditional-requests.ts';
 import { createGitHubHttp, GitHubTimeoutError } from './http.ts';
 import { globToRegExp, isExcluded, parseRepositoryPattern } from './patterns.ts';
 import {
@@ -76,7 +76,6 @@ interface StaleReviews {
   number: number;
 }
 
-const ThrottledOctokit = Octokit.plugin(throttling, retry);
 
 /** plugin-request-log's line for a failed request: `GET /repos/a/b/pulls?... - 304 with id ... in 31ms` */
 const NOT_MODIFIED_LOG_LINE = / - 304 with id /;
@@ -112,7 +111,9 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
       return retrying;
     },
   };
-  const octokit = new ThrottledOctokit({
+  const etags = new ETagCache(options.etagCacheEntries ?? 50_000);
+  const GitHubOctokit = Octokit.plugin(conditionalRequests(etags), throttling, retry);
+  const octokit = new GitHubOctokit({
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     auth: token,
     userAgent: 'chatops-pr-reminder',
@@ -136,8 +137,6 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
       },
     },
   });
-  const etags = new ETagCache(options.etagCacheEntries ?? 50_000);
-  installConditionalRequests(octokit, etags);
   /** repository (lower case) -> its last complete read */
   const lastReads = new Map<string, RepositoryRead>();
 
