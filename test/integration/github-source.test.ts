@@ -569,6 +569,79 @@ describe('GitHub source reading reviews through GraphQL', () => {
     expect(snapshot.failedRepositories[0]?.reason).toContain(new Date(reset * 1000).toISOString());
   });
 
+  it('gives back the same pull requests for a repository whose list pages all answered 304, and rebuilds one whose list changed', async () => {
+    seed('same', 3, 2);
+    const { source: s } = source();
+    const cold = await s.fetchOpenPullRequests(['same/*'], []);
+    const warm = await s.fetchOpenPullRequests(['same/*'], []);
+    expect(warm.pullRequests).toHaveLength(6);
+    warm.pullRequests.forEach((pr, i) => expect(pr).toBe(cold.pullRequests[i]));
+
+    github.addReview('same/r1', 2, { user: 'dave', state: 'APPROVED' });
+    const start = github.requests.length;
+    const changed = await s.fetchOpenPullRequests(['same/*'], []);
+    expect(since(start).map((r) => `${r.status} ${r.path.replace(/\?.*/, '')}`).sort()).toEqual([
+      '200 /graphql',
+      '200 /repos/same/r1/pulls',
+      '304 /orgs/same/repos',
+      '304 /repos/same/r0/pulls',
+      '304 /repos/same/r2/pulls',
+    ]);
+    const byKey = (snapshot: typeof cold) => new Map(snapshot.pullRequests.map((pr) => [`${pr.repository}#${pr.number}`, pr]));
+    const before = byKey(warm);
+    const after = byKey(changed);
+    expect(after.get('same/r1#2')?.reviews.find((r) => r.login === 'dave')?.state).toBe('approved');
+    expect(after.get('same/r1#2')).not.toBe(before.get('same/r1#2'));
+    expect(after.get('same/r0#1')).toBe(before.get('same/r0#1'));
+    expect(after.get('same/r2#2')).toBe(before.get('same/r2#2'));
+  });
+
+  it('rebuilds a repository when one page of its list changed and the other answered 304', async () => {
+    github.addRepository('paged/big');
+    for (let i = 0; i < 120; i += 1) github.addPullRequest('paged/big', { user: 'erin', created_at: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString() });
+    const { source: s } = source();
+    await s.fetchOpenPullRequests(['paged/big'], []);
+    github.updatePullRequest('paged/big', 1, { title: 'renamed on the last page' });
+    const start = github.requests.length;
+    const snapshot = await s.fetchOpenPullRequests(['paged/big'], []);
+    expect(since(start).filter((r) => !isGraphql(r)).map((r) => r.status).sort()).toEqual([200, 304]);
+    expect(snapshot.pullRequests).toHaveLength(120);
+    expect(snapshot.pullRequests.find((pr) => pr.number === 1)?.title).toBe('renamed on the last page');
+  });
+
+  it('rereads the reviews of a repository whose last read failed, though its list now answers 304', async () => {
+    seed('heal', 2, 2);
+    const { source: s } = source({ retries: 0 });
+    await s.fetchOpenPullRequests(['heal/*'], []);
+    // The list changes (a new review moves updated_at), but reading that review fails.
+    github.addReview('heal/r0', 1, { user: 'carol', state: 'CHANGES_REQUESTED' });
+    github.failRepository('heal/r0', 502, undefined, 'graphql');
+    const failed = await s.fetchOpenPullRequests(['heal/*'], []);
+    expect(failed.failedRepositories.map((f) => f.repository)).toEqual(['heal/r0']);
+
+    github.failRepository('heal/r0', 502, 0, 'graphql');
+    const start = github.requests.length;
+    const healed = await s.fetchOpenPullRequests(['heal/*'], []);
+    expect(since(start).find((r) => r.path.startsWith('/repos/heal/r0/pulls'))?.status).toBe(304);
+    expect(since(start).filter(isGraphql).map((r) => r.graphql)).toEqual([{ aliases: 1, cost: 1 }]);
+    expect(healed.failedRepositories).toEqual([]);
+    const pr = healed.pullRequests.find((p) => p.repository === 'heal/r0' && p.number === 1);
+    expect(pr?.reviewState).toBe('changes_requested');
+  });
+
+  it('logs a conditional hit (304) at debug level, never as an error', async () => {
+    seed('quiet', 2, 1);
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line) as { level: number; msg: string }) });
+    const { source: s } = source({ logger });
+    await s.fetchOpenPullRequests(['quiet/*'], []);
+    await s.fetchOpenPullRequests(['quiet/*'], []);
+    const notModified = lines.filter((l) => / - 304 with id /.test(l.msg));
+    expect(notModified).toHaveLength(3); // the org listing and two PR lists
+    expect(notModified.every((l) => l.level === 20)).toBe(true);
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+  });
+
   it('fails the repositories of a GraphQL query that times out, not the cycle', async () => {
     seed('slowq', 3, 1);
     github.setLatency(600, 'graphql');
