@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mitogenDir } from '../../../ops/deploy.ts';
 import { REPO_ROOT } from '../../../ops/paths.ts';
 
 const PLAYBOOK = path.join(import.meta.dirname, 'fixtures/write-files.yml');
@@ -22,9 +23,14 @@ function inventory(name: string, vars: Record<string, unknown>): string {
 }
 
 function deploy(...args: string[]) {
+  return deployWith({}, ...args);
+}
+
+function deployWith(env: NodeJS.ProcessEnv, ...args: string[]) {
   const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/chatops.mjs'), 'deploy', '--playbook', PLAYBOOK, ...args], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
+    env: { ...process.env, ...env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -65,6 +71,21 @@ describe('chatops deploy', () => {
     expect(second.code).toBe(0);
     expect(changedOf(second.stdout)).toBe('0');
     expect(second.stderr).toContain('changed=0');
+  });
+
+  it('runs with Mitogen when install-deps fetched it, with Ansible\'s linear strategy on CHATOPS_MITOGEN=0, and both converge', () => {
+    expect(mitogenDir(), 'Mitogen is missing from .cache/: run scripts/install-deps.d/mitogen.sh').toBeDefined();
+    const inv = inventory('strategies', { out_dir: path.join(out, 'strategies') });
+    mkdirSync(path.join(out, 'strategies'), { recursive: true });
+    const withMitogen = deploy('--inventory', inv);
+    expect(withMitogen.code, withMitogen.stderr).toBe(0);
+    expect(withMitogen.stderr).toContain('strategy mitogen_linear');
+    expect(changedOf(withMitogen.stdout)).toBe('2');
+    const linear = deployWith({ CHATOPS_MITOGEN: '0' }, '--inventory', inv);
+    expect(linear.code, linear.stderr).toBe(0);
+    expect(linear.stderr).toContain('strategy linear');
+    expect(changedOf(linear.stdout)).toBe('0');
+    expect(readFileSync(path.join(out, 'strategies', 'greeting.txt'), 'utf8')).toBe('hello ctl1\n');
   });
 
   it('ends a failure with the failing host and task and a non-zero exit', () => {
