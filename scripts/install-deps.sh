@@ -12,7 +12,9 @@ case "${1:-}" in
   *) echo "[deps] unknown option '$1': use no option or --npm-only" >&2; exit 2 ;;
 esac
 
-log() { printf '\033[1m[deps]\033[0m %s\n' "$*"; }
+LOG_TAG=deps
+# shellcheck source=scripts/lib/log.sh
+source scripts/lib/log.sh
 
 APT_PACKAGES=(
   # Ansible and linters (issue: deploy with Ansible)

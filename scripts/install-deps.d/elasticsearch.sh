@@ -16,8 +16,9 @@ CACHE_DIR=".cache/elasticsearch"
 HOME_DIR="$CACHE_DIR/elasticsearch-$ES_VERSION"
 ZIP="$CACHE_DIR/elasticsearch-$ES_VERSION.zip"
 
-log() { printf '\033[1m[elasticsearch]\033[0m %s\n' "$*"; }
-err() { printf '\033[1;31m[elasticsearch]\033[0m %s\n' "$*" >&2; }
+LOG_TAG=elasticsearch
+# shellcheck source=scripts/lib/log.sh
+source scripts/lib/log.sh
 
 # Elasticsearch refuses to run as root: tests started as root run it as this system user.
 ES_USER="chatops-es"

@@ -10,8 +10,9 @@ cd "$(dirname "$0")/../.."
 VERSION="${CHATOPS_MITOGEN_VERSION:-0.3.9}"
 OUT_DIR=".cache/mitogen-$VERSION"
 
-log() { printf '\033[1m[mitogen]\033[0m %s\n' "$*"; }
-err() { printf '\033[1;31m[mitogen]\033[0m %s\n' "$*" >&2; }
+LOG_TAG=mitogen
+# shellcheck source=scripts/lib/log.sh
+source scripts/lib/log.sh
 
 if [[ -f "$OUT_DIR/ansible_mitogen/plugins/strategy/mitogen_linear.py" ]]; then
   log "already present, skipping: $OUT_DIR"

@@ -10,8 +10,9 @@ MODULE="github.com/prometheus-community/systemd_exporter"
 OUT_DIR=".cache/systemd_exporter"
 BIN="$OUT_DIR/systemd_exporter-$VERSION"
 
-log() { printf '\033[1m[systemd_exporter]\033[0m %s\n' "$*"; }
-err() { printf '\033[1;31m[systemd_exporter]\033[0m %s\n' "$*" >&2; }
+LOG_TAG=systemd_exporter
+# shellcheck source=scripts/lib/log.sh
+source scripts/lib/log.sh
 
 if [[ -x "$BIN" ]]; then
   log "already present, skipping: $BIN"

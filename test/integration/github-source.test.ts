@@ -29,25 +29,28 @@ async function gauge(g: AppMetrics['githubRateLimitRemaining'] | AppMetrics['git
 
 const isGraphql = (r: RecordedRequest): boolean => r.path.endsWith('/graphql');
 
+/** A source against `github` with fresh metrics, remembered in `sources` to be closed after the test. */
+function sourceFor(github: GitHubFake, sources: GitHubSource[], overrides: Partial<GitHubSourceOptions> = {}): { source: GitHubSource; metrics: AppMetrics } {
+  const metrics = createMetrics({ defaultMetrics: false });
+  const created = createGitHubSource({
+    baseUrl: github.url,
+    token: github.token,
+    concurrency: 8,
+    requestTimeoutMs: 10_000,
+    metrics,
+    logger: silent,
+    retryBaseDelayMs: 50,
+    ...overrides,
+  });
+  sources.push(created);
+  return { source: created, metrics };
+}
+
 describe('GitHub source', () => {
   let github: GitHubFake;
   const sources: GitHubSource[] = [];
 
-  function source(overrides: Partial<GitHubSourceOptions> = {}): { source: GitHubSource; metrics: AppMetrics } {
-    const metrics = createMetrics({ defaultMetrics: false });
-    const created = createGitHubSource({
-      baseUrl: github.url,
-      token: github.token,
-      concurrency: 8,
-      requestTimeoutMs: 10_000,
-      metrics,
-      logger: silent,
-      retryBaseDelayMs: 50,
-      ...overrides,
-    });
-    sources.push(created);
-    return { source: created, metrics };
-  }
+  const source = (overrides: Partial<GitHubSourceOptions> = {}) => sourceFor(github, sources, overrides);
 
   beforeAll(async () => {
     github = await startGitHubFake();
@@ -347,21 +350,7 @@ describe('GitHub source reading reviews through GraphQL', () => {
   const states = ['APPROVED', 'CHANGES_REQUESTED', 'COMMENTED', 'DISMISSED', 'PENDING'] as const;
   const people = ['alice', 'bob', 'carol', 'dave'];
 
-  function source(overrides: Partial<GitHubSourceOptions> = {}): { source: GitHubSource; metrics: AppMetrics } {
-    const metrics = createMetrics({ defaultMetrics: false });
-    const created = createGitHubSource({
-      baseUrl: github.url,
-      token: github.token,
-      concurrency: 8,
-      requestTimeoutMs: 10_000,
-      metrics,
-      logger: silent,
-      retryBaseDelayMs: 50,
-      ...overrides,
-    });
-    sources.push(created);
-    return { source: created, metrics };
-  }
+  const source = (overrides: Partial<GitHubSourceOptions> = {}) => sourceFor(github, sources, overrides);
 
   /** Repositories `owner/r0..` with `prs` PRs each and a mix of reviews (every state, several reviewers). */
   function seed(owner: string, repos: number, prs: number): void {
