@@ -18,6 +18,7 @@ import { conditionalRequests, ETagCache } from './conditional-requests.ts';
 import { createGitHubHttp, GitHubTimeoutError } from './http.ts';
 import { globToRegExp, isExcluded, parseRepositoryPattern } from './patterns.ts';
 import {
+  describeGraphQLError,
   interpretReviewBatch,
   partialAnswerOf,
   reviewBatchQuery,
@@ -64,7 +65,8 @@ interface RepositoryRead {
 type ListedPull = Awaited<ReturnType<Octokit['rest']['pulls']['list']>>['data'][number];
 
 type ListedRepository =
-  | { fullName: string; pulls: ListedPull[]; etags: string[] | undefined; known: RepositoryRead | undefined }
+  /** `known`: the last complete read's PRs by number */
+  | { fullName: string; pulls: ListedPull[]; etags: string[] | undefined; known: Map<number, PullRequest> }
   /** every list page has the ETag of the last complete read: its PRs and their reviews are unchanged */
   | { fullName: string; unchanged: RepositoryRead };
 
@@ -308,14 +310,14 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
         }
         const known = lastReads.get(fullName.toLowerCase());
         if (known && known.fullName === fullName && sameETags(known.etags, list.etags)) return { fullName, unchanged: known };
-        const knownUpdatedAt = new Map(known?.pullRequests.map((pr) => [pr.number, pr.updatedAt]));
+        const knownByNumber = new Map(known?.pullRequests.map((pr) => [pr.number, pr]));
         const [owner, repo] = fullName.split('/') as [string, string];
         const changed = list.pulls
-          .filter((pr) => knownUpdatedAt.get(pr.number) !== pr.updated_at)
+          .filter((pr) => knownByNumber.get(pr.number)?.updatedAt !== pr.updated_at)
           .map((pr) => ({ repository: fullName, owner, repo, number: pr.number }));
         stale += changed.length;
         reviewReads.add(changed);
-        return { fullName, pulls: list.pulls, etags: list.etags, known };
+        return { fullName, pulls: list.pulls, etags: list.etags, known: knownByNumber };
       });
       const fresh = await reviewReads.finish();
       // 3. A repository is read whole or listed as failed; closed PRs drop out of the cache.
@@ -331,9 +333,8 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
           fail(repository.fullName, reason);
           continue;
         }
-        const knownByNumber = new Map(repository.known?.pullRequests.map((pr) => [pr.number, pr]));
         const read = repository.pulls.map((pr) => {
-          const cached = knownByNumber.get(pr.number);
+          const cached = repository.known.get(pr.number);
           const reviews =
             cached?.updatedAt === pr.updated_at ? cached.reviews : (fresh.reviews.get(reviewKey(repository.fullName, pr.number)) ?? []);
           return toPullRequest(repository.fullName, pr, reviews);
@@ -428,7 +429,7 @@ export function describeFailure(error: unknown, token: string): string {
     // The throttling plugin's "GraphQL Rate Limit Exceeded": HTTP 200 with a RATE_LIMITED error.
     const withErrors = error as { data: { errors: { type?: string; message?: string }[] }; response?: { headers?: Record<string, string> } };
     const first = withErrors.data.errors[0];
-    reason = `GraphQL ${first?.type ?? 'error'}: ${first?.message ?? (error as Error).message}`;
+    reason = describeGraphQLError({ ...first, message: first?.message ?? (error as Error).message });
     const reset = Number(withErrors.response?.headers?.['x-ratelimit-reset']);
     if (first?.type === 'RATE_LIMITED' && Number.isFinite(reset) && reset > 0) {
       reason += ` (rate limit resets at ${new Date(reset * 1000).toISOString()})`;
