@@ -7,6 +7,7 @@ import { $ } from 'zx';
 import { parseFlags } from './args.ts';
 import { UserError } from './errors.ts';
 import { err, log, out, table } from './log.ts';
+import { KNOWN_HOSTS, SSH_KEY } from './lab/topology.ts';
 import { LAB_DIR, LAB_INVENTORY, REPO_ROOT, SITE_PLAYBOOK } from './paths.ts';
 
 const USAGE = 'chatops deploy [--inventory DIR] [--check] [--diff] [--tags T] [--skip-tags T] [--limit H] [--playbook F] [--vault-password-file F]';
@@ -97,7 +98,7 @@ export function mitogenDir(env: NodeJS.ProcessEnv = process.env): string | undef
   return found ? path.join(cache, found) : undefined;
 }
 
-function ansibleEnv(opts: DeployOptions): NodeJS.ProcessEnv {
+function ansibleEnv(lab: boolean): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ANSIBLE_STDOUT_CALLBACK: 'chatops_events',
@@ -121,7 +122,7 @@ function ansibleEnv(opts: DeployOptions): NodeJS.ProcessEnv {
     env['ANSIBLE_STRATEGY'] = 'mitogen_linear';
     env['PYTHONPATH'] = [mitogen, process.env['PYTHONPATH']].filter(Boolean).join(path.delimiter);
   }
-  if (path.resolve(opts.inventoryDir) === LAB_INVENTORY) {
+  if (lab) {
     // `lab down` closes these ssh masters, so no ssh process outlives the lab.
     const cp = path.join(LAB_DIR, 'cp');
     mkdirSync(cp, { recursive: true, mode: 0o700 });
@@ -131,12 +132,12 @@ function ansibleEnv(opts: DeployOptions): NodeJS.ProcessEnv {
 }
 
 export async function runDeploy(opts: DeployOptions, print: (line: string) => void = log): Promise<DeployResult> {
-  if (path.resolve(opts.inventoryDir) !== LAB_INVENTORY) return runPlaybook(opts, print);
+  if (path.resolve(opts.inventoryDir) !== LAB_INVENTORY) return runPlaybook(opts, false, print);
   const { withLabLock } = await import('./lab/lock.ts');
-  return withLabLock('deploy', () => runPlaybook(opts, print));
+  return withLabLock('deploy', () => runPlaybook(opts, true, print));
 }
 
-async function runPlaybook(opts: DeployOptions, print: (line: string) => void): Promise<DeployResult> {
+async function runPlaybook(opts: DeployOptions, lab: boolean, print: (line: string) => void): Promise<DeployResult> {
   const started = Date.now();
   const playbook = opts.playbook ?? SITE_PLAYBOOK;
   if (!existsSync(playbook)) throw new UserError(`--playbook: ${playbook} does not exist`);
@@ -154,17 +155,16 @@ async function runPlaybook(opts: DeployOptions, print: (line: string) => void): 
   if (opts.limit) args.push('--limit', opts.limit);
   if (opts.vaultPasswordFile) args.push('--vault-password-file', opts.vaultPasswordFile);
   if (opts.extraVars) args.push('--extra-vars', JSON.stringify(opts.extraVars));
-  if (path.resolve(opts.inventoryDir) === LAB_INVENTORY) {
+  if (lab) {
     // The lab inventory derives these paths with templates, which Mitogen's connection does not
     // expand; the same values, resolved (paths, no secrets).
-    const ssh = path.join(LAB_DIR, 'ssh');
     args.push('--extra-vars', JSON.stringify({
-      ansible_ssh_private_key_file: path.join(ssh, 'id_ed25519'),
-      ansible_ssh_common_args: `-o UserKnownHostsFile=${path.join(ssh, 'known_hosts')} -o StrictHostKeyChecking=yes`,
+      ansible_ssh_private_key_file: SSH_KEY,
+      ansible_ssh_common_args: `-o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes`,
     }));
   }
 
-  const env = ansibleEnv(opts);
+  const env = ansibleEnv(lab);
   print(env['ANSIBLE_STRATEGY'] === 'mitogen_linear' ? 'strategy mitogen_linear (Mitogen; CHATOPS_MITOGEN=0 for Ansible\'s linear)' : 'strategy linear');
   const proc = $({ quiet: true, nothrow: true, cwd: REPO_ROOT, env })`ansible-playbook ${args}`;
   const result: DeployResult = { exitCode: 0, recap: {}, failures: [], changedTasks: [], taskSeconds: [], seconds: 0 };

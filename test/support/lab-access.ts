@@ -7,14 +7,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Agent, fetch, type Response } from 'undici';
 import { SLACK_FAKE_BOT_TOKEN } from '../fakes/slack.ts';
+import { KNOWN_HOSTS, SSH_KEY } from '../../ops/lab/topology.ts';
 import { DEFAULT_CERTS_DIR, LAB_DIR, REPO_ROOT } from '../../ops/paths.ts';
 
 export const DOMAIN = 'lab.chatops.test';
 export const LB_IP = '10.77.0.11';
 export const CONTROLLER_IP = '10.77.0.1';
 export const CA_FILE = path.join(DEFAULT_CERTS_DIR, 'ca.crt');
-export const SSH_KEY = path.join(LAB_DIR, 'ssh', 'id_ed25519');
-export const KNOWN_HOSTS = path.join(LAB_DIR, 'ssh', 'known_hosts');
+export { KNOWN_HOSTS, SSH_KEY } from '../../ops/lab/topology.ts';
 export const SECRETS_DIR = path.join(LAB_DIR, 'secrets');
 export const SLACK_SANDBOX = `https://${CONTROLLER_IP}:9444`;
 export const GITHUB_SANDBOX = `https://${CONTROLLER_IP}:9443`;
@@ -36,49 +36,45 @@ export function ipOf(host: LabHostName): string {
   return found.ip;
 }
 
-/**
- * Runs the operator CLI as a child process. Asynchronous on purpose: `lab up` and `lab deploy` take
- * minutes, and a worker blocked that long in spawnSync misses vitest's RPC deadline (60 s), which
- * vitest then reports as an unhandled "Timeout calling onTaskUpdate" and fails the run.
- */
-export function chatops(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/chatops.mjs'), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGTERM'), 1_500_000);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? (signal ? -1 : 0), stdout, stderr });
-    });
-  });
-}
-
 export interface SshResult {
   code: number;
   stdout: string;
   stderr: string;
 }
 
-/** Runs `command` as root on `host` (strict host keys, the lab key, no agent, no password). */
-export async function ssh(host: LabHostName, command: string, timeoutMs = 120_000): Promise<SshResult> {
+/** Runs a program without blocking the event loop; a non-zero exit or a kill is a result, not a throw. */
+async function runCollected(file: string, args: string[], options: { timeoutMs: number; cwd?: string }): Promise<SshResult> {
   try {
-    const { stdout, stderr } = await run(
-      'ssh',
-      ['-i', SSH_KEY, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-o', `UserKnownHostsFile=${KNOWN_HOSTS}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'LogLevel=ERROR', `root@${ipOf(host)}`, command],
-      { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
-    );
+    const { stdout, stderr } = await run(file, args, {
+      timeout: options.timeoutMs,
+      maxBuffer: 256 * 1024 * 1024,
+      encoding: 'utf8',
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number | string; stdout?: string; stderr?: string };
     return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(error) };
   }
+}
+
+/**
+ * Runs the operator CLI as a child process. Asynchronous on purpose: `lab up` and `lab deploy` take
+ * minutes, and a worker blocked that long in spawnSync misses vitest's RPC deadline (60 s), which
+ * vitest then reports as an unhandled "Timeout calling onTaskUpdate" and fails the run.
+ */
+export function chatops(...args: string[]): Promise<SshResult> {
+  return runCollected(process.execPath, [path.join(REPO_ROOT, 'bin/chatops.mjs'), ...args], { cwd: REPO_ROOT, timeoutMs: 1_500_000 });
+}
+
+/** ssh's arguments for running `command` as root on `host` (strict host keys, the lab key, no agent, no password). */
+function sshArgs(host: LabHostName, command: string): string[] {
+  return ['-i', SSH_KEY, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-o', `UserKnownHostsFile=${KNOWN_HOSTS}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'LogLevel=ERROR', `root@${ipOf(host)}`, command];
+}
+
+/** Runs `command` as root on `host`. */
+export function ssh(host: LabHostName, command: string, timeoutMs = 120_000): Promise<SshResult> {
+  return runCollected('ssh', sshArgs(host, command), { timeoutMs });
 }
 
 /** Like ssh(), but throws with the output when the command fails. */
@@ -246,11 +242,7 @@ export async function unitState(host: LabHostName, unit: string): Promise<string
 /** Like ssh(), with `input` on the command's stdin (how secrets and files travel: never on argv). */
 export function sshInput(host: LabHostName, command: string, input: string, timeoutMs = 120_000): Promise<SshResult> {
   return new Promise((resolve) => {
-    const child = spawn(
-      'ssh',
-      ['-i', SSH_KEY, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-o', `UserKnownHostsFile=${KNOWN_HOSTS}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'LogLevel=ERROR', `root@${ipOf(host)}`, command],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
-    );
+    const child = spawn('ssh', sshArgs(host, command), { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
