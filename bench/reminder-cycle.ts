@@ -17,7 +17,7 @@ import { Octokit } from '@octokit/rest';
 import pino from 'pino';
 import { createGitHubSource } from '../app/src/github/source.ts';
 import { createMetrics } from '../app/src/metrics.ts';
-import { startGitHubFake, type RecordedRequest } from '../test/fakes/github.ts';
+import { startGitHubFake, type RecordedRequest } from '../sandbox/github.ts';
 
 const ORG = 'bench';
 

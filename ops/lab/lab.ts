@@ -36,7 +36,7 @@ async function bringUp(inventoryDir: string): Promise<UpResult> {
   await startProxy();
   await ensureCertificates({ outDir: DEFAULT_CERTS_DIR, inventoryDir, renewDays: 30 });
   const sandbox = await startSandbox();
-  if (!sandbox) log('lab: test/fakes/sandbox.ts is not in this tree; the GitHub + Slack sandbox is not running');
+  if (!sandbox) log('lab: sandbox/sandbox.ts is not in this tree; the GitHub + Slack sandbox is not running');
   const knownHosts = await Promise.all(
     hosts.map(async (host) => {
       await ensureHostNetwork(host);

@@ -1,4 +1,4 @@
-// The GitHub + Slack sandbox (test/fakes/sandbox.ts) the lab's app replicas talk to, served on
+// The GitHub + Slack sandbox (sandbox/sandbox.ts) the lab's app replicas talk to, served on
 // the controller's bridge address with a certificate from our CA.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { removePidFile, runningPid, stopProcess } from './processes.ts';
 import { waitForPort } from './proxy.ts';
 import { CONTROLLER_IP, LOG_DIR, RUN_DIR } from './topology.ts';
 
-export const SANDBOX_SCRIPT = path.join(REPO_ROOT, 'test', 'fakes', 'sandbox.ts');
+export const SANDBOX_SCRIPT = path.join(REPO_ROOT, 'sandbox', 'sandbox.ts');
 export const SANDBOX_PID = path.join(RUN_DIR, 'sandbox.pid');
 export const GITHUB_PORT = 9443;
 export const SLACK_PORT = 9444;

@@ -5,7 +5,7 @@
 import { Client } from '@elastic/elasticsearch';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_CHANNEL, startSandbox, type Sandbox } from '../fakes/sandbox.ts';
+import { SANDBOX_CHANNEL, startSandbox, type Sandbox } from '../../sandbox/sandbox.ts';
 import { startElasticsearch, type ElasticsearchServer } from '../support/elasticsearch.ts';
 import { chatopsBin, repoRoot, ServingChatops, writeSettings } from './app/process.ts';
 import { sandboxConfig, sandboxSecrets } from './app/settings.ts';

@@ -4,8 +4,8 @@ import { Octokit } from '@octokit/rest';
 import { WebClient, ErrorCode, type WebAPIPlatformError } from '@slack/web-api';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitHubFake, type GitHubFake } from '../fakes/github.ts';
-import { startSlackFake, type SlackFake } from '../fakes/slack.ts';
+import { startGitHubFake, type GitHubFake } from '../../sandbox/github.ts';
+import { startSlackFake, type SlackFake } from '../../sandbox/slack.ts';
 import { createTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
 
 describe('GitHub fake through Octokit', () => {
@@ -324,7 +324,7 @@ describe('Slack fake through @slack/web-api', () => {
 
   it('signs slash commands with v0 HMAC-SHA256 over timestamp and body', async () => {
     const { createHmac } = await import('node:crypto');
-    const { listen, readBody } = await import('../fakes/http-server.ts');
+    const { listen, readBody } = await import('../../sandbox/http-server.ts');
     const seen: { headers: Record<string, unknown>; body: string }[] = [];
     const receiver = await listen(async (req, res) => {
       seen.push({ headers: req.headers, body: await readBody(req) });
@@ -348,7 +348,7 @@ describe('sandbox CLI', () => {
   it('prints its URLs as one JSON line, serves the seeded org, and exits 0 on SIGTERM', async () => {
     const { spawn } = await import('node:child_process');
     const { createInterface } = await import('node:readline');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fakes/sandbox.ts', '--seed', 'demo'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/sandbox.ts', '--seed', 'demo'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const line = await new Promise<string>((resolve, reject) => {
         createInterface({ input: child.stdout }).once('line', resolve);
@@ -376,7 +376,7 @@ describe('sandbox CLI', () => {
   it('rejects a bad flag with a message naming it and exit code 2', async () => {
     const { execFile } = await import('node:child_process');
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', 'test/fakes/sandbox.ts', '--github-port', 'abc'], (error, _stdout, stderr) =>
+      execFile(process.execPath, ['--import', 'tsx', 'sandbox/sandbox.ts', '--github-port', 'abc'], (error, _stdout, stderr) =>
         resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stderr }),
       );
     });
@@ -387,7 +387,7 @@ describe('sandbox CLI', () => {
   it('refuses plain HTTP beyond loopback', async () => {
     const { execFile } = await import('node:child_process');
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', 'test/fakes/sandbox.ts', '--host', '0.0.0.0'], (error, _stdout, stderr) =>
+      execFile(process.execPath, ['--import', 'tsx', 'sandbox/sandbox.ts', '--host', '0.0.0.0'], (error, _stdout, stderr) =>
         resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stderr }),
       );
     });

@@ -10,7 +10,7 @@ import { renderDigest } from '../../app/src/core/render.ts';
 import { selectPullRequests, UserDirectory } from '../../app/src/core/select.ts';
 import type { PullRequest } from '../../app/src/core/types.ts';
 import { createMetrics, type AppMetrics } from '../../app/src/metrics.ts';
-import { startGitHubFake, type GitHubFake, type RecordedRequest } from '../fakes/github.ts';
+import { startGitHubFake, type GitHubFake, type RecordedRequest } from '../../sandbox/github.ts';
 import { filters } from '../unit/core/builders.ts';
 import { createTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
 

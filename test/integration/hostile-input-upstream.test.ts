@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../fakes/sandbox.ts';
+import { startSandbox, type Sandbox } from '../../sandbox/sandbox.ts';
 import { freePort, startDaemon, waitFor, type Daemon } from '../support/monitoring.ts';
 import { repoRoot, serveChatops, writeSettings, type ServingChatops } from './app/process.ts';
 import { sandboxConfig, sandboxSecrets } from './app/settings.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SLACK_FAKE_SIGNING_SECRET, startSandbox, type Sandbox } from '../fakes/sandbox.ts';
+import { SLACK_FAKE_SIGNING_SECRET, startSandbox, type Sandbox } from '../../sandbox/sandbox.ts';
 import { startElasticsearch, type ElasticsearchServer } from '../support/elasticsearch.ts';
 import { repoRoot, runChatops, serveChatops, writeSettings, type ServingChatops } from './app/process.ts';
 import { allSecretValues, sandboxConfig, sandboxSecrets } from './app/settings.ts';

@@ -4,7 +4,7 @@
 import { Client } from '@elastic/elasticsearch';
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_CHANNEL, startSandbox, type Sandbox } from '../fakes/sandbox.ts';
+import { SANDBOX_CHANNEL, startSandbox, type Sandbox } from '../../sandbox/sandbox.ts';
 import { startElasticsearch, type ElasticsearchServer } from '../support/elasticsearch.ts';
 import { serveChatops, writeSettings, type ServingChatops } from './app/process.ts';
 import { sandboxConfig, sandboxSecrets } from './app/settings.ts';

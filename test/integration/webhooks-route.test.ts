@@ -13,7 +13,7 @@ import { ElasticReminderHistory } from '../../app/src/store/history.ts';
 import { ensureIndices, indexNames } from '../../app/src/store/indices.ts';
 import { WebhookEffects } from '../../app/src/webhooks/effects.ts';
 import { githubWebhookRoutes } from '../../app/src/webhooks/github-webhook.ts';
-import { startSlackFake, type SlackFake } from '../fakes/slack.ts';
+import { startSlackFake, type SlackFake } from '../../sandbox/slack.ts';
 import { startElasticsearch, type ElasticsearchServer } from '../support/elasticsearch.ts';
 
 const secret = 'route-test-webhook-secret';

@@ -7,8 +7,8 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GITHUB_FAKE_TOKEN } from '../fakes/github.ts';
-import { SLACK_FAKE_BOT_TOKEN, SLACK_FAKE_SIGNING_SECRET } from '../fakes/slack.ts';
+import { GITHUB_FAKE_TOKEN } from '../../sandbox/github.ts';
+import { SLACK_FAKE_BOT_TOKEN, SLACK_FAKE_SIGNING_SECRET } from '../../sandbox/slack.ts';
 import { REPO_ROOT } from '../../ops/paths.ts';
 import {
   CA_FILE,

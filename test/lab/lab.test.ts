@@ -33,7 +33,7 @@ function leftovers(): string[] {
       continue; // the process ended while we looked
     }
     if (stat.includes(') Z ')) continue;
-    if (/systemd-nspawn|chatops-lab-|tinyproxy|test\/fakes\/sandbox\.ts/.test(cmd) || cmd.includes(`${LAB_DIR}/`)) {
+    if (/systemd-nspawn|chatops-lab-|tinyproxy|sandbox\/sandbox\.ts/.test(cmd) || cmd.includes(`${LAB_DIR}/`)) {
       found.push(`process ${pid}: ${cmd.trim()}`);
     }
   }

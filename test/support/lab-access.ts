@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Agent, fetch, type Response } from 'undici';
-import { SLACK_FAKE_BOT_TOKEN } from '../fakes/slack.ts';
+import { SLACK_FAKE_BOT_TOKEN } from '../../sandbox/slack.ts';
 import { KNOWN_HOSTS, SSH_KEY } from '../../ops/lab/topology.ts';
 import { DEFAULT_CERTS_DIR, LAB_DIR, REPO_ROOT } from '../../ops/paths.ts';
 

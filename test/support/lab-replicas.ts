@@ -3,7 +3,7 @@
 // CSV behind its login, and signed requests to the public front.
 import { createHmac, randomUUID } from 'node:crypto';
 import { parse, stringify } from 'yaml';
-import { SLACK_FAKE_SIGNING_SECRET } from '../fakes/slack.ts';
+import { SLACK_FAKE_SIGNING_SECRET } from '../../sandbox/slack.ts';
 import { APP_HOSTS, DOMAIN, labFetch, labSecret, SLACK_SANDBOX, ssh, sshInput, sshOk, waitFor, type LabHostName } from './lab-access.ts';
 
 export const REPLICAS = APP_HOSTS.flatMap((host) => [1, 2].map((n) => ({ host, n, name: `${host}-${n}`, port: 8440 + n })));

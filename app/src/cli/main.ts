@@ -1,5 +1,5 @@
 // `npx chatops <command>`: the app's commands, plus `demo`, which runs against the sandbox
-// from test/fakes and is therefore loaded only when asked for (never bundled).
+// from sandbox/ and is therefore loaded only when asked for (never bundled).
 import { productionCommands, runCommand, type Command } from './run.ts';
 
 export async function main(argv: string[]): Promise<number> {

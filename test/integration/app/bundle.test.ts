@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../fakes/sandbox.ts';
+import { startSandbox, type Sandbox } from '../../../sandbox/sandbox.ts';
 import { repoRoot, runChatops, serveChatops, writeSettings, type ServingChatops } from './process.ts';
 import { sandboxConfig, sandboxSecrets } from './settings.ts';
 
@@ -28,7 +28,7 @@ afterAll(async () => {
 describe('dist/chatops.mjs', () => {
   it('carries no test code and no tsx loader', () => {
     const text = readFileSync(bundle, 'utf8');
-    expect(text).not.toContain('test/fakes');
+    expect(text).not.toContain('sandbox');
     expect(text).not.toContain('sandbox-signing-secret-local-fake-only');
     expect(text).not.toMatch(/from ["']tsx/);
   });

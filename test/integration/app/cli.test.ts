@@ -1,6 +1,6 @@
 // check-config and remind as real processes against the sandbox.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SANDBOX_CHANNEL, startSandbox, type Sandbox } from '../../fakes/sandbox.ts';
+import { SANDBOX_CHANNEL, startSandbox, type Sandbox } from '../../../sandbox/sandbox.ts';
 import { runChatops, writeSettings } from './process.ts';
 import { allSecretValues, sandboxConfig, sandboxSecrets, seededOrder } from './settings.ts';
 

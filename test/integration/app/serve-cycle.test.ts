@@ -1,7 +1,7 @@
 // A scheduled cycle inside `chatops serve`: node-cron fires it in the schedule's time zone,
 // and SIGTERM in the middle of it lets the posts finish before the process exits 0.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_CHANNEL, startSandbox, type Sandbox } from '../../fakes/sandbox.ts';
+import { SANDBOX_CHANNEL, startSandbox, type Sandbox } from '../../../sandbox/sandbox.ts';
 import { serveChatops, writeSettings, type ServingChatops } from './process.ts';
 import { sandboxConfig, sandboxSecrets, seededOrder } from './settings.ts';
 

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SLACK_FAKE_SIGNING_SECRET, startSandbox, type Sandbox } from '../../fakes/sandbox.ts';
+import { SLACK_FAKE_SIGNING_SECRET, startSandbox, type Sandbox } from '../../../sandbox/sandbox.ts';
 import { createTestCertificates, type TestCertificates } from '../../support/test-certificates.ts';
 import { serveChatops, writeSettings, type ServingChatops } from './process.ts';
 import { allSecretValues, sandboxConfig, sandboxSecrets } from './settings.ts';

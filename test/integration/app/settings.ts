@@ -1,6 +1,6 @@
 // Settings for the app process against a running sandbox.
-import type { Sandbox } from '../../fakes/sandbox.ts';
-import { GITHUB_FAKE_TOKEN, SANDBOX_CHANNEL, SANDBOX_USERS, SLACK_FAKE_BOT_TOKEN, SLACK_FAKE_SIGNING_SECRET } from '../../fakes/sandbox.ts';
+import type { Sandbox } from '../../../sandbox/sandbox.ts';
+import { GITHUB_FAKE_TOKEN, SANDBOX_CHANNEL, SANDBOX_USERS, SLACK_FAKE_BOT_TOKEN, SLACK_FAKE_SIGNING_SECRET } from '../../../sandbox/sandbox.ts';
 
 export function sandboxConfig(sandbox: Sandbox, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const { github, slack } = sandbox.describe();

@@ -6,7 +6,7 @@ import { createSlackApp } from '../../../app/src/slack/app.ts';
 import { SlackWebApi } from '../../../app/src/slack/web-api.ts';
 import { createMetrics } from '../../../app/src/metrics.ts';
 import { maxResponseUrlMessages } from '../../../app/src/slack/listeners/commands/prs.ts';
-import { startSlackFake, type SlackFake } from '../../fakes/slack.ts';
+import { startSlackFake, type SlackFake } from '../../../sandbox/slack.ts';
 import { aPullRequest, hoursAgo, snapshot } from '../../unit/core/builders.ts';
 import { aConfig, aSecrets, capturedLogger, fixedSource, signingSecret } from '../../unit/support.ts';
 

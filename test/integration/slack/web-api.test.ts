@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../app/src/logging.ts';
 import { createMetrics } from '../../../app/src/metrics.ts';
 import { SlackApiError, SlackWebApi } from '../../../app/src/slack/web-api.ts';
-import { startSlackFake, type SlackFake } from '../../fakes/slack.ts';
+import { startSlackFake, type SlackFake } from '../../../sandbox/slack.ts';
 
 let slack: SlackFake;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 // `npm run demo`: DEMO ONLY. Starts the bundled sandbox (GitHub and Slack fakes from
-// test/fakes, seeded with a small team), runs a real digest cycle against it through the
+// sandbox, seeded with a small team), runs a real digest cycle against it through the
 // same code path as production, and prints the digest as Slack received it.
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import {
   SLACK_FAKE_BOT_TOKEN,
   SLACK_FAKE_SIGNING_SECRET,
   startSandbox,
-} from '../../../../test/fakes/sandbox.ts';
+} from '../../../../sandbox/sandbox.ts';
 import { parseFlags, type CommandIo } from '../args.ts';
 import { remind } from './remind.ts';
 

@@ -1,5 +1,5 @@
 // The sandbox: the GitHub and Slack fakes side by side, seeded with a small demo organisation.
-// `npx tsx test/fakes/sandbox.ts [--tls-cert F --tls-key F] [--host H] [--github-port P]
+// `npx tsx sandbox/sandbox.ts [--tls-cert F --tls-key F] [--host H] [--github-port P]
 // [--slack-port P] [--seed demo|none] [--github-latency-ms N]` prints one JSON line with the URLs
 // and runs until SIGTERM/SIGINT. `startSandbox()` does the same in-process (the `demo` command,
 // tests). The tokens the fakes accept are the exported constants below (app/examples/secrets.yml).
@@ -182,7 +182,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 const usage =
-  'usage: npx tsx test/fakes/sandbox.ts [--tls-cert F --tls-key F] [--host H] [--github-port P] [--slack-port P] [--seed demo|none] [--github-latency-ms N]\n';
+  'usage: npx tsx sandbox/sandbox.ts [--tls-cert F --tls-key F] [--host H] [--github-port P] [--slack-port P] [--seed demo|none] [--github-latency-ms N]\n';
 
 if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
