@@ -133,77 +133,29 @@ export function seedApp(github: GitHubFake, privateKey: string): void {
 
 class UsageError extends Error {}
 
+const FLAGS = {
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  host: { type: 'string' },
+  'github-port': { type: 'string' },
+  'slack-port': { type: 'string' },
+  seed: { type: 'string', default: 'demo' },
+  'github-latency-ms': { type: 'string' },
+  'github-app-key': { type: 'string' },
+} as const;
+
+type Flags = ReturnType<typeof parseArgs<{ args: string[]; options: typeof FLAGS; strict: true }>>['values'];
+
 async function main(argv: string[]): Promise<number> {
-  let values;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'tls-cert': { type: 'string' },
-        'tls-key': { type: 'string' },
-        host: { type: 'string' },
-        'github-port': { type: 'string' },
-        'slack-port': { type: 'string' },
-        seed: { type: 'string', default: 'demo' },
-        'github-latency-ms': { type: 'string' },
-        'github-app-key': { type: 'string' },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(`sandbox: ${(error as Error).message}\n${usage}`);
-    return 2;
-  }
-  try {
-    const port = (flag: string, value: string | undefined): number | undefined => {
-      if (value === undefined) return undefined;
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${flag}: expected a port number 0-65535, got "${value}"`);
-      return n;
-    };
-    if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) {
-      throw new UsageError('--tls-cert and --tls-key go together: pass both PEM files, or neither for plain HTTP');
-    }
-    const host = values.host ?? '127.0.0.1';
-    if (!values['tls-cert'] && !['127.0.0.1', '::1', 'localhost'].includes(host)) {
-      throw new UsageError(`--host ${host}: beyond loopback every listener speaks TLS; pass --tls-cert and --tls-key`);
-    }
-    const seed = values.seed;
-    if (seed !== 'demo' && seed !== 'none') throw new UsageError(`--seed: expected "demo" or "none", got "${seed}"`);
-    const readPem = async (flag: string, path: string): Promise<string> => {
+    const { values } = (() => {
       try {
-        return await readFile(path, 'utf8');
+        return parseArgs({ args: argv, options: FLAGS, strict: true });
       } catch (error) {
-        throw new UsageError(`--${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'}); pass a readable PEM file`);
+        throw new UsageError((error as Error).message);
       }
-    };
-    const tls =
-      values['tls-cert'] && values['tls-key']
-        ? { cert: await readPem('tls-cert', values['tls-cert']), key: await readPem('tls-key', values['tls-key']) }
-        : undefined;
-    const latency = values['github-latency-ms'] === undefined ? undefined : Number(values['github-latency-ms']);
-    if (latency !== undefined && !(Number.isFinite(latency) && latency >= 0)) {
-      throw new UsageError(`--github-latency-ms: expected a non-negative number, got "${values['github-latency-ms']}"`);
-    }
-    const appKey = values['github-app-key'] === undefined ? undefined : await readPem('github-app-key', values['github-app-key']);
-    if (appKey !== undefined) {
-      try {
-        publicKeyOf(appKey);
-      } catch {
-        throw new UsageError(`--github-app-key: ${values['github-app-key']} is not a PEM private key; pass the GitHub App's private key file`);
-      }
-    }
-    const githubPort = port('github-port', values['github-port']);
-    const slackPort = port('slack-port', values['slack-port']);
-    const sandbox = await startSandbox({
-      ...(tls ? { tls } : {}),
-      ...(values.host ? { host: values.host } : {}),
-      ...(githubPort !== undefined ? { githubPort } : {}),
-      ...(slackPort !== undefined ? { slackPort } : {}),
-      ...(latency !== undefined ? { githubLatencyMs: latency } : {}),
-      ...(appKey !== undefined ? { githubAppPrivateKey: appKey } : {}),
-      seed,
-    });
+    })();
+    const sandbox = await startSandbox(await sandboxOptions(values));
     process.stdout.write(`${JSON.stringify(sandbox.describe())}\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
@@ -218,6 +170,60 @@ async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`sandbox: ${(error as Error).message}\n`);
     return 1;
+  }
+}
+
+/** The flags checked and turned into options; a bad one is a UsageError naming it. */
+async function sandboxOptions(values: Flags): Promise<SandboxOptions> {
+  const port = (flag: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${flag}: expected a port number 0-65535, got "${value}"`);
+    return n;
+  };
+  if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) {
+    throw new UsageError('--tls-cert and --tls-key go together: pass both PEM files, or neither for plain HTTP');
+  }
+  const host = values.host ?? '127.0.0.1';
+  if (!values['tls-cert'] && !['127.0.0.1', '::1', 'localhost'].includes(host)) {
+    throw new UsageError(`--host ${host}: beyond loopback every listener speaks TLS; pass --tls-cert and --tls-key`);
+  }
+  const seed = values.seed;
+  if (seed !== 'demo' && seed !== 'none') throw new UsageError(`--seed: expected "demo" or "none", got "${seed}"`);
+  const tls =
+    values['tls-cert'] && values['tls-key']
+      ? { cert: await readPem('tls-cert', values['tls-cert']), key: await readPem('tls-key', values['tls-key']) }
+      : undefined;
+  const latency = values['github-latency-ms'] === undefined ? undefined : Number(values['github-latency-ms']);
+  if (latency !== undefined && !(Number.isFinite(latency) && latency >= 0)) {
+    throw new UsageError(`--github-latency-ms: expected a non-negative number, got "${values['github-latency-ms']}"`);
+  }
+  const appKey = values['github-app-key'] === undefined ? undefined : await readPem('github-app-key', values['github-app-key']);
+  if (appKey !== undefined) {
+    try {
+      publicKeyOf(appKey);
+    } catch {
+      throw new UsageError(`--github-app-key: ${values['github-app-key']} is not a PEM private key; pass the GitHub App's private key file`);
+    }
+  }
+  const githubPort = port('github-port', values['github-port']);
+  const slackPort = port('slack-port', values['slack-port']);
+  return {
+    ...(tls ? { tls } : {}),
+    ...(values.host ? { host: values.host } : {}),
+    ...(githubPort !== undefined ? { githubPort } : {}),
+    ...(slackPort !== undefined ? { slackPort } : {}),
+    ...(latency !== undefined ? { githubLatencyMs: latency } : {}),
+    ...(appKey !== undefined ? { githubAppPrivateKey: appKey } : {}),
+    seed,
+  };
+}
+
+async function readPem(flag: string, path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'}); pass a readable PEM file`);
   }
 }
 
