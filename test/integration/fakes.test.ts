@@ -589,6 +589,17 @@ describe('sandbox CLI', () => {
     expect(result.stderr).toContain('--github-port: expected a port number 0-65535, got "abc"');
   });
 
+  it('refuses a --github-app-key that is not a private key PEM, naming the flag', async () => {
+    const { execFile } = await import('node:child_process');
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', 'sandbox/sandbox.ts', '--github-app-key', 'package.json'], (error, _stdout, stderr) =>
+        resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stderr }),
+      );
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--github-app-key: package.json is not a PEM private key; pass the GitHub App's private key file");
+  });
+
   it('refuses plain HTTP beyond loopback', async () => {
     const { execFile } = await import('node:child_process');
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
