@@ -8,10 +8,10 @@ import { readFile } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { GITHUB_FAKE_TOKEN, publicKeyOf, startGitHubFake, type GitHubFake } from './github.ts';
+import { generateAppKeyPair, GITHUB_FAKE_TOKEN, publicKeyOf, startGitHubFake, type GitHubFake } from './github.ts';
 import { SLACK_FAKE_BOT_TOKEN, SLACK_FAKE_SIGNING_SECRET, startSlackFake, type SlackFake } from './slack.ts';
 
-export { GITHUB_FAKE_TOKEN, SLACK_FAKE_BOT_TOKEN, SLACK_FAKE_SIGNING_SECRET };
+export { generateAppKeyPair, GITHUB_FAKE_TOKEN, SLACK_FAKE_BOT_TOKEN, SLACK_FAKE_SIGNING_SECRET };
 
 /** The people of the demo organisation; app/examples/config.yml maps the same ones. */
 export const SANDBOX_USERS = [
