@@ -65,6 +65,12 @@ export function headerValue(req: IncomingMessage, name: string): string | undefi
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
+/** The credential of the Authorization header when its scheme is one of `schemes` (any case). */
+export function presentedCredential(req: IncomingMessage, schemes: readonly string[]): string | undefined {
+  const match = /^(\S+)\s+(.+)$/.exec(headerValue(req, 'authorization') ?? '');
+  return match?.[1] && schemes.includes(match[1].toLowerCase()) ? match[2] : undefined;
+}
+
 export function sendJson(
   res: ServerResponse,
   status: number,

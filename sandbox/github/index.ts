@@ -10,7 +10,7 @@
 // state.ts holds the data, routes.ts and json.ts answer, faults.ts decides limits and failures.
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { headerValue, listen, readBody, sendJsonText, type ListenOptions } from '../http-server.ts';
+import { headerValue, listen, presentedCredential, readBody, sendJsonText, type ListenOptions } from '../http-server.ts';
 import { verifyAppJwt } from './app-auth.ts';
 import { GitHubFaults, type Api, type RateLimitResource, type RateLimitSetting } from './faults.ts';
 import { runGraphql, type GraphqlStore } from './graphql.ts';
@@ -187,7 +187,7 @@ async function handle(fake: Fake, req: IncomingMessage, res: ServerResponse): Pr
   const exchange = openExchange(fake, req, res);
   const latencyMs = fake.faults.latency[exchange.api];
   if (latencyMs > 0) await delay(latencyMs);
-  const identity = authenticate(fake, exchange, headerValue(req, 'authorization'));
+  const identity = authenticate(fake, exchange, req);
   if (!identity) return;
   if (exchange.api === 'graphql' && exchange.method === 'POST') {
     await answerGraphql(fake, exchange, await readBody(req));
@@ -254,13 +254,13 @@ function openExchange(fake: Fake, req: IncomingMessage, res: ServerResponse): Ex
  * A personal or unexpired installation token (`token X` or `Bearer X`), or on /app routes an app's
  * JWT; otherwise answers 401 and returns undefined.
  */
-function authenticate(fake: Fake, exchange: Exchange, authorization: string | undefined): Identity | undefined {
+function authenticate(fake: Fake, exchange: Exchange, req: IncomingMessage): Identity | undefined {
   const documentation_url = exchange.api === 'graphql' ? GRAPHQL_DOCS : DOCS;
-  if (!authorization) {
+  if (!headerValue(req, 'authorization')) {
     exchange.respond(401, { message: 'Requires authentication', documentation_url });
     return undefined;
   }
-  const presented = /^(?:token|bearer)\s+(.+)$/i.exec(authorization)?.[1] ?? '';
+  const presented = presentedCredential(req, ['token', 'bearer']) ?? '';
   const appRoute = exchange.api === 'rest' && (exchange.apiPath === '/app' || exchange.apiPath?.startsWith('/app/'));
   if (appRoute) {
     const check = verifyAppJwt(presented, (appId) => fake.state.apps.get(appId)?.publicKey, nowSeconds());

@@ -7,7 +7,7 @@
 import { createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent, fetch } from 'undici';
-import { headerValue, listen, readBody, sendJson, type ListenOptions } from '../http-server.ts';
+import { headerValue, listen, presentedCredential, readBody, sendJson, type ListenOptions } from '../http-server.ts';
 import { SlackFaults } from './faults.ts';
 import { fail, webApiMethods, type Result, type WebApiMethod } from './routes.ts';
 import {
@@ -141,7 +141,7 @@ async function handle(fake: Fake, req: IncomingMessage, res: ServerResponse): Pr
 
 /** Read-only views for tests that run the sandbox as a separate process (lab, end-to-end). */
 function inspect(fake: Fake, req: IncomingMessage, res: ServerResponse, url: URL): void {
-  if (headerValue(req, 'authorization') !== `Bearer ${fake.botToken}`) return sendJson(res, 401, { ok: false, error: 'invalid_auth' });
+  if (presentedCredential(req, ['bearer']) !== fake.botToken) return sendJson(res, 401, { ok: false, error: 'invalid_auth' });
   const channel = url.searchParams.get('channel') ?? undefined;
   const views: Record<string, unknown> = {
     '/_fake/calls': fake.state.calls,
@@ -156,7 +156,7 @@ function inspect(fake: Fake, req: IncomingMessage, res: ServerResponse, url: URL
 
 /** A Web API call: token check, injected 429 or error, then the method; every call recorded. */
 function callMethod(fake: Fake, req: IncomingMessage, res: ServerResponse, method: string, args: Result): void {
-  const bearer = /^Bearer\s+(.+)$/i.exec(headerValue(req, 'authorization') ?? '')?.[1];
+  const bearer = presentedCredential(req, ['bearer']);
   const token = bearer ?? (typeof args.token === 'string' ? args.token : undefined);
   delete args.token;
   const record = (httpStatus: number, response: Result, headers: Record<string, string> = {}): void => {
