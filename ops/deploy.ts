@@ -4,13 +4,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { $ } from 'zx';
-import { parseFlags } from './args.ts';
-import { UserError } from './errors.ts';
+import { parseFlags, UsageError } from '../app/src/cli/flags.ts';
 import { err, log, out, table } from './log.ts';
 import { KNOWN_HOSTS, SSH_KEY } from './lab/topology.ts';
 import { LAB_DIR, LAB_INVENTORY, REPO_ROOT, SITE_PLAYBOOK } from './paths.ts';
-
-const USAGE = 'chatops deploy [--inventory DIR] [--check] [--diff] [--tags T] [--skip-tags T] [--limit H] [--playbook F] [--vault-password-file F]';
 
 export interface DeployOptions {
   inventoryDir: string;
@@ -140,12 +137,12 @@ export async function runDeploy(opts: DeployOptions, print: (line: string) => vo
 async function runPlaybook(opts: DeployOptions, lab: boolean, print: (line: string) => void): Promise<DeployResult> {
   const started = Date.now();
   const playbook = opts.playbook ?? SITE_PLAYBOOK;
-  if (!existsSync(playbook)) throw new UserError(`--playbook: ${playbook} does not exist`);
+  if (!existsSync(playbook)) throw new UsageError(`--playbook: ${playbook} does not exist`);
   if (!existsSync(opts.inventoryDir)) {
-    throw new UserError(`--inventory: ${opts.inventoryDir} does not exist; pass an inventory directory such as ansible/inventories/lab`);
+    throw new UsageError(`--inventory: ${opts.inventoryDir} does not exist; pass an inventory directory such as ansible/inventories/lab`);
   }
   if (opts.vaultPasswordFile && !existsSync(opts.vaultPasswordFile)) {
-    throw new UserError(`--vault-password-file: ${opts.vaultPasswordFile} does not exist`);
+    throw new UsageError(`--vault-password-file: ${opts.vaultPasswordFile} does not exist`);
   }
   const args = ['-i', opts.inventoryDir, playbook];
   if (opts.check) args.push('--check');
@@ -265,7 +262,7 @@ export function reportDeploy(result: DeployResult): number {
 }
 
 export async function deployCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags('deploy', argv, {
+  const values = parseFlags(argv, {
     inventory: { type: 'string' },
     check: { type: 'boolean' },
     diff: { type: 'boolean' },
@@ -274,11 +271,10 @@ export async function deployCommand(argv: string[]): Promise<number> {
     limit: { type: 'string' },
     playbook: { type: 'string' },
     'vault-password-file': { type: 'string' },
-  }, USAGE);
-  if (positionals.length) throw new UserError(`deploy: unexpected argument "${positionals[0]}"\nusage: ${USAGE}`);
+  });
   for (const flag of ['tags', 'skip-tags', 'limit'] as const) {
     if (values[flag] !== undefined && !/^[A-Za-z0-9_.,:*!&\-[\]]+$/.test(values[flag])) {
-      throw new UserError(`--${flag}: "${values[flag]}" has characters Ansible patterns do not use`);
+      throw new UsageError(`--${flag}: "${values[flag]}" has characters Ansible patterns do not use`);
     }
   }
   const opts: DeployOptions = {

@@ -4,13 +4,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
-import { parseFlags } from './args.ts';
-import { UserError } from './errors.ts';
+import { parseFlags, UsageError } from '../app/src/cli/flags.ts';
 import { commonVar, hostsInGroup, readInventory, type Inventory } from './inventory.ts';
 import { out, table } from './log.ts';
 import { DEFAULT_CERTS_DIR, DEFAULT_DOMAIN, LAB_INVENTORY } from './paths.ts';
-
-const USAGE = 'chatops status [--inventory DIR] [--domain DOMAIN] [--ca FILE]';
 
 export interface Probe {
   service: string;
@@ -130,7 +127,7 @@ export async function runProbe(probe: Probe, ca: Buffer, timeoutMs = 5_000): Pro
 }
 
 export async function probeAll(inventory: Inventory, domain: string, caFile: string): Promise<ProbeResult[]> {
-  if (!existsSync(caFile)) throw new UserError(`--ca: ${caFile} does not exist; run \`npx chatops certs\` first`);
+  if (!existsSync(caFile)) throw new UsageError(`--ca: ${caFile} does not exist; run \`npx chatops certs\` first`);
   const ca = readFileSync(caFile);
   return Promise.all(planProbes(inventory, domain).map((p) => runProbe(p, ca)));
 }
@@ -158,12 +155,11 @@ export async function waitForGreen(inventoryDir: string, timeoutMs: number): Pro
 }
 
 export async function statusCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags('status', argv, {
+  const values = parseFlags(argv, {
     inventory: { type: 'string' },
     domain: { type: 'string' },
     ca: { type: 'string' },
-  }, USAGE);
-  if (positionals.length) throw new UserError(`status: unexpected argument "${positionals[0]}"\nusage: ${USAGE}`);
+  });
   const results = await statusOf(
     path.resolve(values.inventory ?? LAB_INVENTORY),
     values.domain,

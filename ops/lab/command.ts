@@ -1,6 +1,6 @@
 // `npx chatops lab up|deploy|down|status`.
 import { $ } from 'zx';
-import { UserError } from '../errors.ts';
+import { parseFlags, UsageError } from '../../app/src/cli/flags.ts';
 import { log, out, table } from '../log.ts';
 import { ensureBase } from './base.ts';
 import { labDown, labUp, mountedHostCount } from './lab.ts';
@@ -11,7 +11,7 @@ import { runningPid } from './processes.ts';
 import { SANDBOX_PID, sandboxUrls } from './sandbox.ts';
 import { BASE_DIR, BRIDGE, KNOWN_HOSTS, SSH_KEY, labHosts } from './topology.ts';
 
-const USAGE = 'chatops lab up|deploy|down|status|base';
+const SUBCOMMANDS = ['up', 'deploy', 'down', 'status', 'base'];
 
 async function sshReady(ip: string): Promise<boolean> {
   const r = await $({ quiet: true, nothrow: true, timeout: '5s' })`ssh -i ${SSH_KEY} -o BatchMode=yes -o ConnectTimeout=2 -o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes root@${ip} systemctl is-system-running`;
@@ -43,9 +43,12 @@ export async function labStatusTable(): Promise<{ text: string; allUp: boolean }
 
 export async function labCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (rest.length) throw new UserError(`lab ${sub}: unexpected argument "${rest[0]}"\nusage: ${USAGE}`);
+  if (sub === undefined || !SUBCOMMANDS.includes(sub)) {
+    throw new UsageError(sub === undefined ? 'name a subcommand' : `unknown subcommand "${sub}"`, { withUsage: true });
+  }
+  parseFlags(rest, {});
   if (process.getuid?.() !== 0 && sub !== 'status') {
-    throw new UserError(`lab ${sub ?? ''}: needs root (network namespaces, overlay mounts, systemd-nspawn); run it with sudo`);
+    throw new UsageError(`${sub}: needs root (network namespaces, overlay mounts, systemd-nspawn); run it with sudo`);
   }
   switch (sub) {
     case 'up': {
@@ -76,6 +79,6 @@ export async function labCommand(argv: string[]): Promise<number> {
       return labDeploy();
     }
     default:
-      throw new UserError(sub ? `lab: unknown subcommand "${sub}"\nusage: ${USAGE}` : `usage: ${USAGE}`);
+      throw new Error(`lab: no handler for subcommand "${sub}"`);
   }
 }

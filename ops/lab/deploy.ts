@@ -2,7 +2,7 @@
 // what answers.
 import { ensureCertificates } from '../certs.ts';
 import { reportDeploy, runDeploy, type DeployResult } from '../deploy.ts';
-import { UserError } from '../errors.ts';
+import { UsageError } from '../../app/src/cli/flags.ts';
 import { log, out } from '../log.ts';
 import { DEFAULT_CERTS_DIR, DEFAULT_DOMAIN, LAB_INVENTORY } from '../paths.ts';
 import { formatStatus, waitForGreen, type ProbeResult } from '../status.ts';
@@ -22,7 +22,7 @@ export async function deployLab(print: (line: string) => void = log): Promise<La
 async function deployAndProbe(print: (line: string) => void): Promise<LabDeployResult> {
   const hosts = await labHosts(LAB_INVENTORY);
   const down = hosts.filter((h) => !hostRunning(h.name)).map((h) => h.name);
-  if (down.length) throw new UserError(`lab deploy: ${down.join(', ')} not running; run \`npx chatops lab up\` first`);
+  if (down.length) throw new UsageError(`lab deploy: ${down.join(', ')} not running; run \`npx chatops lab up\` first`);
   await ensureCertificates({ outDir: DEFAULT_CERTS_DIR, inventoryDir: LAB_INVENTORY, renewDays: 30 });
   const deploy = await runDeploy({ inventoryDir: LAB_INVENTORY }, print);
   // Services confirm they run before their role ends; a short wait covers late listeners.
