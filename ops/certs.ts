@@ -2,11 +2,12 @@
 // docs/architecture.md, "Certificates").
 import path from 'node:path';
 import { generateCertificates, type GenerateReport } from '../certs/generate.ts';
-import { planCertificates, validateDomain, SANDBOX_IP } from '../certs/plan.ts';
+import { planCertificates, validateDomain } from '../certs/plan.ts';
 import { parseFlags, positiveInt, UsageError } from '../app/src/cli/flags.ts';
 import { commonVar, readInventory } from './inventory.ts';
 import { log, out, table } from './log.ts';
 import { DEFAULT_CERTS_DIR, DEFAULT_DOMAIN, LAB_INVENTORY } from './paths.ts';
+import { LAB_CONTROLLER_IP } from './services.ts';
 
 export interface CertsOptions {
   outDir: string;
@@ -21,7 +22,7 @@ export async function ensureCertificates(opts: CertsOptions): Promise<GenerateRe
   const domain = opts.domain ?? (typeof fromInventory === 'string' ? fromInventory : DEFAULT_DOMAIN);
   const problem = validateDomain(domain);
   if (problem) throw new UsageError(opts.domain ? problem : problem.replace('--domain', `${opts.inventoryDir}: chatops_domain`));
-  const lab = inventory.hosts.some((h) => h.address.startsWith(SANDBOX_IP.replace(/\.1$/, '.')));
+  const lab = inventory.hosts.some((h) => h.address.startsWith(LAB_CONTROLLER_IP.replace(/\.1$/, '.')));
   const leaves = planCertificates(inventory.hosts, domain, lab);
   return generateCertificates({ outDir: opts.outDir, domain, leaves, renewDays: opts.renewDays });
 }

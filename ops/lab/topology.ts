@@ -2,10 +2,11 @@
 import path from 'node:path';
 import { LAB_DIR, LAB_INVENTORY } from '../paths.ts';
 import { readInventory } from '../inventory.ts';
+import { LAB_CONTROLLER_IP } from '../services.ts';
 import { UsageError } from '../../app/src/cli/flags.ts';
 
 export const BRIDGE = 'chatopsbr0';
-export const CONTROLLER_IP = '10.77.0.1';
+export const CONTROLLER_IP = LAB_CONTROLLER_IP;
 export const PREFIX_LENGTH = 24;
 export const SUBNET = '10.77.0.0/24';
 export const PROXY_PORT = 8888;
