@@ -25,6 +25,8 @@ export interface Service {
   /** an inventory variable that switches the service off when false */
   enabledVar?: string;
   listeners: Listener[];
+  /** ports the appliance's own parts connect to that `status` does not probe */
+  otherPorts?: Port[];
   /** `<subdomain>.<domain>` is on its certificate */
   subdomain?: string;
   /** HAProxy routes the sub-domain to it: the backend's health check, and what `status` probes there */
@@ -71,6 +73,8 @@ export const SERVICES: Service[] = [
     name: 'elasticsearch',
     group: 'logging',
     listeners: [listener('elasticsearch', 'elasticsearch_port', 9200, '/_cluster/health')],
+    // Prometheus scrapes the exporter where one runs; no role installs it yet.
+    otherPorts: [{ variable: 'elasticsearch_exporter_port', port: 9114 }],
     subdomain: 'elasticsearch',
   },
   {
@@ -81,7 +85,7 @@ export const SERVICES: Service[] = [
     subdomain: 'kibana',
     front: { check: '/api/status', probe: '/api/status' },
   },
-  { name: 'logstash', group: 'logging', enabledVar: 'logstash_enabled', listeners: [] },
+  { name: 'logstash', group: 'logging', enabledVar: 'logstash_enabled', listeners: [], otherPorts: [{ variable: 'logstash_beats_port', port: 5044 }] },
   { name: 'node_exporter', group: 'all', listeners: [listener('node_exporter', 'node_exporter_port', 9100, '/metrics')] },
   { name: 'systemd_exporter', group: 'all', listeners: [listener('systemd_exporter', 'systemd_exporter_port', 9558, '/metrics')] },
   { name: 'filebeat', group: 'all', enabledVar: 'filebeat_enabled', listeners: [] },

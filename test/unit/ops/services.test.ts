@@ -1,6 +1,6 @@
 // Ansible keeps its own spelling of the service catalogue (role defaults, the HAProxy template,
 // the lab's group_vars); these tests fail when it and ops/services.ts drift apart.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -20,6 +20,7 @@ describe('the service catalogue and the Ansible roles', () => {
         Object.fromEntries(service.listeners.map((l) => [l.variable, l.port])),
       );
       if (service.enabledVar) expect(vars[service.enabledVar], service.name).toBe(true);
+      for (const other of service.otherPorts ?? []) expect(vars[other.variable] ?? other.port, `${service.name} ${other.variable}`).toBe(other.port);
     }
   });
 
@@ -55,6 +56,26 @@ describe('the service catalogue and the HAProxy template', () => {
     expect(template).toContain(`uri ${chatops?.front.check} ver HTTP/1.1 hdr Host chatops.{{ haproxy_domain }}`);
     expect(template).toContain(`${APP_REPLICAS.count.variable} | default(${APP_REPLICAS.count.default})`);
     expect(template).toContain(`${APP_REPLICAS.base.variable} | default(${APP_REPLICAS.base.port})`);
+  });
+});
+
+describe('the service catalogue and every template that spells a port', () => {
+  it('uses the catalogue\'s port wherever a template falls back to a default', () => {
+    const ports = new Map<string, number>([
+      ...SERVICES.flatMap((s) => [...s.listeners, ...(s.otherPorts ?? [])].map((p): [string, number] => [p.variable, p.port])),
+      [FRONT_DOOR.https.variable, FRONT_DOOR.https.port],
+      [FRONT_DOOR.http.variable, FRONT_DOOR.http.port],
+      [APP_REPLICAS.base.variable, APP_REPLICAS.base.port],
+    ]);
+    const templates = ['haproxy', 'prometheus', 'filebeat', 'logstash', 'grafana', 'elasticsearch'].flatMap((dir) =>
+      existsSync(path.join(REPO, dir)) ? readdirSync(path.join(REPO, dir), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.j2')).map((f) => `${dir}/${f}`) : [],
+    );
+    const fallbacks = templates.flatMap((file) =>
+      [...read(file).matchAll(/(\w+_port) \| default\((\d+)\)/g)].map((m) => ({ file, variable: m[1] ?? '', port: Number(m[2]) })),
+    );
+    expect(fallbacks.length).toBeGreaterThan(10);
+    expect(fallbacks.filter((f) => ports.has(f.variable) && ports.get(f.variable) !== f.port)).toEqual([]);
+    expect(fallbacks.filter((f) => !ports.has(f.variable)).map((f) => f.variable)).toEqual([]);
   });
 });
 
