@@ -87,6 +87,13 @@ describe('one CLI for the app and the operator', () => {
     }
   });
 
+  it('treats help for an unknown command like the unknown command itself', async () => {
+    const sink = io();
+    expect(await runCommand(['help', 'deploy-all'], allCommands, sink)).toBe(2);
+    expect(sink.err.split('\n')[0]).toBe(`chatops: unknown command "deploy-all"; expected one of: ${EVERY_COMMAND.join(', ')}`);
+    expect(sink.out).toBe('');
+  });
+
   it('passes --help after -- to the command as an argument', async () => {
     const sink = io();
     const echo = command(async (argv, out) => (out.stdout(argv.join(' ')), 0));
