@@ -4,6 +4,7 @@ import { UsageError, processIo, type CommandIo } from './args.ts';
 import { checkConfig } from './commands/check-config.ts';
 import { remind } from './commands/remind.ts';
 import { serve } from './commands/serve.ts';
+import { slackManifest } from './commands/slack-manifest.ts';
 
 export type Command = (argv: string[], io: CommandIo) => Promise<number>;
 
@@ -11,6 +12,7 @@ export const productionCommands: Record<string, Command> = {
   'check-config': checkConfig,
   remind,
   serve,
+  'slack-manifest': slackManifest,
 };
 
 export const usage = `usage: chatops <command> [flags]
@@ -20,6 +22,7 @@ export const usage = `usage: chatops <command> [flags]
                                                         run one schedule once (--dry-run prints the
                                                         Slack calls as JSON lines and posts nothing)
   serve --config F --secrets F [--port N]               run one replica: Slack, /health, /ready, /metrics
+  slack-manifest --domain D [--name N]                  print the Slack app manifest for https://chatops.D
   demo                                                  from a checkout: the app against the bundled
                                                         sandbox, showing a digest
 `;
