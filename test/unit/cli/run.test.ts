@@ -18,7 +18,7 @@ describe('runCommand', () => {
   it('names the unknown command and the known ones', async () => {
     const sink = io();
     expect(await runCommand(['deploy-all'], productionCommands, sink)).toBe(2);
-    expect(sink.err.split('\n')[0]).toBe('chatops: unknown command "deploy-all"; expected one of: check-config, remind, serve');
+    expect(sink.err.split('\n')[0]).toBe('chatops: unknown command "deploy-all"; expected one of: check-config, remind, serve, slack-manifest');
   });
 
   it('turns usage errors into exit 2 and other errors into exit 1, each prefixed with the command', async () => {
