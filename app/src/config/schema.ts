@@ -37,6 +37,29 @@ const cronExpression = z.string().superRefine((expression, ctx) => {
 const httpUrl = (example: string) =>
   z.url({ protocol: /^https?$/, message: `expected an http(s) URL such as "${example}"` });
 
+// Operators who may act on alerts: Slack users (U…/W…) or user groups (S…).
+const slackOperatorId = z.string().regex(/^[UWS][A-Z0-9]{2,}$/, {
+  message: 'expected a Slack user id such as "U012ABCDEF" or a user-group id such as "S012ABCDEF"',
+});
+
+const slackChannelId = z.string().regex(/^[CG][A-Z0-9]{2,}$/, {
+  message: 'expected a Slack channel id such as "C012ABCDEF"',
+});
+
+export const alertsSchema = z
+  .object({
+    defaultChannel: slackChannelId,
+    operators: z.array(slackOperatorId).default([]),
+    alertmanagerUrl: httpUrl('https://10.77.0.21:9093'),
+    caFile: z.string().min(1).optional(),
+    grafanaUrl: httpUrl('https://grafana.example.org').optional(),
+    runbookBaseUrl: httpUrl('https://runbooks.example.org/').optional(),
+    // "Silence until tomorrow 09:00" is computed in this zone.
+    timezone: ianaTimeZone.default('UTC'),
+    requestTimeoutMs: z.number().int().positive().max(60_000).default(5_000),
+  })
+  .strict();
+
 export const scheduleKinds = ['digest', 'personal', 'reviews'] as const;
 
 export const scheduleSchema = z
@@ -132,6 +155,7 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    alerts: alertsSchema.optional(),
     users: z.array(userSchema).default([]),
     schedules: z.array(scheduleSchema).default([]),
     filters: filtersSchema.default({
@@ -156,6 +180,8 @@ export const secretsSchema = z
     slackSigningSecret: z.string().min(8),
     githubWebhookSecret: z.string().min(8).optional(),
     elasticsearchPassword: z.string().min(1).optional(),
+    // Alertmanager's webhook_configs send it as `Authorization: Bearer …`.
+    alertmanagerWebhookToken: z.string().min(8).optional(),
     metrics: z
       .object({ username: z.string().min(1), password: z.string().min(8) })
       .strict()
@@ -169,3 +195,4 @@ export type Schedule = z.infer<typeof scheduleSchema>;
 export type ScheduleKind = Schedule['kind'];
 export type User = z.infer<typeof userSchema>;
 export type Filters = z.infer<typeof filtersSchema>;
+export type AlertsConfig = z.infer<typeof alertsSchema>;

@@ -149,3 +149,56 @@ schedules:
     expect(result.warnings.map(formatProblem)).toEqual([`${secretsPath}: mode is 0644; run "chmod 600 ${secretsPath}" so only the owner can read the tokens`]);
   });
 });
+
+describe('loadSettings: the alerts section', () => {
+  const secretsPath = () => write(validSecrets);
+  const withAlerts = (alerts: string) => write(`${validConfig}${alerts}`);
+
+  it('accepts operators, links and the token, and fills defaults', () => {
+    const configPath = withAlerts(`alerts:
+  defaultChannel: C0ALERTS
+  operators: [U0ALICE, W0BOB, S0ONCALL]
+  alertmanagerUrl: "https://10.77.0.21:9093"
+  grafanaUrl: "https://grafana.example.org"
+  runbookBaseUrl: "https://runbooks.example.org/"
+`);
+    const result = loadSettings({ configPath, secretsPath: write(`${validSecrets}alertmanagerWebhookToken: am-token-0123456789\n`) });
+    if (!result.ok) throw new Error(result.problems.map(formatProblem).join('\n'));
+    expect(result.config.alerts).toEqual({
+      defaultChannel: 'C0ALERTS',
+      operators: ['U0ALICE', 'W0BOB', 'S0ONCALL'],
+      alertmanagerUrl: 'https://10.77.0.21:9093',
+      grafanaUrl: 'https://grafana.example.org',
+      runbookBaseUrl: 'https://runbooks.example.org/',
+      timezone: 'UTC',
+      requestTimeoutMs: 5_000,
+    });
+    expect(result.secrets.alertmanagerWebhookToken).toBe('am-token-0123456789');
+  });
+
+  it('names each bad field of the alerts section and a short webhook token', () => {
+    const configPath = withAlerts(`alerts:
+  defaultChannel: "#alerts"
+  operators: [U0ALICE, "<!here>", C0CHANNEL]
+  alertmanagerUrl: "ftp://10.77.0.21:9093"
+  grafanaUrl: "javascript:alert(1)"
+  timezone: Mars/Olympus
+  silences: 3
+`);
+    const short = write(`${validSecrets}alertmanagerWebhookToken: short\n`);
+    const result = loadSettings({ configPath, secretsPath: short });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const lines = result.problems.map(formatProblem);
+    for (const field of ['alerts.defaultChannel', 'alerts.operators[1]', 'alerts.operators[2]', 'alerts.alertmanagerUrl', 'alerts.grafanaUrl', 'alerts.timezone']) {
+      expect(lines.some((line) => line.startsWith(`${configPath}: ${field}: `)), `${field} in ${lines.join('\n')}`).toBe(true);
+    }
+    expect(lines).toContain(`${configPath}: alerts: unknown key "silences": check the spelling or remove it`);
+    expect(lines.some((line) => line.startsWith(`${short}: alertmanagerWebhookToken: `))).toBe(true);
+  });
+
+  it('is optional', () => {
+    const result = loadSettings({ configPath: write(validConfig), secretsPath: secretsPath() });
+    expect(result.ok && result.config.alerts).toBeUndefined();
+  });
+});
