@@ -17,6 +17,8 @@ export interface AppMetrics {
   fireClaims: Counter<'schedule' | 'outcome'>;
   coordinatorDegraded: Gauge;
   webhookDeliveries: Counter<'event' | 'outcome'>;
+  alertmanagerRequests: Counter<'operation' | 'outcome'>;
+  alertNotifications: Counter<'outcome'>;
   buildInfo: Gauge<'version' | 'replica'>;
 }
 
@@ -101,6 +103,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): AppMe
       name: 'chatops_webhook_deliveries_total',
       help: 'GitHub webhook deliveries by event and outcome (processed, duplicate, rejected).',
       labelNames: ['event', 'outcome'],
+      registers,
+    }),
+    alertmanagerRequests: new Counter({
+      name: 'chatops_alertmanager_requests_total',
+      help: 'Alertmanager API v2 requests by operation and outcome (ok, rejected, unreachable, timeout, server_error).',
+      labelNames: ['operation', 'outcome'],
+      registers,
+    }),
+    alertNotifications: new Counter({
+      name: 'chatops_alert_notifications_total',
+      help: 'Alertmanager webhook notifications by outcome (posted, updated, duplicate, unchanged, rejected, failed).',
+      labelNames: ['outcome'],
       registers,
     }),
     buildInfo: new Gauge({

@@ -182,6 +182,11 @@ export const secretsSchema = z
     elasticsearchPassword: z.string().min(1).optional(),
     // Alertmanager's webhook_configs send it as `Authorization: Bearer …`.
     alertmanagerWebhookToken: z.string().min(8).optional(),
+    // Basic auth of Alertmanager's web listener, for the silence buttons.
+    alertmanager: z
+      .object({ username: z.string().min(1), password: z.string().min(8) })
+      .strict()
+      .optional(),
     metrics: z
       .object({ username: z.string().min(1), password: z.string().min(8) })
       .strict()
