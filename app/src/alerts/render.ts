@@ -30,9 +30,12 @@ export interface AlertLinks {
   runbookBaseUrl?: string;
 }
 
-/** A short, fixed-length id for a group key (button values, Elasticsearch document ids). */
-export function groupId(groupKey: string): string {
-  return createHash('sha256').update(groupKey).digest('hex').slice(0, 32);
+/**
+ * The id of a group's message in one channel: a short, fixed-length hash of the channel and
+ * Alertmanager's groupKey (button values, Elasticsearch document ids).
+ */
+export function messageKey(channel: string, groupKey: string): string {
+  return createHash('sha256').update(`${channel}\n${groupKey}`).digest('hex').slice(0, 32);
 }
 
 function slackDate(iso: string): string {
@@ -73,7 +76,8 @@ function button(actionId: string, text: string, value: string, style?: 'primary'
   return { type: 'button', action_id: actionId, text: { type: 'plain_text', text, emoji: true }, value, ...(style ? { style } : {}) };
 }
 
-export function renderAlertGroup(payload: WebhookPayload, state: GroupState, links: AlertLinks): AlertMessage {
+/** `key` (messageKey) travels in every button's value, so a click finds the group's record. */
+export function renderAlertGroup(payload: WebhookPayload, state: GroupState, links: AlertLinks, key: string): AlertMessage {
   const firing = payload.alerts.filter((a) => a.status === 'firing');
   const resolved = payload.status === 'resolved';
   const alertname = payload.commonLabels.alertname ?? payload.groupLabels.alertname ?? 'alert group';
@@ -82,7 +86,6 @@ export function renderAlertGroup(payload: WebhookPayload, state: GroupState, lin
   const summary = annotation('summary');
   const description = annotation('description');
   const since = payload.alerts.map((a) => a.startsAt).sort()[0] ?? '';
-  const id = groupId(payload.groupKey);
 
   const title = resolved ? `✅ RESOLVED: ${alertname}` : `🔥 FIRING (${firing.length}): ${alertname}`;
   const blocks: AlertBlock[] = [header(title)];
@@ -108,13 +111,13 @@ export function renderAlertGroup(payload: WebhookPayload, state: GroupState, lin
 
   if (!resolved) {
     const elements = state.silence
-      ? [button(alertActions.unsilence, 'Unsilence', id, 'danger')]
+      ? [button(alertActions.unsilence, 'Unsilence', key, 'danger')]
       : [
-          button(alertActions.silence1h, 'Silence 1 h', id),
-          button(alertActions.silence4h, 'Silence 4 h', id),
-          button(alertActions.silenceTomorrow, 'Silence until tomorrow 09:00', id),
+          button(alertActions.silence1h, 'Silence 1 h', key),
+          button(alertActions.silence4h, 'Silence 4 h', key),
+          button(alertActions.silenceTomorrow, 'Silence until tomorrow 09:00', key),
         ];
-    if (!state.acknowledgedBy) elements.push(button(alertActions.acknowledge, 'Acknowledge', id, 'primary'));
+    if (!state.acknowledgedBy) elements.push(button(alertActions.acknowledge, 'Acknowledge', key, 'primary'));
     blocks.push({ type: 'actions', block_id: `alert_actions`, elements });
   }
   const text = truncate(`${title}${summary ? `: ${summary}` : ''}`, maxFallbackTextChars);

@@ -19,8 +19,15 @@ export function indexNames(prefix: string): IndexNames {
 
 type Mapping = Record<string, estypes.MappingProperty>;
 
+export interface IndexDefinition {
+  name: string;
+  /** the date field retention reads */
+  ageField: string;
+  properties: Mapping;
+}
+
 /** Each index, its mapping and the date field retention reads. */
-export function indexDefinitions(names: IndexNames): { name: string; ageField: string; properties: Mapping }[] {
+export function indexDefinitions(names: IndexNames): IndexDefinition[] {
   return [
     {
       name: names.claims,
@@ -71,9 +78,14 @@ export function indexDefinitions(names: IndexNames): { name: string; ageField: s
  * replica runs it at start; templates are put, indices created unless present.
  */
 export async function ensureIndices(client: Client, names: IndexNames, logger: Logger): Promise<void> {
+  await ensureDefinedIndices(client, indexDefinitions(names), logger);
+}
+
+/** ensureIndices for any list of definitions (the alert indices live with app/src/alerts). */
+export async function ensureDefinedIndices(client: Client, definitions: readonly IndexDefinition[], logger: Logger): Promise<void> {
   // Creating an index waits for its shard: longer than the short claim timeout.
   const slow = { requestTimeout: 30_000 };
-  for (const definition of indexDefinitions(names)) {
+  for (const definition of definitions) {
     await guarded('put index template', () =>
       client.indices.putIndexTemplate({
         name: definition.name,
@@ -103,11 +115,16 @@ export async function ensureIndices(client: Client, names: IndexNames, logger: L
 
 /** Deletes documents older than `retentionDays`; returns how many went, per index. */
 export async function deleteExpired(client: Client, names: IndexNames, retentionDays: number, options: { batch?: number; maxBatches?: number } = {}): Promise<Record<string, number>> {
+  return deleteExpiredFrom(client, indexDefinitions(names), retentionDays, options);
+}
+
+/** deleteExpired for any list of definitions. */
+export async function deleteExpiredFrom(client: Client, definitions: readonly IndexDefinition[], retentionDays: number, options: { batch?: number; maxBatches?: number } = {}): Promise<Record<string, number>> {
   const batch = options.batch ?? 1_000;
   const maxBatches = options.maxBatches ?? 100;
   const slow = { requestTimeout: 60_000 };
   const deleted: Record<string, number> = {};
-  for (const definition of indexDefinitions(names)) {
+  for (const definition of definitions) {
     let count = 0;
     // Bounded: a backlog larger than batch x maxBatches finishes on the next run.
     for (let round = 0; round < maxBatches; round += 1) {

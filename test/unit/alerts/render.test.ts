@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { alertActionIds, alertActions } from '../../../app/src/alerts/actions.ts';
 import { parseWebhookPayload, type WebhookPayload } from '../../../app/src/alerts/payload.ts';
-import { dashboardLink, groupId, renderAlertGroup, runbookLink, type AlertBlock } from '../../../app/src/alerts/render.ts';
+import { dashboardLink, messageKey, renderAlertGroup, runbookLink, type AlertBlock } from '../../../app/src/alerts/render.ts';
 
 function fixture(): WebhookPayload {
   const result = parseWebhookPayload(JSON.parse(readFileSync(new URL('../../fixtures/alerts/firing.json', import.meta.url), 'utf8')));
@@ -25,7 +25,7 @@ function buttons(blocks: AlertBlock[]): string[] {
 describe('renderAlertGroup', () => {
   it('shows severity, summary, description, labels, since when, links and the silence buttons', () => {
     const payload = fixture();
-    const message = renderAlertGroup(payload, {}, links);
+    const message = renderAlertGroup(payload, {}, links, messageKey('C0ALERTS', payload.groupKey));
     const text = texts(message.blocks);
     expect(message.text).toBe('🔥 FIRING (2): ChatOpsReplicaDown: Replica 10.77.0.11 is down');
     expect(text).toContain('*Severity:* critical');
@@ -36,14 +36,14 @@ describe('renderAlertGroup', () => {
     expect(text).toContain('<https://runbooks.example.org/alerts/ChatOpsReplicaDown|Runbook> · <https://grafana.example.org/|Dashboard>');
     expect(buttons(message.blocks)).toEqual([alertActions.silence1h, alertActions.silence4h, alertActions.silenceTomorrow, alertActions.acknowledge]);
     const values = message.blocks.flatMap((b) => (b.type === 'actions' ? b.elements.map((e) => e.value) : []));
-    expect(new Set(values)).toEqual(new Set([groupId(payload.groupKey)]));
+    expect(new Set(values)).toEqual(new Set([messageKey('C0ALERTS', payload.groupKey)]));
   });
 
   it('shows who acknowledged and the silence, offering Unsilence instead of silencing again', () => {
     const message = renderAlertGroup(fixture(), {
       acknowledgedBy: { userId: 'U0ALICE', at: '2026-11-28T08:05:00Z' },
       silence: { id: 'abc-123', endsAt: '2026-11-28T09:05:00Z', createdBy: 'alice (Slack U0ALICE)' },
-    }, links);
+    }, links, 'k');
     const text = texts(message.blocks);
     expect(text).toContain('Acknowledged by <@U0ALICE>');
     expect(text).toContain('Silenced until <!date^');
@@ -53,15 +53,23 @@ describe('renderAlertGroup', () => {
 
   it('marks a resolved group and drops the buttons', () => {
     const payload = { ...fixture(), status: 'resolved' as const, alerts: fixture().alerts.map((a) => ({ ...a, status: 'resolved' as const })) };
-    const message = renderAlertGroup(payload, {}, {});
+    const message = renderAlertGroup(payload, {}, {}, 'k');
     expect(message.text).toBe('✅ RESOLVED: ChatOpsReplicaDown: Replica 10.77.0.11 is down');
     expect(buttons(message.blocks)).toEqual([]);
     expect(texts(message.blocks)).not.toContain('Runbook');
   });
 
   it('keeps every button id in the one shared table', () => {
-    const message = renderAlertGroup(fixture(), {}, links);
+    const message = renderAlertGroup(fixture(), {}, links, 'k');
     for (const id of buttons(message.blocks)) expect(alertActionIds).toContain(id);
+  });
+});
+
+describe('messageKey', () => {
+  it('differs per channel and per group, and has a fixed length', () => {
+    const keys = new Set([messageKey('C0A', 'g1'), messageKey('C0B', 'g1'), messageKey('C0A', 'g2')]);
+    expect(keys.size).toBe(3);
+    for (const key of keys) expect(key).toMatch(/^[0-9a-f]{32}$/);
   });
 });
 
