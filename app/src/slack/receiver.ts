@@ -69,8 +69,12 @@ export class FastifyReceiver implements Receiver {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Fastify plugin carrying the Slack route. Encapsulated: its raw-body parsers stay inside. */
+  /**
+   * Fastify plugin carrying the Slack route. Encapsulated: its raw-body parsers stay inside.
+   * On close it waits for listeners still answering, before GitHub and Slack clients close.
+   */
   readonly routes = async (fastify: FastifyInstance): Promise<void> => {
+    fastify.addHook('onClose', async () => this.drain());
     fastify.removeAllContentTypeParsers();
     fastify.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 1_048_576 }, (_request, body, done) => done(null, body));
     fastify.post(this.path, (request, reply) => this.handle(request, reply));
