@@ -6,6 +6,7 @@ import type { SlackMessage } from '../core/messages.ts';
 import { nothingReadable, planReminder, type ReminderPlan } from '../core/plan.ts';
 import type { PullRequestSource, ReminderHistory, SlackPoster } from '../core/ports.ts';
 import type { AppMetrics } from '../metrics.ts';
+import { pullRequestRef } from '../core/keys.ts';
 
 export type CycleOutcome = 'success' | 'partial' | 'failure';
 
@@ -69,10 +70,8 @@ export class CycleRunner {
       const snapshot = await source.fetchOpenPullRequests(config.github.repositories, config.github.exclude);
       report.pullRequests = snapshot.pullRequests.length;
       report.failedRepositories = snapshot.failedRepositories.length;
+      // Each failure was logged where it happened (the source); the gauge follows the snapshot a fake source gives too.
       metrics.githubRepositoriesFailed.set(snapshot.failedRepositories.length);
-      for (const failure of snapshot.failedRepositories) {
-        logger.warn({ repository: failure.repository, reason: failure.reason }, 'repository could not be read');
-      }
       const plan = planReminder({ schedule, snapshot, filters: config.filters, users: config.users, now: (this.deps.clock ?? (() => new Date()))() });
       await this.carryOut(plan, report, logger, fireTime);
       if (nothingReadable(config.github.repositories, snapshot)) {
@@ -127,11 +126,11 @@ export class CycleRunner {
           if (history) {
             await history
               .recordReply({ pr, channel: posted.channel, ts: posted.ts, threadTs: parent.ts, schedule: plan.schedule })
-              .catch((error: unknown) => logger.warn({ err: error, pr: `${pr.repository}#${pr.number}` }, 'could not record the reply'));
+              .catch((error: unknown) => logger.warn({ err: error, pr: pullRequestRef(pr) }, 'could not record the reply'));
           }
         } catch (error) {
           report.failedPosts += 1;
-          logger.error({ err: error, pr: `${pr.repository}#${pr.number}` }, 'could not post the thread reply');
+          logger.error({ err: error, pr: pullRequestRef(pr) }, 'could not post the thread reply');
         }
       }
       return;
