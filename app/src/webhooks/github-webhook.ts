@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { User } from '../config/schema.ts';
 import type { SlackPoster } from '../core/ports.ts';
 import type { Review } from '../core/types.ts';
+import { firstHeader } from '../http/headers.ts';
 import type { AppMetrics } from '../metrics.ts';
 import type { ElasticDeliveryLedger } from '../store/deliveries.ts';
 import { StoreUnavailableError } from '../store/errors.ts';
@@ -24,10 +25,6 @@ const reviewStates: Record<string, Review['state'] | undefined> = {
   changes_requested: 'changes_requested',
   commented: 'commented',
 };
-
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -86,9 +83,9 @@ export function githubWebhookRoutes(options: GitHubWebhookOptions): FastifyPlugi
     fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 25 * 1024 * 1024 }, (_request, body, done) => done(null, body));
 
     fastify.post('/github/webhook', async (request, reply: FastifyReply) => {
-      const event = header(request.headers['x-github-event']);
-      const delivery = header(request.headers['x-github-delivery']);
-      const signature = header(request.headers['x-hub-signature-256']);
+      const event = firstHeader(request.headers['x-github-event']);
+      const delivery = firstHeader(request.headers['x-github-delivery']);
+      const signature = firstHeader(request.headers['x-hub-signature-256']);
       const raw = request.body;
       const reject = (status: number, error: string): FastifyReply => {
         metrics.webhookDeliveries.inc({ event: event ?? 'unknown', outcome: 'rejected' });
