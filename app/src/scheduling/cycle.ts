@@ -2,7 +2,7 @@
 // cycles in flight so shutdown can wait for their posts to finish.
 import type { Logger } from 'pino';
 import type { Config, Schedule } from '../config/schema.ts';
-import type { SlackMessage } from '../core/messages.ts';
+import { postMessageArgs } from '../core/messages.ts';
 import { nothingReadable, planReminder, type ReminderPlan } from '../core/plan.ts';
 import type { PullRequestSource, ReminderHistory, SlackPoster } from '../core/ports.ts';
 import type { AppMetrics } from '../metrics.ts';
@@ -28,11 +28,6 @@ export interface CycleDeps {
   logger: Logger;
   history?: ReminderHistory;
   clock?: () => Date;
-}
-
-function messageArgs(channel: string, message: SlackMessage, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  // unfurl_links off: a digest of 40 PR links would otherwise grow 40 previews.
-  return { channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false, ...extra };
 }
 
 export class CycleRunner {
@@ -111,15 +106,15 @@ export class CycleRunner {
       if (!first) return;
       // Without the parent there is no thread: a failure here fails the cycle.
       const metadata = fireTime ? { metadata: { event_type: 'chatops_digest', event_payload: { schedule: plan.schedule, fire_time: fireTime.toISOString() } } } : {};
-      const parent = await this.post(plan.schedule, 'parent', messageArgs(plan.channel, first, metadata), report);
+      const parent = await this.post(plan.schedule, 'parent', postMessageArgs(plan.channel, first, metadata), report);
       const threadArgs = { thread_ts: parent.ts };
       for (const part of rest) {
-        await this.post(plan.schedule, 'parent', messageArgs(parent.channel, part, threadArgs), report);
+        await this.post(plan.schedule, 'parent', postMessageArgs(parent.channel, part, threadArgs), report);
       }
       for (const reply of plan.digest.replies) {
         const pr = reply.item.pr;
         try {
-          const posted = await this.post(plan.schedule, 'reply', messageArgs(parent.channel, reply.message, threadArgs), report);
+          const posted = await this.post(plan.schedule, 'reply', postMessageArgs(parent.channel, reply.message, threadArgs), report);
           if (reply.reaction) {
             await poster.call({ method: 'reactions.add', args: { channel: posted.channel, timestamp: posted.ts, name: reply.reaction } });
           }
@@ -139,7 +134,7 @@ export class CycleRunner {
       for (const message of direct.messages) {
         try {
           // Posting to a user id delivers to the app's DM with that user.
-          await this.post(plan.schedule, 'dm', messageArgs(direct.user.slack, message), report);
+          await this.post(plan.schedule, 'dm', postMessageArgs(direct.user.slack, message), report);
         } catch (error) {
           report.failedPosts += 1;
           logger.error({ err: error, user: direct.user.slack }, 'could not send the direct message');

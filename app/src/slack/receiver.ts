@@ -1,6 +1,6 @@
 // A Bolt receiver that lives on the app's one fastify server (after bolt-js's
 // examples/custom-receiver), in bolt-js's three pieces: signature verification on the raw
-// body (verify-request.ts; bad or stale → 401), body parsing (parse-request.ts), the ack and
+// body (verify-request.ts; bad or expired → 401), body parsing (parse-request.ts), the ack and
 // timeout state (response-ack.ts).
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -65,7 +65,7 @@ export class FastifyReceiver implements Receiver {
     const timestamp = Number(firstHeader(request.headers['x-slack-request-timestamp']));
     const problem = signatureProblem({ raw, signature, timestamp }, this.options.signingSecret, (this.options.now ?? Date.now)());
     if (problem !== undefined) {
-      request.log.warn({ reason: problem }, 'rejected a Slack request: bad or stale signature');
+      request.log.warn({ reason: problem }, 'rejected a Slack request: bad or expired signature');
       return reply.code(401).send({ error: 'invalid_signature', message: 'Slack request signature is missing, wrong or stale.' });
     }
     const parsed = parseSlackRequest(raw, firstHeader(request.headers['content-type']));

@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { User } from '../config/schema.ts';
 import type { SlackPoster } from '../core/ports.ts';
+import { postMessageArgs } from '../core/messages.ts';
 import type { Review } from '../core/types.ts';
 import type { ElasticReminderHistory, ReplyState } from '../store/history.ts';
 import { applyReview, renderReplyUpdate, renderReviewRequest, type ReviewRequest } from './render.ts';
@@ -51,7 +52,7 @@ export class WebhookEffects {
       return false;
     }
     const message = renderReviewRequest(request, this.options.users);
-    await this.options.slack.call({ method: 'chat.postMessage', args: { channel: reviewer.slack, text: message.text, blocks: message.blocks } });
+    await this.options.slack.call({ method: 'chat.postMessage', args: postMessageArgs(reviewer.slack, message) });
     this.options.logger.info({ pr: pullRequestRef(request), reviewer: reviewerLogin }, 'review request sent as DM');
     return true;
   }
