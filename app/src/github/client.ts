@@ -47,7 +47,9 @@ function throttleOptions(log: Logger, maxWait: number) {
     // No shared Bottleneck per request (throttle-limiters.ts): the plugin's default groups and
     // retry limiter admit one job at a time, a few ms each. The plugin's write group would also
     // space GraphQL requests 1 s apart, as for mutations; we never write to GitHub, and review
-    // queries are bounded by `reviewBatchConcurrency`.
+    // queries are bounded by `reviewBatchConcurrency`. Its README documents no option for this,
+    // so the plugin is pinned to an exact version and test/integration/github-throttling.test.ts
+    // checks what these objects must keep doing (Retry-After honoured, nothing serialised).
     global: unlimitedGroup,
     write: unlimitedGroup,
     retryLimiter: new PerRequestLimiter(),
