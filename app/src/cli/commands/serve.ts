@@ -1,11 +1,12 @@
 // `chatops serve --config F --secrets F [--port N]`: one replica. Wires its parts explicitly,
 // each a fastify plugin on the one server that closes its own resources in onClose: the
 // GitHub and Slack clients, coordination (with `elasticsearch`), the Slack receiver, the
-// GitHub webhook, the schedules. SIGTERM stops firing, closes the server (which drains and
+// GitHub webhook, the alert messages (with `alerts`), the schedules. SIGTERM stops firing, closes the server (which drains and
 // releases every part, last-registered first) and exits 0.
 import closeWithGrace from 'close-with-grace';
 import type { FastifyPluginAsync } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { createAlerts } from '../../alerts/plugin.ts';
 import type { Config, Secrets } from '../../config/schema.ts';
 import { coordinationPlugin, startCoordination, type Coordination } from '../../coordination/coordination.ts';
 import { startServer, type RunningServer } from '../../http/server.ts';
@@ -80,6 +81,10 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
         logger: logger.child({ component: 'coordination' }),
       }),
     );
+  }
+  if (config.alerts) {
+    const alerts = createAlerts({ alerts: config.alerts, elasticsearch: config.elasticsearch, secrets, slack: runtime.slack, replicaId: runtime.replicaId, metrics: runtime.metrics, logger });
+    plugins.push(alerts.plugin);
   }
   plugins.push(receiver.routes, schedulingPlugin({ scheduler, runner }));
   return { plugins, scheduler, runner };
