@@ -1,6 +1,7 @@
 // Wires the Bolt app: the fastify receiver, the Web API pointed at `slack.apiUrl`, listeners.
 import { App } from '@slack/bolt';
 import type { Logger } from 'pino';
+import type { AlertButtons } from '../alerts/buttons.ts';
 import type { Config, Secrets } from '../config/schema.ts';
 import type { PullRequestSource, SlackPoster } from '../core/ports.ts';
 import { SnapshotCache } from '../core/snapshot-cache.ts';
@@ -16,6 +17,8 @@ export interface SlackAppOptions {
   poster: SlackPoster;
   logger: Logger;
   clock?: () => Date;
+  /** with an `alerts` section: what the buttons on alert messages do */
+  alertButtons?: Pick<AlertButtons, 'click'>;
 }
 
 export function createSlackApp(options: SlackAppOptions): { app: App; receiver: FastifyReceiver } {
@@ -36,6 +39,13 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
   const source = new SnapshotCache(options.source, config.slack.commandCacheSeconds * 1000);
-  registerListeners(app, { config, source, poster: options.poster, logger, ...(options.clock ? { clock: options.clock } : {}) });
+  registerListeners(app, {
+    config,
+    source,
+    poster: options.poster,
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.alertButtons ? { alertButtons: options.alertButtons } : {}),
+  });
   return { app, receiver };
 }

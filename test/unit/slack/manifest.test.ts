@@ -8,7 +8,7 @@ import { prsSlashCommand, slashCommands } from '../../../app/src/slack/listeners
 import { botDisplayName, buildSlackManifest, renderSlackManifest, type SlackManifestInput } from '../../../app/src/slack/manifest.ts';
 import { appWebApiMethods, botScopesFor, webApiMethodScopes } from '../../../app/src/slack/scopes.ts';
 
-const appInput: SlackManifestInput = { domain: 'example.com', name: 'ChatOps', slashCommands, webApiMethods: appWebApiMethods };
+const appInput: SlackManifestInput = { domain: 'example.com', name: 'ChatOps', slashCommands, webApiMethods: appWebApiMethods, interactivity: true };
 
 function built(input: Partial<SlackManifestInput> = {}) {
   const result = buildSlackManifest({ ...appInput, ...input });
@@ -27,7 +27,7 @@ function io(): CommandIo & { out: string; err: string } {
 }
 
 describe('buildSlackManifest', () => {
-  it('builds the manifest of the app as it is today: /prs, DMs in the Messages tab, chat:write + reactions:write + commands', () => {
+  it('builds the manifest of the app as it is today: /prs, DMs in the Messages tab, alert buttons, chat:write + reactions:write + commands', () => {
     expect(built()).toEqual({
       _metadata: { major_version: 1, minor_version: 1 },
       display_information: { name: 'ChatOps', description: 'Reminds teams of their open GitHub pull requests.' },
@@ -45,7 +45,7 @@ describe('buildSlackManifest', () => {
         ],
       },
       oauth_config: { scopes: { bot: ['chat:write', 'commands', 'reactions:write'] } },
-      settings: { interactivity: { is_enabled: false }, org_deploy_enabled: false, socket_mode_enabled: false, token_rotation_enabled: false },
+      settings: { interactivity: { is_enabled: true, request_url: 'https://chatops.example.com/slack/events' }, org_deploy_enabled: false, socket_mode_enabled: false, token_rotation_enabled: false },
     });
   });
 

@@ -66,7 +66,10 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
     logger,
     ...(coordination ? { gate: coordination.gate } : {}),
   });
-  const { receiver } = createSlackApp({ config, secrets, source: runtime.source, poster: runtime.slack, logger });
+  const alerts = config.alerts
+    ? createAlerts({ alerts: config.alerts, elasticsearch: config.elasticsearch, secrets, slack: runtime.slack, replicaId: runtime.replicaId, metrics: runtime.metrics, logger })
+    : undefined;
+  const { receiver } = createSlackApp({ config, secrets, source: runtime.source, poster: runtime.slack, logger, ...(alerts ? { alertButtons: alerts.buttons } : {}) });
   const plugins: FastifyPluginAsync[] = [runtimePlugin(runtime)];
   if (coordination) {
     plugins.push(
@@ -82,10 +85,7 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
       }),
     );
   }
-  if (config.alerts) {
-    const alerts = createAlerts({ alerts: config.alerts, elasticsearch: config.elasticsearch, secrets, slack: runtime.slack, replicaId: runtime.replicaId, metrics: runtime.metrics, logger });
-    plugins.push(alerts.plugin);
-  }
+  if (alerts) plugins.push(alerts.plugin);
   plugins.push(receiver.routes, schedulingPlugin({ scheduler, runner }));
   return { plugins, scheduler, runner };
 }
