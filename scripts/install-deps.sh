@@ -17,13 +17,15 @@ LOG_TAG=deps
 source scripts/lib/log.sh
 
 APT_PACKAGES=(
-  # Ansible and linters (issue: deploy with Ansible)
+  # Ansible and linters
   ansible ansible-lint yamllint
   # services exercised for real in tests and the lab
   haproxy prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter
   prometheus-elasticsearch-exporter
   # the multi-host lab
   debootstrap systemd-container tinyproxy-bin iproute2 openssh-client openssh-server
+  # Elasticsearch for the tests: fetched with Maven, runs on its Java 17
+  maven unzip
   # tooling
   openssl curl wrk chromium
 )
