@@ -38,10 +38,8 @@ install_npm() {
     log "npm: node_modules matches package-lock.json, skipping"
     return
   fi
-  log "npm: installing locked dependencies"
-  # `npm ci` refuses this registry's lock (other platforms' optional packages are not served);
-  # `npm install` installs exactly the locked versions and leaves the lock unchanged.
-  npm install --no-audit --no-fund
+  log "npm: installing exactly the locked dependencies (npm ci)"
+  npm ci --no-audit --no-fund
   echo "$want" >"$stamp"
 }
 
