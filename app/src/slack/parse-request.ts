@@ -52,7 +52,7 @@ export function slackPayloadProblem(body: unknown): string | undefined {
     return undefined;
   }
   if (body.command !== undefined) {
-    const missing = ['command', 'text', 'user_id'].find((key) => typeof body[key] !== 'string');
+    const missing = ['command', 'text'].find((key) => typeof body[key] !== 'string');
     return missing ? `${missing} is required in a slash command` : undefined;
   }
   const interactive =
