@@ -30,18 +30,26 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 
 /** What is missing from a payload the handlers below act on; a signed but malformed body is a 400, not a retryable 500. */
 export function payloadProblem(event: string, payload: unknown): string | undefined {
+  // @octokit/webhooks looks handlers up by event and action in a plain object.
+  if (event in Object.prototype) return 'X-GitHub-Event is not an event name';
   if (!isObject(payload)) return 'body must be a JSON object';
   const action = payload.action;
+  if (action !== undefined && typeof action !== 'string') return 'payload.action must be a string';
   const acted = (event === 'pull_request' && (action === 'closed' || action === 'review_requested')) || (event === 'pull_request_review' && action === 'submitted');
   if (!acted) return undefined;
   const pr = payload.pull_request;
   const repository = payload.repository;
   if (!isObject(repository) || typeof repository.full_name !== 'string') return 'payload.repository.full_name must be a string';
   if (!isObject(pr) || !Number.isInteger(pr.number) || typeof pr.title !== 'string') return 'payload.pull_request must carry an integer number and a string title';
+  const hasLogin = (user: unknown): boolean => user === undefined || user === null || (isObject(user) && typeof user.login === 'string');
   if (action === 'review_requested' && (typeof pr.html_url !== 'string' || !isObject(payload.sender) || typeof payload.sender.login !== 'string')) {
     return 'payload.pull_request.html_url and payload.sender.login must be strings';
   }
+  if (action === 'review_requested' && (!hasLogin(payload.requested_reviewer) || !hasLogin(pr.user))) {
+    return 'payload.requested_reviewer and payload.pull_request.user must be objects with a string login';
+  }
   if (event === 'pull_request_review' && (!isObject(payload.review) || typeof payload.review.state !== 'string')) return 'payload.review.state must be a string';
+  if (event === 'pull_request_review' && isObject(payload.review) && !hasLogin(payload.review.user)) return 'payload.review.user must be an object with a string login';
   return undefined;
 }
 
@@ -60,7 +68,8 @@ export function createWebhooks(options: Pick<GitHubWebhookOptions, 'secret' | 'e
     );
   });
   webhooks.on('pull_request_review.submitted', async ({ payload }) => {
-    const state = reviewStates[payload.review.state.toLowerCase()];
+    const key = payload.review.state.toLowerCase();
+    const state = Object.hasOwn(reviewStates, key) ? reviewStates[key] : undefined;
     if (!state || !payload.review.user) return;
     await effects.reviewSubmitted(payload.repository.full_name, payload.pull_request.number, {
       login: payload.review.user.login,
@@ -94,6 +103,8 @@ export function githubWebhookRoutes(options: GitHubWebhookOptions): FastifyPlugi
       };
       if (typeof raw !== 'string') return reject(415, 'expected Content-Type: application/json (set the webhook content type to application/json)');
       if (!signature) return reject(401, 'missing X-Hub-Signature-256: set the webhook secret in GitHub to secrets.yml githubWebhookSecret');
+      // @octokit/webhooks refuses to verify an empty payload by throwing; GitHub never sends one.
+      if (raw === '') return reject(400, 'empty body: expected the JSON payload of the event');
       if (!(await webhooks.verify(raw, signature))) return reject(401, 'bad signature: the webhook secret in GitHub differs from secrets.yml githubWebhookSecret');
       if (!event) return reject(400, 'missing X-GitHub-Event header');
       if (!delivery) return reject(400, 'missing X-GitHub-Delivery header');
