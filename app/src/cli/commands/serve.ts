@@ -77,6 +77,7 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
         history: coordination.history,
         slack: runtime.slack,
         users: config.users,
+        teams: runtime.source,
         metrics: runtime.metrics,
         logger: logger.child({ component: 'coordination' }),
       }),
