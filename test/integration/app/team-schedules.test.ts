@@ -12,13 +12,13 @@ import { sandboxConfig, sandboxSecrets } from './settings.ts';
 /** The two team schedules of app/examples/config.yml, firing every 5 seconds in two zones. */
 const exampleTeamSchedules = (parse(readFileSync(join(repoRoot, 'app/examples/config.yml'), 'utf8')) as { schedules: Record<string, unknown>[] }).schedules
   .filter((schedule) => schedule.team !== undefined)
-  .map((schedule, i) => ({ ...schedule, cron: '*/5 * * * * *', timezone: i === 0 ? 'Asia/Kolkata' : 'America/St_Johns' }));
+  .map((schedule, i): Record<string, unknown> => ({ ...schedule, cron: '*/5 * * * * *', timezone: i === 0 ? 'Asia/Kolkata' : 'America/St_Johns' }));
 
 let sandbox: Sandbox;
 let settings: ReturnType<typeof writeSettings>;
 let app: ServingChatops | undefined;
 
-const threadOf = (channel: string): string[] => {
+const threadOf = (channel: string): (string | undefined)[] => {
   const posted = sandbox.slack.messages(channel);
   const parent = posted.find((m) => !m.thread_ts);
   return posted.filter((m) => m.thread_ts === parent?.ts).map((m) => m.text);
@@ -74,7 +74,7 @@ describe('team schedules in serve', () => {
       'acme/api#101 Add pagination to /v1/orders',
       'acme/web#52 Fix typo on the pricing page',
     ]);
-    const darkMode = sandbox.slack.messages('C0FRONTEND').find((m) => m.text.startsWith('acme/web#51'));
+    const darkMode = sandbox.slack.messages('C0FRONTEND').find((m) => m.text?.startsWith('acme/web#51'));
     expect(JSON.stringify(darkMode?.blocks)).toContain(':eyes: waiting for <@U0CAROL>, @acme/frontend');
     const backendParent = sandbox.slack.messages('C0BACKEND').find((m) => !m.thread_ts);
     expect(JSON.stringify(backendParent?.blocks)).toContain('Pull requests opened by, or waiting for a review from, @acme/backend (2 members).');
