@@ -39,22 +39,12 @@ const httpUrl = (example: string) =>
 
 export const scheduleKinds = ['digest', 'personal', 'reviews'] as const;
 
-export const scheduleSchema = z
-  .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, {
-      message: 'expected a lower-case name of letters, digits, "-" and "_"',
-    }),
-    channel: z.string().min(1, 'expected a Slack channel id such as "C012ABCDEF"'),
-    cron: cronExpression,
-    timezone: ianaTimeZone,
-    kind: z.enum(scheduleKinds),
-  })
-  .strict();
+const githubLogin = z.string().regex(/^[A-Za-z0-9-]+$/, { message: 'expected a GitHub login' });
 
 export const userSchema = z
   .object({
     slack: slackUserId,
-    github: z.string().regex(/^[A-Za-z0-9-]+$/, { message: 'expected a GitHub login' }),
+    github: githubLogin,
     name: z.string().min(1),
   })
   .strict();
@@ -75,6 +65,50 @@ export const filtersSchema = z
     skipApproved: z.boolean().default(false),
   })
   .strict();
+
+type WithoutDefaults<S extends z.ZodRawShape> = { [K in keyof S]: z.ZodOptional<S[K] extends z.ZodDefault<infer T> ? T : S[K]> };
+
+/** The same fields, each optional and without its default: absent keys stay absent. */
+function withoutDefaults<S extends z.ZodRawShape>(shape: S): WithoutDefaults<S> {
+  return Object.fromEntries(
+    Object.entries(shape).map(([key, field]) => [key, (field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : (field as z.ZodType)).optional()]),
+    // Object.fromEntries loses the per-key types that the mapped type above restores.
+  ) as unknown as WithoutDefaults<S>;
+}
+
+/** A schedule's `filters`: any key of the global `filters`, replacing the global value. */
+export const filterOverridesSchema = z.object(withoutDefaults(filtersSchema.shape)).strict();
+
+/** `org/team-slug`, as in GitHub's team mentions. */
+const teamName = z.string().regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9_.-]+$/, { message: 'expected a GitHub team as "org/team-slug" such as "acme/backend"' });
+
+export const scheduleSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, {
+      message: 'expected a lower-case name of letters, digits, "-" and "_"',
+    }),
+    // Required for digests only (checked below): personal and reviews schedules write DMs.
+    channel: z.string().min(1, 'expected a Slack channel id such as "C012ABCDEF"').optional(),
+    cron: cronExpression,
+    timezone: ianaTimeZone,
+    kind: z.enum(scheduleKinds),
+    // Default to github.repositories and github.exclude.
+    repositories: z.array(repositoryPattern).min(1, 'list at least one "owner/repo", or leave the key out for github.repositories').optional(),
+    exclude: z.array(z.string().min(1)).optional(),
+    filters: filterOverridesSchema.optional(),
+    // The audience: a GitHub team, or a list of logins.
+    team: teamName.optional(),
+    members: z.array(githubLogin).min(1, 'list at least one GitHub login, or leave the key out').optional(),
+  })
+  .strict()
+  .superRefine((schedule, ctx) => {
+    if (schedule.kind === 'digest' && schedule.channel === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['channel'], message: 'is required for a digest: the Slack channel id such as "C012ABCDEF"' });
+    }
+    if (schedule.team !== undefined && schedule.members !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['members'], message: 'give either team or members, not both' });
+    }
+  });
 
 export const configSchema = z
   .object({
@@ -169,3 +203,4 @@ export type Schedule = z.infer<typeof scheduleSchema>;
 export type ScheduleKind = Schedule['kind'];
 export type User = z.infer<typeof userSchema>;
 export type Filters = z.infer<typeof filtersSchema>;
+export type FilterOverrides = z.infer<typeof filterOverridesSchema>;

@@ -53,6 +53,8 @@ export interface CommandReplyInput {
   filters: Filters;
   users: readonly User[];
   now: Date;
+  /** members of the teams asked for review ("org/slug" lower case -> logins) */
+  teams?: ReadonlyMap<string, readonly string[]>;
 }
 
 export function renderCommandReply(input: CommandReplyInput): SlackMessage[] {
@@ -74,7 +76,7 @@ export function renderCommandReply(input: CommandReplyInput): SlackMessage[] {
   }
   return renderPullRequestList({
     title: 'Pull requests waiting for your review',
-    items: awaitingReviewFrom(selected, user.github),
+    items: awaitingReviewFrom(selected, user.github, input.teams),
     empty: ':tada: Nothing waits for your review.',
     ...common,
   });

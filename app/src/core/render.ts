@@ -40,7 +40,8 @@ function reviewersIn(pr: PullRequest, state: PullRequest['reviews'][number]['sta
 export function reviewSummary(pr: PullRequest, directory: UserDirectory): string {
   const asked = [
     ...pr.requestedReviewers.map((login) => personLabel(login, directory)),
-    ...pr.requestedTeams.map((team) => escapeMrkdwn(team)),
+    // A team is named once (as GitHub mentions it), not as its members.
+    ...pr.requestedTeams.map((team) => escapeMrkdwn(`@${team}`)),
   ];
   const waiting = asked.length > 0 ? `:eyes: waiting for ${asked.join(', ')}` : undefined;
   const by = (state: PullRequest['reviews'][number]['state']): string => {
@@ -110,6 +111,8 @@ export interface DigestInput {
   failures: readonly RepositoryFailure[];
   directory: UserDirectory;
   staleAfterDays: number;
+  /** lines after the counts: whom the digest is about, and why it may be empty */
+  notes?: readonly string[];
 }
 
 export function renderDigest(input: DigestInput): Digest {
@@ -139,7 +142,7 @@ export function renderDigest(input: DigestInput): Digest {
     ];
     lines.push(`:mag: *${summary}*`, counts.join(' · '));
   }
-  const blocks: Block[] = [header(`Pull request digest: ${input.scheduleName}`), ...sections([...lines, ...failureLines(failures)])];
+  const blocks: Block[] = [header(`Pull request digest: ${input.scheduleName}`), ...sections([...lines, ...(input.notes ?? []), ...failureLines(failures)])];
   if (selected.length > 0) blocks.push(context('One reply per pull request in this thread, oldest first.'));
   const parent = splitMessages(`${summary}${stale > 0 ? ` (${stale} stale)` : ''}`, blocks);
 

@@ -53,10 +53,17 @@ export function authoredBy(selected: readonly SelectedPullRequest[], login: stri
   return selected.filter((s) => s.pr.author.toLowerCase() === wanted);
 }
 
-/** PRs on which `login` is still a requested reviewer. */
-export function awaitingReviewFrom(selected: readonly SelectedPullRequest[], login: string): SelectedPullRequest[] {
+/** Everyone still asked to review `pr`, in lower case: people asked by name and the members of teams asked. */
+export function requestedReviewerLogins(pr: PullRequest, teams: ReadonlyMap<string, readonly string[]>): Set<string> {
+  const logins = new Set(pr.requestedReviewers.map((login) => login.toLowerCase()));
+  for (const team of pr.requestedTeams) for (const member of teams.get(team.toLowerCase()) ?? []) logins.add(member.toLowerCase());
+  return logins;
+}
+
+/** PRs on which `login` is still a requested reviewer, by name or as a member of a team asked (`teams`: "org/slug" lower case -> logins). */
+export function awaitingReviewFrom(selected: readonly SelectedPullRequest[], login: string, teams: ReadonlyMap<string, readonly string[]> = new Map()): SelectedPullRequest[] {
   const wanted = login.toLowerCase();
-  return selected.filter((s) => s.pr.requestedReviewers.some((r) => r.toLowerCase() === wanted));
+  return selected.filter((s) => requestedReviewerLogins(s.pr, teams).has(wanted));
 }
 
 /** Looks users up by GitHub login (case-insensitive) or Slack id. */

@@ -48,3 +48,16 @@ export interface SlackCall {
   method: string;
   args: Record<string, unknown>;
 }
+
+export interface TeamFailure {
+  /** "org/slug" */
+  team: string;
+  reason: string;
+}
+
+/** Members of GitHub teams as one read found them. */
+export interface TeamRoster {
+  /** "org/slug" in lower case -> GitHub logins */
+  members: ReadonlyMap<string, readonly string[]>;
+  failures: readonly TeamFailure[];
+}

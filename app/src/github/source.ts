@@ -17,6 +17,7 @@ import { failureDescriber } from './failures.ts';
 import { resolveRepositories } from './repositories.ts';
 import { mapBounded, startReviewReads, type ReviewsRead } from './review-reads.ts';
 import { summarizeReviews } from './reviews.ts';
+import { readTeamMembers } from './teams.ts';
 
 export type GitHubSource = PullRequestSource & { close(): Promise<void> };
 
@@ -210,6 +211,7 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
       };
       return snapshot;
     },
+    fetchTeamMembers: (teams) => readTeamMembers({ octokit, concurrency: options.concurrency, describe, logger: log }, teams),
     async checkReachable() {
       // GET /rate_limit checks the token and costs no rate-limit point.
       try {

@@ -2,7 +2,7 @@
 // PR's reply in the latest digest; a review request DMs the reviewer at once.
 import type { Logger } from 'pino';
 import type { User } from '../config/schema.ts';
-import type { SlackPoster } from '../core/ports.ts';
+import type { PullRequestSource, SlackPoster } from '../core/ports.ts';
 import { postMessageArgs } from '../core/messages.ts';
 import type { Review } from '../core/types.ts';
 import type { ElasticReminderHistory, ReplyState } from '../store/history.ts';
@@ -13,6 +13,8 @@ export interface WebhookEffectsOptions {
   history: Pick<ElasticReminderHistory, 'latestReplies' | 'updateReply'>;
   slack: SlackPoster;
   users: readonly User[];
+  /** members of a team asked for review */
+  teams: Pick<PullRequestSource, 'fetchTeamMembers'>;
   logger: Logger;
 }
 
@@ -44,16 +46,33 @@ export class WebhookEffects {
     return replies.length;
   }
 
-  /** DMs the requested reviewer when they are in `users`; true when a DM went out. */
-  async reviewRequested(request: ReviewRequest, reviewerLogin: string): Promise<boolean> {
+  /** DMs the requested reviewer when they are in `users`; true when a DM went out. `team`: asked as its member. */
+  async reviewRequested(request: ReviewRequest, reviewerLogin: string, team?: string): Promise<boolean> {
     const reviewer = this.options.users.find((user) => user.github.toLowerCase() === reviewerLogin.toLowerCase());
     if (!reviewer) {
-      this.options.logger.info({ pr: pullRequestRef(request), reviewer: reviewerLogin }, 'review requested from an unmapped user: no DM');
+      this.options.logger.info({ pr: pullRequestRef(request), reviewer: reviewerLogin, team }, 'review requested from an unmapped user: no DM');
       return false;
     }
-    const message = renderReviewRequest(request, this.options.users);
+    const message = renderReviewRequest(request, this.options.users, team);
     await this.options.slack.call({ method: 'chat.postMessage', args: postMessageArgs(reviewer.slack, message) });
-    this.options.logger.info({ pr: pullRequestRef(request), reviewer: reviewerLogin }, 'review request sent as DM');
+    this.options.logger.info({ pr: pullRequestRef(request), reviewer: reviewerLogin, team }, 'review request sent as DM');
     return true;
+  }
+
+  /** A team asked for review: one DM per mapped member (the author aside); the number sent. */
+  async teamReviewRequested(request: ReviewRequest, team: string): Promise<number> {
+    const roster = await this.options.teams.fetchTeamMembers([team]);
+    const failure = roster.failures[0];
+    if (failure) {
+      // A redelivery would not make the team readable: acknowledged, logged, no DM.
+      this.options.logger.warn({ pr: pullRequestRef(request), team, reason: failure.reason }, 'review requested from a team that could not be read: no DM');
+      return 0;
+    }
+    let sent = 0;
+    for (const login of roster.members.get(team.toLowerCase()) ?? []) {
+      if (login.toLowerCase() === request.author.toLowerCase()) continue;
+      if (await this.reviewRequested(request, login, team)) sent += 1;
+    }
+    return sent;
   }
 }

@@ -45,7 +45,10 @@ export function payloadProblem(event: string, payload: unknown): string | undefi
   if (action === 'review_requested' && (typeof pr.html_url !== 'string' || !isObject(payload.sender) || typeof payload.sender.login !== 'string')) {
     return 'payload.pull_request.html_url and payload.sender.login must be strings';
   }
-  if (action === 'review_requested' && (!hasLogin(payload.requested_reviewer) || !hasLogin(pr.user))) {
+  if (action === 'review_requested' && isObject(payload.requested_team)) {
+    if (typeof payload.requested_team.slug !== 'string') return 'payload.requested_team.slug must be a string';
+    if (!hasLogin(pr.user)) return 'payload.pull_request.user must be an object with a string login';
+  } else if (action === 'review_requested' && (!hasLogin(payload.requested_reviewer) || !hasLogin(pr.user))) {
     return 'payload.requested_reviewer and payload.pull_request.user must be objects with a string login';
   }
   if (event === 'pull_request_review' && (!isObject(payload.review) || typeof payload.review.state !== 'string')) return 'payload.review.state must be a string';
@@ -60,12 +63,15 @@ export function createWebhooks(options: Pick<GitHubWebhookOptions, 'secret' | 'e
     await effects.pullRequestClosed(payload.repository.full_name, payload.pull_request.number, payload.pull_request.merged === true, payload.pull_request.title);
   });
   webhooks.on('pull_request.review_requested', async ({ payload }) => {
-    if (!('requested_reviewer' in payload) || !payload.requested_reviewer) return; // team requests have no single reviewer
     const pr = payload.pull_request;
-    await effects.reviewRequested(
-      { repository: payload.repository.full_name, number: pr.number, title: pr.title, url: pr.html_url, author: pr.user?.login ?? 'ghost', requester: payload.sender.login },
-      payload.requested_reviewer.login,
-    );
+    const request = { repository: payload.repository.full_name, number: pr.number, title: pr.title, url: pr.html_url, author: pr.user?.login ?? 'ghost', requester: payload.sender.login };
+    // A team request names the team only: its members are read from GitHub.
+    if ('requested_team' in payload && payload.requested_team) {
+      await effects.teamReviewRequested(request, `${payload.repository.full_name.split('/')[0] ?? ''}/${payload.requested_team.slug}`);
+      return;
+    }
+    if (!('requested_reviewer' in payload) || !payload.requested_reviewer) return;
+    await effects.reviewRequested(request, payload.requested_reviewer.login);
   });
   webhooks.on('pull_request_review.submitted', async ({ payload }) => {
     const key = payload.review.state.toLowerCase();
@@ -154,6 +160,7 @@ export interface GitHubWebhookPluginOptions {
   /** the replica's one Slack Web API client */
   slack: SlackPoster;
   users: readonly User[];
+  teams: WebhookEffectsOptions['teams'];
   metrics: GitHubWebhookOptions['metrics'];
   logger: Logger;
 }
@@ -172,7 +179,7 @@ export function githubWebhookPlugin(options: GitHubWebhookPluginOptions): Fastif
   return githubWebhookRoutes({
     secret,
     ledger: options.deliveries,
-    effects: new WebhookEffects({ history: options.history, slack: options.slack, users: options.users, logger }),
+    effects: new WebhookEffects({ history: options.history, slack: options.slack, users: options.users, teams: options.teams, logger }),
     metrics: options.metrics,
     logger,
   });

@@ -45,10 +45,11 @@ export interface ReviewRequest {
   requester: string;
 }
 
-/** The DM a reviewer gets the moment their review is requested. */
-export function renderReviewRequest(request: ReviewRequest, users: readonly User[]): SlackMessage {
+/** The DM a reviewer gets the moment their review, or their `team`'s, is requested. */
+export function renderReviewRequest(request: ReviewRequest, users: readonly User[], team?: string): SlackMessage {
   const directory = new UserDirectory(users);
   const link = `<${request.url}|${escapeMrkdwn(`${request.repository}#${request.number} ${request.title.replace(/[\r\n]+/g, ' ')}`)}>`;
-  const text = `:eyes: ${personLabel(request.requester, directory)} asked for your review on ${link} (by ${personLabel(request.author, directory)})`;
+  const whom = team === undefined ? 'for your review' : `your team ${escapeMrkdwn(`@${team}`)} for a review`;
+  const text = `:eyes: ${personLabel(request.requester, directory)} asked ${whom} on ${link} (by ${personLabel(request.author, directory)})`;
   return splitMessages(`Review requested: ${request.repository}#${request.number}`, sections([text]))[0] as SlackMessage;
 }

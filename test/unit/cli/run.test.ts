@@ -50,7 +50,8 @@ describe('runCommand', () => {
   it('validates the shipped examples', async () => {
     const sink = io();
     expect(await runCommand(['check-config', '--config', 'app/examples/config.yml', '--secrets', 'app/examples/secrets.yml'], productionCommands, sink)).toBe(0);
-    expect(sink.out).toMatch(/^configuration OK: 1 repository pattern\(s\), 4 user\(s\), 3 schedule\(s\)\n/);
+    expect(sink.out).toMatch(/^configuration OK: 1 repository pattern\(s\), 4 user\(s\), 5 schedule\(s\)\n/);
+    expect(sink.out).toMatch(/\n {2}backend-digest: digest for team acme\/backend "0 10 \* \* 1-5" next /);
   });
 });
 

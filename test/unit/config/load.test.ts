@@ -149,3 +149,60 @@ schedules:
     expect(result.warnings.map(formatProblem)).toEqual([`${secretsPath}: mode is 0644; run "chmod 600 ${secretsPath}" so only the owner can read the tokens`]);
   });
 });
+
+describe('schedules with their own repositories, filters and audience', () => {
+  const withSchedules = (schedules: string): string => `
+server: { insecureHttp: true, port: 0 }
+github:
+  repositories: ["acme/*"]
+schedules:
+${schedules}
+`;
+
+  it('accepts team and members audiences, and DM schedules without a channel', () => {
+    const configPath = write(
+      withSchedules(`  - { name: backend, channel: C0BACK, cron: "0 9 * * 1-5", timezone: UTC, kind: digest, team: acme/backend, repositories: [acme/api, "acme/infra-*"], exclude: [acme/infra-old], filters: { staleAfterDays: 3 } }
+  - { name: pair, channel: C0PAIR, cron: "0 9 * * 1-5", timezone: UTC, kind: digest, members: [alice, bob] }
+  - { name: dms, cron: "0 9 * * 1-5", timezone: UTC, kind: reviews, team: acme/frontend }`),
+    );
+    const result = loadSettings({ configPath, secretsPath: write(validSecrets) });
+    if (!result.ok) throw new Error(result.problems.map(formatProblem).join('\n'));
+    expect(result.config.schedules.map((s) => [s.team, s.members, s.channel])).toEqual([
+      ['acme/backend', undefined, 'C0BACK'],
+      [undefined, ['alice', 'bob'], 'C0PAIR'],
+      ['acme/frontend', undefined, undefined],
+    ]);
+    expect(result.config.schedules[0]?.filters).toEqual({ staleAfterDays: 3 });
+  });
+
+  it('reports unknown keys, bad patterns, both audiences and a digest without channel, by field', () => {
+    const configPath = write(
+      withSchedules(`  - { name: a, channel: C0A, cron: "0 9 * * *", timezone: UTC, kind: digest, repos: [acme/api], repositories: [acme], filters: { staleAfterDay: 3 } }
+  - { name: b, channel: C0B, cron: "0 9 * * *", timezone: UTC, kind: digest, team: backend, members: [alice] }
+  - { name: c, cron: "0 9 * * *", timezone: UTC, kind: digest, team: acme/x, members: [alice, "bad login"] }`),
+    );
+    const result = loadSettings({ configPath, secretsPath: write(validSecrets) });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => `${p.path}: ${p.message}`).sort()).toEqual([
+      'schedules[0].filters: unknown key "staleAfterDay": check the spelling or remove it',
+      'schedules[0].repositories[0]: expected "owner/repo" or "owner/*"',
+      'schedules[0]: unknown key "repos": check the spelling or remove it',
+      'schedules[1].members: give either team or members, not both',
+      'schedules[1].team: expected a GitHub team as "org/team-slug" such as "acme/backend"',
+      'schedules[2].channel: is required for a digest: the Slack channel id such as "C012ABCDEF"',
+      'schedules[2].members: give either team or members, not both',
+      'schedules[2].members[1]: expected a GitHub login',
+    ]);
+  });
+
+  it('reports a digest without channel and a schedule with both team and members', () => {
+    const configPath = write(withSchedules(`  - { name: c, cron: "0 9 * * *", timezone: UTC, kind: digest, team: acme/x, members: [alice] }`));
+    const result = loadSettings({ configPath, secretsPath: write(validSecrets) });
+    if (result.ok) throw new Error('expected problems');
+    expect(result.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'schedules[0].channel: is required for a digest: the Slack channel id such as "C012ABCDEF"',
+      'schedules[0].members: give either team or members, not both',
+    ]);
+  });
+});

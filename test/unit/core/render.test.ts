@@ -37,7 +37,7 @@ describe('renderDigest', () => {
     expect(digest.replies.map((r) => blockTexts(r.message.blocks)[0])).toEqual([
       '<https://github.com/acme/api/pull/4|acme/api#4 Change 4>\nby dave · open 20 days · :x: changes requested · :construction: draft · :hourglass_flowing_sand: stale (open over 14 days)',
       '<https://github.com/acme/web/pull/5|acme/web#5 Change 5>\nby <@U0ALICE> · open 26 hours · :white_check_mark: approved',
-      '<https://github.com/acme/api/pull/7|acme/api#7 Add &lt;b&gt; &amp; more>\nby <@U0BOB> · open 3 hours · :eyes: waiting for <@U0ALICE>, carol, acme/core',
+      '<https://github.com/acme/api/pull/7|acme/api#7 Add &lt;b&gt; &amp; more>\nby <@U0BOB> · open 3 hours · :eyes: waiting for <@U0ALICE>, carol, @acme/core',
     ]);
     expect(digest.replies.map((r) => r.reaction)).toEqual(['hourglass_flowing_sand', undefined, undefined]);
     expect(digest.replies[0]?.message.text).toBe('acme/api#4 Change 4');
@@ -122,7 +122,7 @@ describe('reviewSummary', () => {
         aPullRequest({ reviewState: 'approved', reviews: [{ login: 'alice', state: 'approved', submittedAt: at }], requestedReviewers: ['carol'], requestedTeams: ['acme/core'] }),
         directory,
       ),
-    ).toBe(':white_check_mark: approved by <@U0ALICE> · :eyes: waiting for carol, acme/core');
+    ).toBe(':white_check_mark: approved by <@U0ALICE> · :eyes: waiting for carol, @acme/core');
     expect(
       reviewSummary(
         aPullRequest({

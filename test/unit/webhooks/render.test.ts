@@ -67,4 +67,9 @@ describe('renderReviewRequest', () => {
     expect(message.text).toBe('Review requested: acme/api#7');
     expect(sectionText(message)).toBe(':eyes: carol asked for your review on <https://github.test/acme/api/pull/7|acme/api#7 Fix it> (by <@U0ALICE>)');
   });
+
+  it('says the team was asked when the request went to a team', () => {
+    const message = renderReviewRequest({ repository: 'acme/api', number: 7, title: 'Fix', url: 'https://github.test/acme/api/pull/7', author: 'alice', requester: 'bob' }, users, 'acme/back<end>');
+    expect(sectionText(message)).toBe(':eyes: <@U0BOB> asked your team @acme/back&lt;end&gt; for a review on <https://github.test/acme/api/pull/7|acme/api#7 Fix> (by <@U0ALICE>)');
+  });
 });

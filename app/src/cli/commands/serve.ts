@@ -13,6 +13,7 @@ import { createLogger, createScrubber } from '../../logging.ts';
 import { CycleRunner } from '../../scheduling/cycle.ts';
 import { schedulingPlugin } from '../../scheduling/plugin.ts';
 import { Scheduler } from '../../scheduling/scheduler.ts';
+import { checkScheduleTeams } from '../../scheduling/team-check.ts';
 import { createSlackApp } from '../../slack/app.ts';
 import { version } from '../../version.ts';
 import { githubWebhookPlugin } from '../../webhooks/github-webhook.ts';
@@ -61,7 +62,7 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
   });
   const scheduler = new Scheduler({
     schedules: config.schedules,
-    run: (schedule, fireTime) => runner.run(schedule, fireTime),
+    run: (schedule, fireTime, group) => runner.run(schedule, fireTime, group),
     logger,
     ...(coordination ? { gate: coordination.gate } : {}),
   });
@@ -76,6 +77,7 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
         history: coordination.history,
         slack: runtime.slack,
         users: config.users,
+        teams: runtime.source,
         metrics: runtime.metrics,
         logger: logger.child({ component: 'coordination' }),
       }),
@@ -112,6 +114,7 @@ export async function serve(argv: string[], io: CommandIo): Promise<number> {
       scrub: createScrubber(secretsList),
     },
   });
+  await checkScheduleTeams(config.schedules, runtime.source, replicaLogger);
   await scheduler.start();
   replicaLogger.info({ url: running.url, port: running.port, version, schedules: config.schedules.length }, 'chatops serving');
 
