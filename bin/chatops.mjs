@@ -3,7 +3,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const operatorCommands = new Set(['certs', 'deploy', 'status', 'lab']);
+const operatorCommands = new Set(['certs', 'deploy', 'status', 'lab', 'logs']);
 const [command] = process.argv.slice(2);
 const entry = operatorCommands.has(command ?? '') ? '../ops/cli.ts' : '../app/src/cli/main.ts';
 const { main } = await import(new URL(entry, import.meta.url).href);

@@ -7,7 +7,8 @@ const USAGE = `usage:
   chatops certs  [--out DIR] [--domain DOMAIN] [--inventory DIR] [--renew-days N]
   chatops deploy [--inventory DIR] [--check] [--diff] [--tags T] [--limit H]
   chatops status [--inventory DIR] [--domain DOMAIN]
-  chatops lab up|deploy|down|status`;
+  chatops lab up|deploy|down|status
+  chatops logs   [--service S] [--host H] [--level L] [--since 15m] [--grep TEXT] [--request-id ID] [--follow] [--json]`;
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -16,6 +17,7 @@ const commands: Record<string, () => Promise<Command>> = {
   deploy: async () => (await import('./deploy.ts')).deployCommand,
   status: async () => (await import('./status.ts')).statusCommand,
   lab: async () => (await import('./lab/command.ts')).labCommand,
+  logs: async () => (await import('./logs.ts')).logsCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
