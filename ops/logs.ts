@@ -148,7 +148,7 @@ export function describeFailure(error: unknown, url: string): string {
   if (error instanceof errors.ConnectionError || error instanceof errors.TimeoutError) {
     return `cannot reach Elasticsearch at ${url}: ${error.message}; check --url (or the inventory's logging host) and that Elasticsearch runs`;
   }
-  return `Elasticsearch at ${url}: ${(error as Error).message}`;
+  return `Elasticsearch at ${url}: ${error instanceof Error ? error.message : String(error)}`;
 }
 
 interface Target {
