@@ -17,7 +17,7 @@ import { createLogger } from '../../app/src/logging.ts';
 import { describeFailure } from '../../ops/logs.ts';
 import { startElasticsearch, type ElasticsearchServer } from '../support/elasticsearch.ts';
 import { filebeat717Drift, requireFilebeat } from '../support/filebeat.ts';
-import { freePort, makeTlsDir, renderTemplates, repoRoot, runCommand } from '../support/monitoring.ts';
+import { freePort, makeTlsDir, renderTemplates, repoRoot, runCommand, startDaemon, waitFor, type Daemon } from '../support/monitoring.ts';
 import { createTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
 
 const run = promisify(execFile);
@@ -31,6 +31,9 @@ let work: string;
 let certificates: TestCertificates;
 let tlsDir: string;
 let es: ElasticsearchServer;
+let proxy: Daemon;
+/** Elasticsearch behind the role's own TLS proxy (HAProxy), as Filebeat reaches it on the lab. */
+let esUrl: string;
 let filebeat: string;
 const rendered = new Map<string, Config>();
 const renderedFile = (host: string, pipeline: string): string => join(work, `filebeat-${host}-${pipeline}.yml`);
@@ -49,9 +52,21 @@ beforeAll(async () => {
   for (const host of HOSTS) for (const pipeline of PIPELINES) rendered.set(`${host}-${pipeline}`, parse(await readFile(renderedFile(host, pipeline), 'utf8')) as Config);
   es = await startElasticsearch({ settings: { 'cluster.name': 'chatops-test' } });
   await run('python3', [join(repoRoot, 'elasticsearch/log_retention.py'), 'setup', '--url', es.url, '--days', '14']);
+  const pem = join(work, 'elasticsearch.pem');
+  await writeFile(pem, `${certificates.cert}${certificates.key}`, { mode: 0o600 });
+  const proxyPort = await freePort();
+  const role = join(repoRoot, 'ansible/roles/elasticsearch');
+  const roleVars = { ...(parse(await readFile(join(role, 'defaults/main.yml'), 'utf8')) as object), ...(parse(await readFile(join(role, 'vars/main.yml'), 'utf8')) as object) };
+  await renderTemplates(inventory, { ...roleVars, ansible_managed: 'test', elasticsearch_port: proxyPort, elasticsearch_internal_port: es.httpPort, elasticsearch_tls_proxy_pem: pem }, [
+    { src: join(role, 'templates/tls-proxy.cfg.j2'), dest: join(work, 'elasticsearch-tls.cfg'), vars: { inventory_hostname: 'mon1', ansible_host: '127.0.0.1' } },
+  ]);
+  proxy = startDaemon('haproxy', ['-f', join(work, 'elasticsearch-tls.cfg')]);
+  esUrl = `https://127.0.0.1:${proxyPort}`;
+  await waitFor('the TLS proxy', async () => ((await runCommand('curl', ['-sf', '--cacert', certificates.caFile, `${esUrl}/`])).code === 0 ? true : undefined), 20_000);
 });
 
 afterAll(async () => {
+  await proxy?.stop();
   await es?.destroy();
   await certificates?.remove();
   if (work) await rm(work, { recursive: true, force: true });
@@ -78,12 +93,12 @@ async function ship(config: Config, inputId: string, lines: string[], dataset: s
     // The journald entries' MESSAGE as a file: same processors, same routing.
     'filebeat.inputs': [{ type: 'filestream', id: inputId, paths: [source], ...(rendered.parsers ? { parsers: rendered.parsers } : {}), ...(rendered.processors ? { processors: rendered.processors } : {}) }],
     processors: config.processors,
-    'output.elasticsearch': { hosts: [es.url], index: output.index, indices: output.indices },
+    'output.elasticsearch': { ...output, hosts: [esUrl] },
     'setup.template.enabled': false,
     'setup.template.name': config['setup.template.name'],
     'setup.template.pattern': config['setup.template.pattern'],
     'setup.ilm.enabled': false,
-    'logging.level': 'info',
+    'logging.level': 'warning',
   };
   await writeFile(join(dir, 'filebeat.yml'), stringify(replay), { mode: 0o600 });
   const child = spawn(filebeat, ['-e', '-c', join(dir, 'filebeat.yml'), '--path.data', join(dir, 'data'), '--path.home', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -212,13 +227,16 @@ describe('the direct pipeline into a real Elasticsearch', () => {
       throw new Error(`no ${logFile}; the log folder holds: ${stdout}`);
     });
     const lines = log.split('\n').filter(Boolean);
-    const traceStart = lines.findIndex((l) => l.includes('no_such_query') || l.includes('unknown query'));
-    expect(traceStart, 'the rejected request is in the log').toBeGreaterThanOrEqual(0);
+    const isStart = (l: string): boolean => /^\[\d{4}-\d{2}-\d{2}T/.test(l);
+    const mention = lines.findIndex((l) => l.includes('no_such_query'));
+    expect(mention, 'the rejected request is in the log').toBeGreaterThanOrEqual(0);
+    // From the entry whose trace mentions it: its first line starts with the date.
+    const traceStart = lines.slice(0, mention + 1).findLastIndex(isStart);
     const events = lines.slice(traceStart);
-    const continuation = events.filter((l) => !/^\[\d{4}-\d{2}-\d{2}T/.test(l)).length;
+    const continuation = events.filter((l) => !isStart(l)).length;
     expect(continuation, 'the trace spans several lines').toBeGreaterThan(3);
 
-    const starts = events.filter((l) => /^\[\d{4}-\d{2}-\d{2}T/.test(l)).length;
+    const starts = events.filter(isStart).length;
     await ship(rendered.get('mon1-direct') as Config, 'elasticsearch', events, 'elasticsearch.server', starts);
     // A moment more: one event per trace line would have arrived by now too.
     await new Promise((r) => setTimeout(r, 2_000));
@@ -234,7 +252,7 @@ describe('npx chatops logs against the same cluster', () => {
   const chatops = (...args: string[]) => runCommand(process.execPath, [join(repoRoot, 'bin/chatops.mjs'), 'logs', ...args]);
 
   it('finds both lines of one request by its id, as JSON for scripts', async () => {
-    const result = await chatops('--url', es.url, '--since', '1d', '--request-id', '3f0c2a8e-5b7d-4e1a-9c6f-0d2b4a6e8c1f', '--json');
+    const result = await chatops('--url', esUrl, '--ca', certificates.caFile, '--since', '1d', '--request-id', '3f0c2a8e-5b7d-4e1a-9c6f-0d2b4a6e8c1f', '--json');
     expect(result.code, result.stderr).toBe(0);
     const records = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
     expect(records.map((r) => r.service).sort()).toEqual(['chatops', 'haproxy.log']);
@@ -243,13 +261,13 @@ describe('npx chatops logs against the same cluster', () => {
   });
 
   it('filters by service and level, plain text when piped', async () => {
-    const errorsOnly = await chatops('--url', es.url, '--since', '1d', '--service', 'chatops', '--level', 'error');
+    const errorsOnly = await chatops('--url', esUrl, '--ca', certificates.caFile, '--since', '1d', '--service', 'chatops', '--level', 'error');
     expect(errorsOnly.code, errorsOnly.stderr).toBe(0);
     const lines = errorsOnly.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^\d{4}-\d{2}-\d{2}T\S+ +\S+ +chatops +ERROR slack post failed$/);
     expect(errorsOnly.stdout).not.toContain('\x1b[');
-    const haproxy = await chatops('--url', es.url, '--since', '1d', '--service', 'haproxy', '--grep', 'POST /slack/events');
+    const haproxy = await chatops('--url', esUrl, '--ca', certificates.caFile, '--since', '1d', '--service', 'haproxy', '--grep', 'POST /slack/events');
     expect(haproxy.stdout.trim().split('\n')).toHaveLength(1);
     expect(haproxy.stdout).toContain('[3f0c2a8e-5b7d-4e1a-9c6f-0d2b4a6e8c1f]');
   });
