@@ -167,4 +167,24 @@ describe('Filebeat on every host, straight to Elasticsearch', () => {
     expect(trace).toHaveLength(1);
     expect(String(trace[0]?._source.message)).toMatch(/\n\s+at org\.elasticsearch\./);
   });
+
+  it('holds every field Kibana\'s saved objects name, with the types they need, in the real mapping', async () => {
+    const objects = readFileSync(path.join(REPO_ROOT, 'elasticsearch/kibana/chatops-saved-objects.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; attributes: Record<string, unknown> });
+    const dataView = objects.find((o) => o.type === 'index-pattern')?.attributes as { title: string; timeFieldName: string };
+    const search = objects.find((o) => o.type === 'search')?.attributes as { columns: string[]; sort: [string, string][]; kibanaSavedObjectMeta: { searchSourceJSON: string } };
+    const query = (JSON.parse(search.kibanaSavedObjectMeta.searchSourceJSON) as { query: { query: string } }).query.query;
+    const queryFields = [...query.matchAll(/([\w.@]+):/g)].map((m) => m[1] as string);
+    const fields = [...new Set([dataView.timeFieldName, ...search.columns, ...search.sort.map(([f]) => f), ...queryFields])];
+    const response = await labFetch(`${ES}/${dataView.title}/_mapping/field/${fields.join(',')}`);
+    const mapping = (await response.json()) as Record<string, { mappings: Record<string, { mapping: Record<string, { type: string }> }> }>;
+    const types = new Map<string, Set<string>>();
+    for (const index of Object.values(mapping)) {
+      for (const [field, entry] of Object.entries(index.mappings)) for (const m of Object.values(entry.mapping)) types.set(field, (types.get(field) ?? new Set()).add(m.type));
+    }
+    expect(Object.keys(mapping).some((i) => i.startsWith('logs-chatops-app-'))).toBe(true);
+    for (const field of fields) expect(types.get(field), field).toBeDefined();
+    expect([...(types.get(dataView.timeFieldName) ?? [])]).toEqual(['date']);
+    // Exact-value fields of the query are keywords in every index (a text field would not match "chatops.app").
+    for (const field of queryFields) expect([...(types.get(field) ?? [])], field).toEqual(['keyword']);
+  });
 });
