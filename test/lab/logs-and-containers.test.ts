@@ -126,7 +126,8 @@ describe('Filebeat on every host, straight to Elasticsearch', () => {
     const cli = await chatops('logs', '--request-id', requestId, '--json', '--since', '10m');
     expect(cli.code, cli.stderr).toBe(0);
     const records = cli.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
-    expect(records.map((r) => r.service).sort()).toEqual(['chatops', 'haproxy.log']);
+    // HAProxy's line names its journald unit (haproxy.service), the app's line its service.name.
+    expect(records.map((r) => r.service).sort()).toEqual(['chatops', 'haproxy']);
     expect(records.map((r) => r.host).sort()).toEqual([app?.host?.name, 'lb1'].sort());
   });
 
