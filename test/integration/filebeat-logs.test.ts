@@ -272,6 +272,25 @@ describe('npx chatops logs against the same cluster', () => {
     expect(haproxy.stdout).toContain('[3f0c2a8e-5b7d-4e1a-9c6f-0d2b4a6e8c1f]');
   });
 
+  it('follows: prints an entry that arrives after it started, and stops cleanly on Ctrl-C', async () => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin/chatops.mjs'), 'logs', '--url', esUrl, '--ca', certificates.caFile, '--since', '1d', '--service', 'chatops', '--follow', '--json'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      await waitFor('the first page', async () => (stdout.includes('slack post failed') ? true : undefined), 20_000);
+      const late = { '@timestamp': new Date().toISOString(), 'log.level': 'warn', message: 'arrived while following', service: { name: 'chatops' }, event: { dataset: 'chatops.app' }, host: { name: 'app1' } };
+      const indexed = await fetch(`${es.url}/logs-chatops-app-${today()}/_doc?refresh=true`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(late) });
+      expect(indexed.status).toBe(201);
+      await waitFor('the late entry', async () => (stdout.includes('arrived while following') ? true : undefined), 15_000);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    const late = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>).filter((r) => r.message === 'arrived while following');
+    expect(late).toEqual([{ time: expect.any(String), host: 'app1', service: 'chatops', level: 'warn', message: 'arrived while following' }]);
+  });
+
   it('says in one line when Elasticsearch cannot be reached or rejects a query', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const unreachable = await chatops('--url', closed);
