@@ -1,5 +1,7 @@
 // Which certificates the appliance needs and what names each must carry. Pure: the inventory
 // and domain go in, leaf specifications come out (docs/architecture.md, "Certificates").
+import { frontServices, LAB_CONTROLLER_IP, SERVICES } from '../ops/services.ts';
+
 export interface PlannedHost {
   name: string;
   address: string;
@@ -18,26 +20,15 @@ interface ServiceCert {
   subdomains: string[];
 }
 
-export const FRONT_SUBDOMAINS = ['chatops', 'prometheus', 'alertmanager', 'grafana', 'kibana'];
+/** The names HAProxy answers on, each `<name>.<domain>` (ops/services.ts). */
+export const FRONT_SUBDOMAINS = frontServices().map((s) => s.subdomain);
 
-export const SERVICE_CERTS: ServiceCert[] = [
-  { name: 'haproxy', group: 'lb', subdomains: FRONT_SUBDOMAINS },
-  { name: 'chatops', group: 'app', subdomains: ['chatops'] },
-  { name: 'cadvisor', group: 'app', subdomains: [] },
-  { name: 'prometheus', group: 'monitoring', subdomains: ['prometheus'] },
-  { name: 'alertmanager', group: 'monitoring', subdomains: ['alertmanager'] },
-  { name: 'grafana', group: 'monitoring', subdomains: ['grafana'] },
-  { name: 'blackbox_exporter', group: 'monitoring', subdomains: [] },
-  { name: 'elasticsearch', group: 'logging', subdomains: ['elasticsearch'] },
-  { name: 'kibana', group: 'logging', subdomains: ['kibana'] },
-  { name: 'logstash', group: 'logging', subdomains: [] },
-  { name: 'node_exporter', group: 'all', subdomains: [] },
-  { name: 'systemd_exporter', group: 'all', subdomains: [] },
-  { name: 'filebeat', group: 'all', subdomains: [] },
-];
-
-/** The lab controller, where the GitHub + Slack sandbox listens. */
-export const SANDBOX_IP = '10.77.0.1';
+/** One leaf per service; HAProxy's carries every front sub-domain. */
+export const SERVICE_CERTS: ServiceCert[] = SERVICES.map((s) => ({
+  name: s.name,
+  group: s.group,
+  subdomains: s.name === 'haproxy' ? FRONT_SUBDOMAINS : s.subdomain ? [s.subdomain] : [],
+}));
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const IPV6 = /^[0-9a-f:]+:[0-9a-f:]*$/i;
@@ -60,7 +51,7 @@ export function planCertificates(hosts: PlannedHost[], domain: string, withSandb
     return { name: svc.name, dns: sorted(dns), ips: sorted(ips) };
   });
   if (withSandbox) {
-    leaves.push({ name: 'sandbox', dns: sorted(['localhost', 'controller', `sandbox.${domain}`]), ips: sorted(['127.0.0.1', SANDBOX_IP]) });
+    leaves.push({ name: 'sandbox', dns: sorted(['localhost', 'controller', `sandbox.${domain}`]), ips: sorted(['127.0.0.1', LAB_CONTROLLER_IP]) });
   }
   return leaves;
 }

@@ -2,14 +2,12 @@
 // docs/architecture.md, "Certificates").
 import path from 'node:path';
 import { generateCertificates, type GenerateReport } from '../certs/generate.ts';
-import { planCertificates, validateDomain, SANDBOX_IP } from '../certs/plan.ts';
-import { parseFlags, positiveInt } from './args.ts';
-import { UserError } from './errors.ts';
+import { planCertificates, validateDomain } from '../certs/plan.ts';
+import { parseFlags, positiveInt, UsageError } from '../app/src/cli/flags.ts';
 import { commonVar, readInventory } from './inventory.ts';
 import { log, out, table } from './log.ts';
 import { DEFAULT_CERTS_DIR, DEFAULT_DOMAIN, LAB_INVENTORY } from './paths.ts';
-
-const USAGE = 'chatops certs [--out DIR] [--domain DOMAIN] [--inventory DIR] [--renew-days N]';
+import { LAB_CONTROLLER_IP } from './services.ts';
 
 export interface CertsOptions {
   outDir: string;
@@ -23,8 +21,8 @@ export async function ensureCertificates(opts: CertsOptions): Promise<GenerateRe
   const fromInventory = commonVar(inventory, 'chatops_domain');
   const domain = opts.domain ?? (typeof fromInventory === 'string' ? fromInventory : DEFAULT_DOMAIN);
   const problem = validateDomain(domain);
-  if (problem) throw new UserError(opts.domain ? problem : problem.replace('--domain', `${opts.inventoryDir}: chatops_domain`));
-  const lab = inventory.hosts.some((h) => h.address.startsWith(SANDBOX_IP.replace(/\.1$/, '.')));
+  if (problem) throw new UsageError(opts.domain ? problem : problem.replace('--domain', `${opts.inventoryDir}: chatops_domain`));
+  const lab = inventory.hosts.some((h) => h.address.startsWith(LAB_CONTROLLER_IP.replace(/\.1$/, '.')));
   const leaves = planCertificates(inventory.hosts, domain, lab);
   return generateCertificates({ outDir: opts.outDir, domain, leaves, renewDays: opts.renewDays });
 }
@@ -35,16 +33,15 @@ export function formatReport(report: GenerateReport): string {
 }
 
 export async function certsCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags('certs', argv, {
+  const values = parseFlags(argv, {
     out: { type: 'string' },
     domain: { type: 'string' },
     inventory: { type: 'string' },
     'renew-days': { type: 'string' },
-  }, USAGE);
-  if (positionals.length) throw new UserError(`certs: unexpected argument "${positionals[0]}"\nusage: ${USAGE}`);
+  });
   const outDir = path.resolve(values.out ?? DEFAULT_CERTS_DIR);
   const renewDays = positiveInt('--renew-days', values['renew-days'], 30);
-  if (renewDays >= 365) throw new UserError('--renew-days: must be below 365, the lifetime of a leaf certificate');
+  if (renewDays >= 365) throw new UsageError('--renew-days: must be below 365, the lifetime of a leaf certificate');
   log(`certs: writing to ${outDir}`);
   const report = await ensureCertificates({
     outDir,

@@ -4,81 +4,23 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { $ } from 'zx';
-import { parseFlags } from './args.ts';
-import { UserError } from './errors.ts';
+import { parseFlags, UsageError } from '../app/src/cli/flags.ts';
 import { err, log, out, table } from './log.ts';
 import { KNOWN_HOSTS, SSH_KEY } from './lab/topology.ts';
 import { LAB_DIR, LAB_INVENTORY, REPO_ROOT, SITE_PLAYBOOK } from './paths.ts';
+import {
+  finishPlaybook, initialPlaybookState, playbookArgs, reduceLine, type DeployResult, type PlaybookOptions,
+} from './playbook.ts';
 
-const USAGE = 'chatops deploy [--inventory DIR] [--check] [--diff] [--tags T] [--skip-tags T] [--limit H] [--playbook F] [--vault-password-file F]';
-
-export interface DeployOptions {
-  inventoryDir: string;
+export interface DeployOptions extends Omit<PlaybookOptions, 'playbook'> {
+  /** default ansible/site.yml */
   playbook?: string;
-  check?: boolean;
-  diff?: boolean;
-  tags?: string;
-  skipTags?: string;
-  limit?: string;
-  vaultPasswordFile?: string;
-  /** extra variables as a JSON object (never secrets: they would reach argv) */
-  extraVars?: Record<string, unknown>;
 }
 
-export interface HostRecap {
-  ok: number;
-  changed: number;
-  failures: number;
-  unreachable: number;
-  skipped: number;
-  rescued: number;
-  ignored: number;
-}
-
-export interface Failure {
-  host: string;
-  task: string;
-  role: string | null;
-  status: 'failed' | 'unreachable';
-  message: string;
-}
-
-export interface DeployResult {
-  exitCode: number;
-  recap: Record<string, HostRecap>;
-  failures: Failure[];
-  changedTasks: { host: string; task: string }[];
-  /** wall time of each task across all hosts (the linear strategy runs one task at a time) */
-  taskSeconds: { task: string; seconds: number }[];
-  seconds: number;
-}
-
-type AnsibleEvent =
-  | { event: 'play'; name: string }
-  | { event: 'task'; task: string; role: string | null; handler: boolean }
-  | {
-      event: 'result';
-      host: string;
-      status: 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
-      task: string;
-      role: string | null;
-      msg?: string | null;
-      stderr?: string | null;
-      stdout?: string | null;
-      rc?: number | null;
-      ignored?: boolean;
-    }
-  | { event: 'retry'; host: string; task: string; attempt: number; retries: number }
-  | { event: 'diff'; host: string; task: string; text: string }
-  | { event: 'warning'; msg: string }
-  | { event: 'stats'; hosts: Record<string, HostRecap> };
+export type { DeployResult, Failure, HostRecap } from './playbook.ts';
 
 const CALLBACK_DIR = path.join(REPO_ROOT, 'ops', 'ansible', 'callback_plugins');
 const ANSIBLE_CFG = path.join(REPO_ROOT, 'ansible', 'ansible.cfg');
-
-function taskLabel(role: string | null, task: string): string {
-  return role && !task.startsWith(`${role} : `) ? `${role} : ${task}` : task;
-}
 
 /**
  * Mitogen for Ansible, when scripts/install-deps.d/mitogen.sh unpacked it into .cache/: its
@@ -137,110 +79,43 @@ export async function runDeploy(opts: DeployOptions, print: (line: string) => vo
   return withLabLock('deploy', () => runPlaybook(opts, true, print));
 }
 
-async function runPlaybook(opts: DeployOptions, lab: boolean, print: (line: string) => void): Promise<DeployResult> {
-  const started = Date.now();
-  const playbook = opts.playbook ?? SITE_PLAYBOOK;
-  if (!existsSync(playbook)) throw new UserError(`--playbook: ${playbook} does not exist`);
+function checkInputs(opts: PlaybookOptions): void {
+  if (!existsSync(opts.playbook)) throw new UsageError(`--playbook: ${opts.playbook} does not exist`);
   if (!existsSync(opts.inventoryDir)) {
-    throw new UserError(`--inventory: ${opts.inventoryDir} does not exist; pass an inventory directory such as ansible/inventories/lab`);
+    throw new UsageError(`--inventory: ${opts.inventoryDir} does not exist; pass an inventory directory such as ansible/inventories/lab`);
   }
   if (opts.vaultPasswordFile && !existsSync(opts.vaultPasswordFile)) {
-    throw new UserError(`--vault-password-file: ${opts.vaultPasswordFile} does not exist`);
+    throw new UsageError(`--vault-password-file: ${opts.vaultPasswordFile} does not exist`);
   }
-  const args = ['-i', opts.inventoryDir, playbook];
-  if (opts.check) args.push('--check');
-  if (opts.diff) args.push('--diff');
-  if (opts.tags) args.push('--tags', opts.tags);
-  if (opts.skipTags) args.push('--skip-tags', opts.skipTags);
-  if (opts.limit) args.push('--limit', opts.limit);
-  if (opts.vaultPasswordFile) args.push('--vault-password-file', opts.vaultPasswordFile);
-  if (opts.extraVars) args.push('--extra-vars', JSON.stringify(opts.extraVars));
-  if (lab) {
-    // The lab inventory derives these paths with templates, which Mitogen's connection does not
-    // expand; the same values, resolved (paths, no secrets).
-    args.push('--extra-vars', JSON.stringify({
-      ansible_ssh_private_key_file: SSH_KEY,
-      ansible_ssh_common_args: `-o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes`,
-    }));
-  }
+}
 
-  const env = ansibleEnv(lab);
-  print(env['ANSIBLE_STRATEGY'] === 'mitogen_linear' ? 'strategy mitogen_linear (Mitogen; CHATOPS_MITOGEN=0 for Ansible\'s linear)' : 'strategy linear');
-  const proc = $({ quiet: true, nothrow: true, cwd: REPO_ROOT, env })`ansible-playbook ${args}`;
-  const result: DeployResult = { exitCode: 0, recap: {}, failures: [], changedTasks: [], taskSeconds: [], seconds: 0 };
-  let current: { task: string; since: number } | undefined;
-  const closeTask = (): void => {
-    if (current) result.taskSeconds.push({ task: current.task, seconds: (Date.now() - current.since) / 1000 });
-    current = undefined;
-  };
-  let role: string | null = null;
-  const stray: string[] = [];
-  // Ansible's own warnings go to stderr; show them as they come, the rest stays for a failure report.
+/** Ansible's own warnings go to stderr: shown as they come; the rest stays for a failure report. */
+function printWarnings(stderr: NodeJS.ReadableStream, print: (line: string) => void): void {
   let pending = '';
-  proc.stderr.on('data', (chunk: Buffer) => {
+  stderr.on('data', (chunk: Buffer) => {
     const lines = (pending + chunk.toString('utf8')).split('\n');
     pending = lines.pop() ?? '';
     for (const l of lines) if (l.startsWith('[WARNING]')) print(`  ${l}`);
   });
+}
+
+async function runPlaybook(deploy: DeployOptions, lab: boolean, print: (line: string) => void): Promise<DeployResult> {
+  const started = Date.now();
+  const opts: PlaybookOptions = { ...deploy, playbook: deploy.playbook ?? SITE_PLAYBOOK };
+  checkInputs(opts);
+  const args = playbookArgs(opts, lab ? { sshKey: SSH_KEY, knownHosts: KNOWN_HOSTS } : undefined);
+  const env = ansibleEnv(lab);
+  print(env['ANSIBLE_STRATEGY'] === 'mitogen_linear' ? 'strategy mitogen_linear (Mitogen; CHATOPS_MITOGEN=0 for Ansible\'s linear)' : 'strategy linear');
+  const proc = $({ quiet: true, nothrow: true, cwd: REPO_ROOT, env })`ansible-playbook ${args}`;
+  printWarnings(proc.stderr, print);
+  let state = initialPlaybookState;
   for await (const line of proc) {
-    let ev: AnsibleEvent;
-    try {
-      ev = JSON.parse(line) as AnsibleEvent;
-    } catch (error) {
-      if (!(error instanceof SyntaxError)) throw error;
-      stray.push(line);
-      continue;
-    }
-    switch (ev.event) {
-      case 'play':
-        closeTask();
-        role = null;
-        print(`PLAY ${ev.name}`);
-        break;
-      case 'task':
-        closeTask();
-        current = { task: taskLabel(ev.role, ev.task), since: Date.now() };
-        if (ev.role !== role && ev.role) print(`  role ${ev.role}${ev.handler ? ' (handlers)' : ''}`);
-        role = ev.role;
-        break;
-      case 'result': {
-        const label = taskLabel(ev.role, ev.task);
-        if (ev.status === 'changed') {
-          result.changedTasks.push({ host: ev.host, task: label });
-          print(`    changed ${ev.host}: ${ev.task}`);
-        } else if (ev.status === 'failed' && ev.ignored) {
-          print(`    failed (ignored) ${ev.host}: ${ev.task}`);
-        } else if (ev.status === 'failed' || ev.status === 'unreachable') {
-          const message = [ev.msg, ev.stderr, ev.stdout].filter(Boolean).join('\n').trim() || '(no message)';
-          result.failures.push({ host: ev.host, task: label, role: ev.role, status: ev.status, message });
-          print(`    ${ev.status.toUpperCase()} ${ev.host}: ${ev.task}`);
-        }
-        break;
-      }
-      case 'retry':
-        print(`    retry ${ev.attempt}/${ev.retries} ${ev.host}: ${ev.task}`);
-        break;
-      case 'diff':
-        print(`    diff ${ev.host}: ${ev.task}\n${ev.text.replace(/^/gm, '      ')}`);
-        break;
-      case 'warning':
-        print(`  warning: ${ev.msg}`);
-        break;
-      case 'stats':
-        closeTask();
-        result.recap = ev.hosts;
-        break;
-    }
+    const step = reduceLine(state, line, Date.now());
+    state = step.state;
+    for (const l of step.lines) print(l);
   }
   const done = await proc;
-  result.exitCode = done.exitCode ?? 1;
-  result.seconds = (Date.now() - started) / 1000;
-  if (result.exitCode !== 0 && result.failures.length === 0) {
-    // ansible-playbook stopped before running tasks (syntax error, bad inventory, vault...).
-    const why = [done.stderr.trim(), ...stray].filter(Boolean).join('\n').slice(-4000);
-    result.failures.push({ host: '-', task: '-', role: null, status: 'failed', message: why || `ansible-playbook exited ${result.exitCode}` });
-  }
-  return result;
+  return finishPlaybook(state, { code: done.exitCode ?? 1, stderr: done.stderr, seconds: (Date.now() - started) / 1000 });
 }
 
 export function totalChanged(result: DeployResult): number {
@@ -265,7 +140,7 @@ export function reportDeploy(result: DeployResult): number {
 }
 
 export async function deployCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags('deploy', argv, {
+  const values = parseFlags(argv, {
     inventory: { type: 'string' },
     check: { type: 'boolean' },
     diff: { type: 'boolean' },
@@ -274,11 +149,10 @@ export async function deployCommand(argv: string[]): Promise<number> {
     limit: { type: 'string' },
     playbook: { type: 'string' },
     'vault-password-file': { type: 'string' },
-  }, USAGE);
-  if (positionals.length) throw new UserError(`deploy: unexpected argument "${positionals[0]}"\nusage: ${USAGE}`);
+  });
   for (const flag of ['tags', 'skip-tags', 'limit'] as const) {
     if (values[flag] !== undefined && !/^[A-Za-z0-9_.,:*!&\-[\]]+$/.test(values[flag])) {
-      throw new UserError(`--${flag}: "${values[flag]}" has characters Ansible patterns do not use`);
+      throw new UsageError(`--${flag}: "${values[flag]}" has characters Ansible patterns do not use`);
     }
   }
   const opts: DeployOptions = {

@@ -2,7 +2,7 @@
 // (YAML, INI, directories with group_vars) is understood the same way Ansible understands it.
 import { existsSync } from 'node:fs';
 import { $ } from 'zx';
-import { UserError } from './errors.ts';
+import { UsageError } from '../app/src/cli/flags.ts';
 
 export interface InventoryHost {
   name: string;
@@ -24,11 +24,11 @@ interface ListedGroup {
 
 export async function readInventory(source: string): Promise<Inventory> {
   if (!existsSync(source)) {
-    throw new UserError(`--inventory: ${source} does not exist; pass an inventory directory such as ansible/inventories/lab`);
+    throw new UsageError(`--inventory: ${source} does not exist; pass an inventory directory such as ansible/inventories/lab`);
   }
   const result = await $({ quiet: true, nothrow: true })`ansible-inventory -i ${source} --list`;
   if (result.exitCode !== 0) {
-    throw new UserError(`--inventory: ansible-inventory could not read ${source}:\n${result.stderr.trim()}`);
+    throw new UsageError(`--inventory: ansible-inventory could not read ${source}:\n${result.stderr.trim()}`);
   }
   const listed = JSON.parse(result.stdout) as Record<string, ListedGroup> & {
     _meta?: { hostvars?: Record<string, Record<string, unknown>> };
@@ -54,7 +54,7 @@ export async function readInventory(source: string): Promise<Inventory> {
     const groups = [...(groupsOf.get(name) ?? [])].filter((g) => g !== 'all' && g !== 'ungrouped').sort();
     return { name, address, groups, vars };
   });
-  if (hosts.length === 0) throw new UserError(`--inventory: ${source} defines no hosts`);
+  if (hosts.length === 0) throw new UsageError(`--inventory: ${source} defines no hosts`);
   return { source, hosts };
 }
 

@@ -4,14 +4,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, errors } from '@elastic/elasticsearch';
-import { parseFlags, positiveInt } from './args.ts';
-import { UserError } from './errors.ts';
+import { parseFlags, positiveInt, UsageError } from '../app/src/cli/flags.ts';
 import { hostsInGroup, readInventory } from './inventory.ts';
 import { out } from './log.ts';
 import { DEFAULT_CERTS_DIR, LAB_INVENTORY } from './paths.ts';
-
-const USAGE =
-  'chatops logs [--service S] [--host H] [--level L] [--since 15m] [--grep TEXT] [--request-id ID] [--follow] [--json] [--limit N] [--url URL] [--inventory DIR] [--ca FILE] [--username U]';
 
 /** The index pattern of elasticsearch/index-templates/logs-chatops.json. */
 export const LOG_INDICES = 'logs-chatops-*';
@@ -51,14 +47,14 @@ export function parseSince(value: string, now: number = Date.now()): number {
     return now - Number(relative[1]) * unit;
   }
   const absolute = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(absolute)) throw new UserError(`--since: "${value}" is not a duration like 30s, 15m, 2h, 1d or an ISO time like 2026-11-28T10:00:00Z`);
+  if (Number.isNaN(absolute)) throw new UsageError(`--since: "${value}" is not a duration like 30s, 15m, 2h, 1d or an ISO time like 2026-11-28T10:00:00Z`);
   return absolute;
 }
 
 export function parseLevel(value: string | undefined): Level | undefined {
   if (value === undefined) return undefined;
   const level = value.toLowerCase() === 'warning' ? 'warn' : value.toLowerCase();
-  if (!(LEVELS as readonly string[]).includes(level)) throw new UserError(`--level: "${value}" is not one of ${LEVELS.join(', ')}`);
+  if (!(LEVELS as readonly string[]).includes(level)) throw new UsageError(`--level: "${value}" is not one of ${LEVELS.join(', ')}`);
   return level as Level;
 }
 
@@ -163,16 +159,16 @@ async function resolveTarget(values: { url?: string; inventory?: string; ca?: st
   if (!url) {
     const inventory = await readInventory(values.inventory ?? LAB_INVENTORY);
     const host = hostsInGroup(inventory, 'logging')[0];
-    if (!host) throw new UserError(`--inventory: no host in the "logging" group; pass --url https://HOST:9200 instead`);
+    if (!host) throw new UsageError(`--inventory: no host in the "logging" group; pass --url https://HOST:9200 instead`);
     const port = host.vars.elasticsearch_port ?? 9200;
     url = `https://${String(host.vars.ansible_host ?? host.name)}:${String(port)}`;
   }
-  if (!/^https?:\/\//.test(url)) throw new UserError(`--url: "${url}" is not an http(s) URL such as https://10.77.0.31:9200`);
+  if (!/^https?:\/\//.test(url)) throw new UsageError(`--url: "${url}" is not an http(s) URL such as https://10.77.0.31:9200`);
   if (!url.startsWith('https://')) return { url };
   try {
     return { url, ca: readFileSync(caFile, 'utf8') };
   } catch {
-    throw new UserError(`--ca: cannot read ${caFile}; run \`npx chatops certs\` or pass the CA that signed Elasticsearch's certificate`);
+    throw new UsageError(`--ca: cannot read ${caFile}; run \`npx chatops certs\` or pass the CA that signed Elasticsearch's certificate`);
   }
 }
 
@@ -195,27 +191,21 @@ async function search(client: Client, filters: LogFilters, size: number, order: 
 }
 
 export async function logsCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(
-    'logs',
-    argv,
-    {
-      service: { type: 'string' },
-      host: { type: 'string' },
-      level: { type: 'string' },
-      since: { type: 'string', default: '15m' },
-      grep: { type: 'string' },
-      'request-id': { type: 'string' },
-      follow: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      limit: { type: 'string' },
-      url: { type: 'string' },
-      inventory: { type: 'string' },
-      ca: { type: 'string' },
-      username: { type: 'string' },
-    },
-    USAGE,
-  );
-  if (positionals.length > 0) throw new UserError(`logs: unexpected argument "${positionals[0]}"\nusage: ${USAGE}`);
+  const values = parseFlags(argv, {
+    service: { type: 'string' },
+    host: { type: 'string' },
+    level: { type: 'string' },
+    since: { type: 'string', default: '15m' },
+    grep: { type: 'string' },
+    'request-id': { type: 'string' },
+    follow: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    limit: { type: 'string' },
+    url: { type: 'string' },
+    inventory: { type: 'string' },
+    ca: { type: 'string' },
+    username: { type: 'string' },
+  });
   const level = parseLevel(values.level);
   const filters: LogFilters = {
     sinceMs: parseSince(values.since),
@@ -228,7 +218,7 @@ export async function logsCommand(argv: string[]): Promise<number> {
   const limit = positiveInt('--limit', values.limit, 200);
   const target = await resolveTarget(values);
   const password = process.env.ES_PASSWORD;
-  if (values.username && !password) throw new UserError('--username: set the password in the ES_PASSWORD environment variable (never on the command line)');
+  if (values.username && !password) throw new UsageError('--username: set the password in the ES_PASSWORD environment variable (never on the command line)');
   const client = new Client({
     node: target.url,
     maxRetries: 0,
@@ -264,7 +254,8 @@ export async function logsCommand(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
-    throw new UserError(describeFailure(error, target.url));
+    // The cluster, not the command line: exit 1 with one line.
+    throw new Error(describeFailure(error, target.url));
   } finally {
     await client.close();
   }

@@ -4,13 +4,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
-import { parseFlags } from './args.ts';
-import { UserError } from './errors.ts';
+import { parseFlags, UsageError } from '../app/src/cli/flags.ts';
 import { commonVar, hostsInGroup, readInventory, type Inventory } from './inventory.ts';
 import { out, table } from './log.ts';
 import { DEFAULT_CERTS_DIR, DEFAULT_DOMAIN, LAB_INVENTORY } from './paths.ts';
-
-const USAGE = 'chatops status [--inventory DIR] [--domain DOMAIN] [--ca FILE]';
+import { APP_REPLICAS, FRONT_DOOR, frontServices, SERVICES, type Port } from './services.ts';
 
 export interface Probe {
   service: string;
@@ -30,34 +28,12 @@ export interface ProbeResult extends Probe {
   detail: string;
 }
 
-interface Service {
-  name: string;
-  group: string;
-  port: (vars: Record<string, unknown>) => number;
-  path: string;
-  enabledVar?: string;
-  /** sub-domain HAProxy routes to this service, and the path to probe there */
-  front?: { subdomain: string; path: string };
-}
-
-const num = (vars: Record<string, unknown>, name: string, fallback: number): number => {
-  const v = vars[name];
+/** An inventory variable as a whole number, or the fallback. */
+const num = (vars: Record<string, unknown>, variable: string, fallback: number): number => {
+  const v = vars[variable];
   return typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : fallback;
 };
-
-const SERVICES: Service[] = [
-  { name: 'haproxy exporter', group: 'lb', port: (v) => num(v, 'haproxy_exporter_port', 8405), path: '/metrics' },
-  { name: 'haproxy stats', group: 'lb', port: (v) => num(v, 'haproxy_stats_port', 8404), path: '/' },
-  { name: 'prometheus', group: 'monitoring', port: (v) => num(v, 'prometheus_port', 9090), path: '/-/ready', front: { subdomain: 'prometheus', path: '/-/ready' } },
-  { name: 'alertmanager', group: 'monitoring', port: (v) => num(v, 'alertmanager_port', 9093), path: '/-/ready', front: { subdomain: 'alertmanager', path: '/-/ready' } },
-  { name: 'blackbox_exporter', group: 'monitoring', port: (v) => num(v, 'blackbox_exporter_port', 9115), path: '/-/healthy' },
-  { name: 'grafana', group: 'monitoring', port: (v) => num(v, 'grafana_port', 3000), path: '/api/health', enabledVar: 'grafana_enabled', front: { subdomain: 'grafana', path: '/api/health' } },
-  { name: 'elasticsearch', group: 'logging', port: (v) => num(v, 'elasticsearch_port', 9200), path: '/_cluster/health' },
-  { name: 'kibana', group: 'logging', port: (v) => num(v, 'kibana_port', 5601), path: '/api/status', enabledVar: 'kibana_enabled', front: { subdomain: 'kibana', path: '/api/status' } },
-  { name: 'node_exporter', group: 'all', port: (v) => num(v, 'node_exporter_port', 9100), path: '/metrics' },
-  { name: 'systemd_exporter', group: 'all', port: (v) => num(v, 'systemd_exporter_port', 9558), path: '/metrics' },
-  { name: 'cadvisor', group: 'app', port: (v) => num(v, 'cadvisor_port', 8080), path: '/healthz', enabledVar: 'cadvisor_enabled' },
-];
+const portOf = (vars: Record<string, unknown>, port: Port): number => num(vars, port.variable, port.port);
 
 function enabled(vars: Record<string, unknown>, enabledVar?: string): boolean {
   if (!enabledVar || !(enabledVar in vars)) return true;
@@ -65,43 +41,51 @@ function enabled(vars: Record<string, unknown>, enabledVar?: string): boolean {
   return v === true || v === 'true' || v === 'True' || v === 'yes';
 }
 
+/** The services HAProxy routes to in this inventory: some host of the group runs them. */
+export function routedServices(inventory: Inventory): ReturnType<typeof frontServices> {
+  return frontServices().filter((s) => hostsInGroup(inventory, s.group).some((h) => enabled(h.vars, s.enabledVar)));
+}
+
+function frontDoorProbes(inventory: Inventory, domain: string): Probe[] {
+  const fronts = routedServices(inventory);
+  return hostsInGroup(inventory, 'lb').flatMap((lb) => {
+    const port = portOf(lb.vars, FRONT_DOOR.https);
+    const probes: Probe[] = fronts.map((s) => {
+      const name = `${s.subdomain}.${domain}`;
+      return { service: `${s.name} via haproxy`, host: lb.name, url: `https://${name}${s.front.probe}`, address: lb.address, port, servername: name, path: s.front.probe };
+    });
+    const name = `chatops.${domain}`;
+    const http = portOf(lb.vars, FRONT_DOOR.http);
+    probes.push({ service: 'http redirect', host: lb.name, url: `http://${name}/`, address: lb.address, port: http, servername: name, path: '/', redirectOnly: true });
+    return probes;
+  });
+}
+
+function replicaProbes(inventory: Inventory): Probe[] {
+  return hostsInGroup(inventory, 'app').flatMap((app) => {
+    const replicas = num(app.vars, APP_REPLICAS.count.variable, APP_REPLICAS.count.default);
+    const base = portOf(app.vars, APP_REPLICAS.base);
+    return Array.from({ length: replicas }, (_, i) => {
+      const port = base + i + 1;
+      const path = APP_REPLICAS.probe;
+      return { service: `chatops@${i + 1}`, host: app.name, url: `https://${app.name}:${port}${path}`, address: app.address, port, servername: app.name, path };
+    });
+  });
+}
+
 /** Every probe the inventory implies: front doors on the balancer, then each service on each host. */
 export function planProbes(inventory: Inventory, domain: string): Probe[] {
-  const probes: Probe[] = [];
-  const lbs = hostsInGroup(inventory, 'lb');
-  for (const lb of lbs) {
-    const https443 = num(lb.vars, 'haproxy_https_port', 443);
-    const http80 = num(lb.vars, 'haproxy_http_port', 80);
-    const fronts = [
-      { service: 'chatops', subdomain: 'chatops', path: '/ready' },
-      ...SERVICES.filter((s) => s.front && hostsInGroup(inventory, s.group).some((h) => enabled(h.vars, s.enabledVar))).map((s) => ({
-        service: s.name,
-        subdomain: s.front?.subdomain ?? '',
-        path: s.front?.path ?? '/',
-      })),
-    ];
-    for (const f of fronts) {
-      const name = `${f.subdomain}.${domain}`;
-      probes.push({ service: `${f.service} via haproxy`, host: lb.name, url: `https://${name}${f.path}`, address: lb.address, port: https443, servername: name, path: f.path });
-    }
-    const name = `chatops.${domain}`;
-    probes.push({ service: 'http redirect', host: lb.name, url: `http://${name}/`, address: lb.address, port: http80, servername: name, path: '/', redirectOnly: true });
-  }
-  for (const app of hostsInGroup(inventory, 'app')) {
-    const replicas = num(app.vars, 'chatops_replicas', 2);
-    const base = num(app.vars, 'chatops_base_port', 8440);
-    for (let n = 1; n <= replicas; n++) {
-      probes.push({ service: `chatops@${n}`, host: app.name, url: `https://${app.name}:${base + n}/health`, address: app.address, port: base + n, servername: app.name, path: '/health' });
-    }
-  }
-  for (const svc of SERVICES) {
-    for (const h of hostsInGroup(inventory, svc.group)) {
-      if (!enabled(h.vars, svc.enabledVar)) continue;
-      const port = svc.port(h.vars);
-      probes.push({ service: svc.name, host: h.name, url: `https://${h.name}:${port}${svc.path}`, address: h.address, port, servername: h.name, path: svc.path });
-    }
-  }
-  return probes;
+  const listeners = SERVICES.flatMap((svc) =>
+    hostsInGroup(inventory, svc.group)
+      .filter((h) => enabled(h.vars, svc.enabledVar))
+      .flatMap((h) =>
+        svc.listeners.map((l) => {
+          const port = portOf(h.vars, l);
+          return { service: l.label, host: h.name, url: `https://${h.name}:${port}${l.probe}`, address: h.address, port, servername: h.name, path: l.probe };
+        }),
+      ),
+  );
+  return [...frontDoorProbes(inventory, domain), ...replicaProbes(inventory), ...listeners];
 }
 
 export async function runProbe(probe: Probe, ca: Buffer, timeoutMs = 5_000): Promise<ProbeResult> {
@@ -130,7 +114,7 @@ export async function runProbe(probe: Probe, ca: Buffer, timeoutMs = 5_000): Pro
 }
 
 export async function probeAll(inventory: Inventory, domain: string, caFile: string): Promise<ProbeResult[]> {
-  if (!existsSync(caFile)) throw new UserError(`--ca: ${caFile} does not exist; run \`npx chatops certs\` first`);
+  if (!existsSync(caFile)) throw new UsageError(`--ca: ${caFile} does not exist; run \`npx chatops certs\` first`);
   const ca = readFileSync(caFile);
   return Promise.all(planProbes(inventory, domain).map((p) => runProbe(p, ca)));
 }
@@ -158,12 +142,11 @@ export async function waitForGreen(inventoryDir: string, timeoutMs: number): Pro
 }
 
 export async function statusCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags('status', argv, {
+  const values = parseFlags(argv, {
     inventory: { type: 'string' },
     domain: { type: 'string' },
     ca: { type: 'string' },
-  }, USAGE);
-  if (positionals.length) throw new UserError(`status: unexpected argument "${positionals[0]}"\nusage: ${USAGE}`);
+  });
   const results = await statusOf(
     path.resolve(values.inventory ?? LAB_INVENTORY),
     values.domain,

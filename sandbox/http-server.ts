@@ -1,4 +1,6 @@
-// The plain or TLS listener both fakes run on: ephemeral port by default, closes every open connection.
+// The plain or TLS listener both fakes run on (ephemeral port by default, closes every open
+// connection), and the pieces of HTTP both fakes share: reading a header or the body, replying JSON,
+// and counting down an injected fault.
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -57,17 +59,45 @@ export async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** One value of a request header; repeated headers joined as HTTP allows. */
+export function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** The credential of the Authorization header when its scheme is one of `schemes` (any case). */
+export function presentedCredential(req: IncomingMessage, schemes: readonly string[]): string | undefined {
+  const match = /^(\S+)\s+(.+)$/.exec(headerValue(req, 'authorization') ?? '');
+  return match?.[1] && schemes.includes(match[1].toLowerCase()) ? match[2] : undefined;
+}
+
 export function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = JSON.stringify(body);
+  sendJsonText(res, status, JSON.stringify(body), headers);
+}
+
+/** A JSON reply already encoded (the GitHub fake hashes the text for its ETag first). */
+export function sendJsonText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
+    'content-length': String(Buffer.byteLength(text)),
     ...headers,
   });
   res.end(text);
+}
+
+/** An injected fault that fires `remaining` more times (-1: until replaced). */
+export interface CountedFault {
+  remaining: number;
+}
+
+/** True when the fault fires for this request, which uses up one of its times. */
+export function fires(fault: CountedFault | undefined): boolean {
+  if (!fault || fault.remaining === 0) return false;
+  if (fault.remaining > 0) fault.remaining -= 1;
+  return true;
 }

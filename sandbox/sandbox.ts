@@ -1,16 +1,17 @@
 // The sandbox: the GitHub and Slack fakes side by side, seeded with a small demo organisation.
 // `npx tsx sandbox/sandbox.ts [--tls-cert F --tls-key F] [--host H] [--github-port P]
 // [--slack-port P] [--seed demo|none] [--github-latency-ms N]` prints one JSON line with the URLs
-// and runs until SIGTERM/SIGINT. `startSandbox()` does the same in-process (the `demo` command,
+// and runs until SIGTERM/SIGINT. `--github-app-key F` (a GitHub App private key PEM, e.g. from
+// generateAppKeyPair) makes the GitHub fake know the sandbox app SANDBOX_GITHUB_APP with its public key. `startSandbox()` does the same in-process (the `demo` command,
 // tests). The tokens the fakes accept are the exported constants below (app/examples/secrets.yml).
 import { readFile } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { GITHUB_FAKE_TOKEN, startGitHubFake, type GitHubFake } from './github.ts';
+import { generateAppKeyPair, GITHUB_FAKE_TOKEN, publicKeyOf, startGitHubFake, type GitHubFake } from './github.ts';
 import { SLACK_FAKE_BOT_TOKEN, SLACK_FAKE_SIGNING_SECRET, startSlackFake, type SlackFake } from './slack.ts';
 
-export { GITHUB_FAKE_TOKEN, SLACK_FAKE_BOT_TOKEN, SLACK_FAKE_SIGNING_SECRET };
+export { generateAppKeyPair, GITHUB_FAKE_TOKEN, SLACK_FAKE_BOT_TOKEN, SLACK_FAKE_SIGNING_SECRET };
 
 /** The people of the demo organisation; app/examples/config.yml maps the same ones. */
 export const SANDBOX_USERS = [
@@ -24,6 +25,13 @@ export const SANDBOX_USERS = [
 export const SANDBOX_ORG = 'acme';
 export const SANDBOX_REPOSITORIES = ['acme/api', 'acme/web', 'acme/infra'] as const;
 export const SANDBOX_ARCHIVED_REPOSITORY = 'acme/docs-old';
+/** The demo organisation's teams, of SANDBOX_USERS (acme/web#51 awaits frontend's review). */
+export const SANDBOX_TEAMS = [
+  { slug: 'backend', name: 'Backend', members: ['alice', 'bob'] },
+  { slug: 'frontend', name: 'Frontend', members: ['carol', 'dave'] },
+] as const;
+/** The GitHub App the sandbox knows when given its private key, installed on the demo organisation. */
+export const SANDBOX_GITHUB_APP = { appId: 424242, installationId: 4242001 } as const;
 /** The channel the demo digest goes to. */
 export const SANDBOX_CHANNEL = 'C0PULLREQS';
 
@@ -34,6 +42,10 @@ export interface SandboxOptions {
   slackPort?: number;
   seed?: 'demo' | 'none';
   githubLatencyMs?: number;
+  /** PEM private key of SANDBOX_GITHUB_APP: the GitHub fake registers its public key and the installation */
+  githubAppPrivateKey?: string;
+  /** how long the GitHub fake's installation tokens live (default one hour) */
+  installationTokenLifetimeSeconds?: number;
   /** "now" for the seeded ages; defaults to the current time */
   now?: Date;
 }
@@ -41,14 +53,21 @@ export interface SandboxOptions {
 export interface Sandbox {
   github: GitHubFake;
   slack: SlackFake;
-  /** What the CLI prints: no tokens. */
-  describe(): { github: { url: string }; slack: { url: string; apiUrl: string; incomingWebhookUrl: string } };
+  /** SANDBOX_GITHUB_APP when the sandbox was given its private key */
+  githubApp: { appId: number; installationId: number } | undefined;
+  /** What the CLI prints: no tokens, no keys. */
+  describe(): { github: { url: string; app?: { appId: number; installationId: number } }; slack: { url: string; apiUrl: string; incomingWebhookUrl: string } };
   close(): Promise<void>;
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const listen = { ...(options.tls ? { tls: options.tls } : {}), ...(options.host ? { host: options.host } : {}) };
-  const github = await startGitHubFake({ ...listen, port: options.githubPort ?? 0, latencyMs: options.githubLatencyMs ?? 0 });
+  const github = await startGitHubFake({
+    ...listen,
+    port: options.githubPort ?? 0,
+    latencyMs: options.githubLatencyMs ?? 0,
+    ...(options.installationTokenLifetimeSeconds === undefined ? {} : { installationTokenLifetimeSeconds: options.installationTokenLifetimeSeconds }),
+  });
   let slack: SlackFake;
   try {
     slack = await startSlackFake({ ...listen, port: options.slackPort ?? 0 });
@@ -57,11 +76,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     throw error;
   }
   if ((options.seed ?? 'demo') === 'demo') seedDemo(github, slack, options.now ?? new Date());
+  if (options.githubAppPrivateKey !== undefined) seedApp(github, options.githubAppPrivateKey);
+  const githubApp = options.githubAppPrivateKey === undefined ? undefined : { ...SANDBOX_GITHUB_APP };
   return {
     github,
     slack,
+    githubApp,
     describe: () => ({
-      github: { url: github.url },
+      github: { url: github.url, ...(githubApp ? { app: githubApp } : {}) },
       slack: { url: slack.url, apiUrl: slack.apiUrl, incomingWebhookUrl: slack.incomingWebhook.url },
     }),
     close: async () => {
@@ -99,71 +121,41 @@ export function seedDemo(github: GitHubFake, slack: SlackFake, now: Date): void 
   github.addReview(infra, 7, { user: 'alice', state: 'APPROVED', submitted_at: ago(24 * 6) });
   github.addPullRequest(infra, { number: 8, title: 'Terraform: add the staging VPC', user: 'dave', draft: true, created_at: ago(24 * 12) });
   github.addPullRequest(infra, { number: 9, title: 'Alert on certificate expiry', user: 'bob', labels: ['monitoring'], created_at: ago(12), requested_reviewers: ['carol', 'dave'] });
+
+  for (const team of SANDBOX_TEAMS) github.addTeam(SANDBOX_ORG, team.slug, { name: team.name, members: [...team.members] });
+}
+
+/** SANDBOX_GITHUB_APP, known by the public half of `privateKey`, installed on the demo organisation. */
+export function seedApp(github: GitHubFake, privateKey: string): void {
+  github.addApp({ id: SANDBOX_GITHUB_APP.appId, publicKey: publicKeyOf(privateKey), slug: 'chatops-sandbox', name: 'ChatOps (sandbox)' });
+  github.addInstallation({ id: SANDBOX_GITHUB_APP.installationId, appId: SANDBOX_GITHUB_APP.appId, account: SANDBOX_ORG });
 }
 
 class UsageError extends Error {}
 
+const FLAGS = {
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  host: { type: 'string' },
+  'github-port': { type: 'string' },
+  'slack-port': { type: 'string' },
+  seed: { type: 'string', default: 'demo' },
+  'github-latency-ms': { type: 'string' },
+  'github-app-key': { type: 'string' },
+} as const;
+
+type Flags = ReturnType<typeof parseArgs<{ args: string[]; options: typeof FLAGS; strict: true }>>['values'];
+
 async function main(argv: string[]): Promise<number> {
-  let values;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'tls-cert': { type: 'string' },
-        'tls-key': { type: 'string' },
-        host: { type: 'string' },
-        'github-port': { type: 'string' },
-        'slack-port': { type: 'string' },
-        seed: { type: 'string', default: 'demo' },
-        'github-latency-ms': { type: 'string' },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(`sandbox: ${(error as Error).message}\n${usage}`);
-    return 2;
-  }
-  try {
-    const port = (flag: string, value: string | undefined): number | undefined => {
-      if (value === undefined) return undefined;
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${flag}: expected a port number 0-65535, got "${value}"`);
-      return n;
-    };
-    if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) {
-      throw new UsageError('--tls-cert and --tls-key go together: pass both PEM files, or neither for plain HTTP');
-    }
-    const host = values.host ?? '127.0.0.1';
-    if (!values['tls-cert'] && !['127.0.0.1', '::1', 'localhost'].includes(host)) {
-      throw new UsageError(`--host ${host}: beyond loopback every listener speaks TLS; pass --tls-cert and --tls-key`);
-    }
-    const seed = values.seed;
-    if (seed !== 'demo' && seed !== 'none') throw new UsageError(`--seed: expected "demo" or "none", got "${seed}"`);
-    const readPem = async (flag: string, path: string): Promise<string> => {
+    const { values } = (() => {
       try {
-        return await readFile(path, 'utf8');
+        return parseArgs({ args: argv, options: FLAGS, strict: true });
       } catch (error) {
-        throw new UsageError(`--${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'}); pass a readable PEM file`);
+        throw new UsageError((error as Error).message);
       }
-    };
-    const tls =
-      values['tls-cert'] && values['tls-key']
-        ? { cert: await readPem('tls-cert', values['tls-cert']), key: await readPem('tls-key', values['tls-key']) }
-        : undefined;
-    const latency = values['github-latency-ms'] === undefined ? undefined : Number(values['github-latency-ms']);
-    if (latency !== undefined && !(Number.isFinite(latency) && latency >= 0)) {
-      throw new UsageError(`--github-latency-ms: expected a non-negative number, got "${values['github-latency-ms']}"`);
-    }
-    const githubPort = port('github-port', values['github-port']);
-    const slackPort = port('slack-port', values['slack-port']);
-    const sandbox = await startSandbox({
-      ...(tls ? { tls } : {}),
-      ...(values.host ? { host: values.host } : {}),
-      ...(githubPort !== undefined ? { githubPort } : {}),
-      ...(slackPort !== undefined ? { slackPort } : {}),
-      ...(latency !== undefined ? { githubLatencyMs: latency } : {}),
-      seed,
-    });
+    })();
+    const sandbox = await startSandbox(await sandboxOptions(values));
     process.stdout.write(`${JSON.stringify(sandbox.describe())}\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
@@ -181,8 +173,62 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The flags checked and turned into options; a bad one is a UsageError naming it. */
+async function sandboxOptions(values: Flags): Promise<SandboxOptions> {
+  const port = (flag: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${flag}: expected a port number 0-65535, got "${value}"`);
+    return n;
+  };
+  if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) {
+    throw new UsageError('--tls-cert and --tls-key go together: pass both PEM files, or neither for plain HTTP');
+  }
+  const host = values.host ?? '127.0.0.1';
+  if (!values['tls-cert'] && !['127.0.0.1', '::1', 'localhost'].includes(host)) {
+    throw new UsageError(`--host ${host}: beyond loopback every listener speaks TLS; pass --tls-cert and --tls-key`);
+  }
+  const seed = values.seed;
+  if (seed !== 'demo' && seed !== 'none') throw new UsageError(`--seed: expected "demo" or "none", got "${seed}"`);
+  const tls =
+    values['tls-cert'] && values['tls-key']
+      ? { cert: await readPem('tls-cert', values['tls-cert']), key: await readPem('tls-key', values['tls-key']) }
+      : undefined;
+  const latency = values['github-latency-ms'] === undefined ? undefined : Number(values['github-latency-ms']);
+  if (latency !== undefined && !(Number.isFinite(latency) && latency >= 0)) {
+    throw new UsageError(`--github-latency-ms: expected a non-negative number, got "${values['github-latency-ms']}"`);
+  }
+  const appKey = values['github-app-key'] === undefined ? undefined : await readPem('github-app-key', values['github-app-key']);
+  if (appKey !== undefined) {
+    try {
+      publicKeyOf(appKey);
+    } catch {
+      throw new UsageError(`--github-app-key: ${values['github-app-key']} is not a PEM private key; pass the GitHub App's private key file`);
+    }
+  }
+  const githubPort = port('github-port', values['github-port']);
+  const slackPort = port('slack-port', values['slack-port']);
+  return {
+    ...(tls ? { tls } : {}),
+    ...(values.host ? { host: values.host } : {}),
+    ...(githubPort !== undefined ? { githubPort } : {}),
+    ...(slackPort !== undefined ? { slackPort } : {}),
+    ...(latency !== undefined ? { githubLatencyMs: latency } : {}),
+    ...(appKey !== undefined ? { githubAppPrivateKey: appKey } : {}),
+    seed,
+  };
+}
+
+async function readPem(flag: string, path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'}); pass a readable PEM file`);
+  }
+}
+
 const usage =
-  'usage: npx tsx sandbox/sandbox.ts [--tls-cert F --tls-key F] [--host H] [--github-port P] [--slack-port P] [--seed demo|none] [--github-latency-ms N]\n';
+  'usage: npx tsx sandbox/sandbox.ts [--tls-cert F --tls-key F] [--host H] [--github-port P] [--slack-port P] [--seed demo|none] [--github-latency-ms N] [--github-app-key F]\n';
 
 if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {

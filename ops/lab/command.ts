@@ -1,6 +1,6 @@
 // `npx chatops lab up|deploy|down|status`.
 import { $ } from 'zx';
-import { UserError } from '../errors.ts';
+import { parseFlags, UsageError } from '../../app/src/cli/flags.ts';
 import { log, out, table } from '../log.ts';
 import { ensureBase } from './base.ts';
 import { labDown, labUp, mountedHostCount } from './lab.ts';
@@ -10,8 +10,6 @@ import { PROXY_PID } from './proxy.ts';
 import { runningPid } from './processes.ts';
 import { SANDBOX_PID, sandboxUrls } from './sandbox.ts';
 import { BASE_DIR, BRIDGE, KNOWN_HOSTS, SSH_KEY, labHosts } from './topology.ts';
-
-const USAGE = 'chatops lab up|deploy|down|status|base';
 
 async function sshReady(ip: string): Promise<boolean> {
   const r = await $({ quiet: true, nothrow: true, timeout: '5s' })`ssh -i ${SSH_KEY} -o BatchMode=yes -o ConnectTimeout=2 -o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes root@${ip} systemctl is-system-running`;
@@ -41,41 +39,40 @@ export async function labStatusTable(): Promise<{ text: string; allUp: boolean }
   return { text, allUp: bridge && proxy && rows.every((r) => r[6] === 'yes') };
 }
 
+const SUBCOMMANDS: Record<string, () => Promise<number>> = {
+  up: async () => {
+    log('lab: bringing hosts up');
+    const result = await labUp();
+    log(`lab: ${result.hosts.length} hosts answer SSH (${result.seconds.toFixed(1)} s)`);
+    out((await labStatusTable()).text);
+    return 0;
+  },
+  deploy: async () => (await import('./deploy.ts')).labDeploy(),
+  down: async () => {
+    const result = await labDown();
+    log(`lab: down (${result.hosts.length ? result.hosts.join(', ') : 'no hosts'}; ${result.seconds.toFixed(1)} s)`);
+    return 0;
+  },
+  status: async () => {
+    const status = await labStatusTable();
+    out(status.text);
+    return status.allUp ? 0 : 3;
+  },
+  // Builds the cached Debian base only (CI's install step), so `lab up` takes seconds.
+  base: async () => {
+    await ensureBase(mountedHostCount());
+    log(`lab: base ready in ${BASE_DIR}`);
+    return 0;
+  },
+};
+
 export async function labCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (rest.length) throw new UserError(`lab ${sub}: unexpected argument "${rest[0]}"\nusage: ${USAGE}`);
+  const run = sub === undefined ? undefined : SUBCOMMANDS[sub];
+  if (!run) throw new UsageError(sub === undefined ? 'name a subcommand' : `unknown subcommand "${sub}"`, { withUsage: true });
+  parseFlags(rest, {});
   if (process.getuid?.() !== 0 && sub !== 'status') {
-    throw new UserError(`lab ${sub ?? ''}: needs root (network namespaces, overlay mounts, systemd-nspawn); run it with sudo`);
+    throw new UsageError(`${sub}: needs root (network namespaces, overlay mounts, systemd-nspawn); run it with sudo`);
   }
-  switch (sub) {
-    case 'up': {
-      log('lab: bringing hosts up');
-      const result = await labUp();
-      log(`lab: ${result.hosts.length} hosts answer SSH (${result.seconds.toFixed(1)} s)`);
-      out((await labStatusTable()).text);
-      return 0;
-    }
-    case 'base': {
-      // Builds the cached Debian base only (CI's install step), so `lab up` takes seconds.
-      await ensureBase(mountedHostCount());
-      log(`lab: base ready in ${BASE_DIR}`);
-      return 0;
-    }
-    case 'down': {
-      const result = await labDown();
-      log(`lab: down (${result.hosts.length ? result.hosts.join(', ') : 'no hosts'}; ${result.seconds.toFixed(1)} s)`);
-      return 0;
-    }
-    case 'status': {
-      const status = await labStatusTable();
-      out(status.text);
-      return status.allUp ? 0 : 3;
-    }
-    case 'deploy': {
-      const { labDeploy } = await import('./deploy.ts');
-      return labDeploy();
-    }
-    default:
-      throw new UserError(sub ? `lab: unknown subcommand "${sub}"\nusage: ${USAGE}` : `usage: ${USAGE}`);
-  }
+  return run();
 }

@@ -2,7 +2,7 @@
 // a second one fails fast naming the holder instead of breaking the first.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../errors.ts';
+import { UsageError } from '../../app/src/cli/flags.ts';
 import { LAB_DIR } from '../paths.ts';
 import { isAlive } from './processes.ts';
 
@@ -28,7 +28,7 @@ export async function withLabLock<T>(what: string, fn: () => Promise<T>): Promis
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = JSON.parse(readFileSync(LOCK, 'utf8')) as { pid: number; what: string; since: string };
       if (isAlive(holder.pid) && holder.pid !== process.pid) {
-        throw new UserError(`the lab is busy: "${holder.what}" (pid ${holder.pid}) since ${holder.since}; wait for it to finish`);
+        throw new UsageError(`the lab is busy: "${holder.what}" (pid ${holder.pid}) since ${holder.since}; wait for it to finish`);
       }
       rmSync(LOCK, { force: true }); // its holder died: take it over
       if (attempt === 1) throw new Error(`could not take ${LOCK}`);

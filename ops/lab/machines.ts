@@ -8,6 +8,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { $ } from 'zx';
 import { DEFAULT_DOMAIN } from '../paths.ts';
+import { frontServices } from '../services.ts';
 import { isAlive, readPid, removePidFile, runningPid, stopProcess, waitForExit } from './processes.ts';
 import {
   BASE_DIR, CONTROLLER_IP, KNOWN_HOSTS, LOG_DIR, PROXY_PORT, RUN_DIR, SSH_DIR, SSH_KEY, type LabHost,
@@ -15,8 +16,6 @@ import {
 
 const sh = $({ quiet: true });
 
-/** Service sub-domains that resolve to the load balancer (docs/architecture.md). */
-export const SERVICE_SUBDOMAINS = ['chatops', 'prometheus', 'alertmanager', 'grafana', 'kibana'];
 
 export function mountedRoots(): string[] {
   return readFileSync('/proc/mounts', 'utf8')
@@ -45,7 +44,7 @@ function etcHosts(hosts: LabHost[], domain: string): string {
   const lb = hosts.find((h) => h.groups.includes('lb'));
   const lines = ['127.0.0.1 localhost', '::1 localhost ip6-localhost ip6-loopback', `${CONTROLLER_IP} controller controller.${domain} sandbox.${domain}`];
   for (const h of hosts) lines.push(`${h.ip} ${h.name}.${domain} ${h.name}`);
-  if (lb) lines.push(`${lb.ip} ${domain} ${SERVICE_SUBDOMAINS.map((s) => `${s}.${domain}`).join(' ')}`);
+  if (lb) lines.push(`${lb.ip} ${domain} ${frontServices().map((s) => `${s.subdomain}.${domain}`).join(' ')}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -4,14 +4,14 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_CERTS_DIR, REPO_ROOT } from '../paths.ts';
+import { LAB_SANDBOX_PORTS } from '../services.ts';
 import { removePidFile, runningPid, stopProcess } from './processes.ts';
 import { waitForPort } from './proxy.ts';
 import { CONTROLLER_IP, LOG_DIR, RUN_DIR } from './topology.ts';
 
 export const SANDBOX_SCRIPT = path.join(REPO_ROOT, 'sandbox', 'sandbox.ts');
 export const SANDBOX_PID = path.join(RUN_DIR, 'sandbox.pid');
-export const GITHUB_PORT = 9443;
-export const SLACK_PORT = 9444;
+const { github: GITHUB_PORT, slack: SLACK_PORT } = LAB_SANDBOX_PORTS;
 
 export function sandboxUrls(): { github: string; slack: string } {
   return { github: `https://${CONTROLLER_IP}:${GITHUB_PORT}`, slack: `https://${CONTROLLER_IP}:${SLACK_PORT}` };

@@ -2,10 +2,11 @@
 import path from 'node:path';
 import { LAB_DIR, LAB_INVENTORY } from '../paths.ts';
 import { readInventory } from '../inventory.ts';
-import { UserError } from '../errors.ts';
+import { LAB_CONTROLLER_IP } from '../services.ts';
+import { UsageError } from '../../app/src/cli/flags.ts';
 
 export const BRIDGE = 'chatopsbr0';
-export const CONTROLLER_IP = '10.77.0.1';
+export const CONTROLLER_IP = LAB_CONTROLLER_IP;
 export const PREFIX_LENGTH = 24;
 export const SUBNET = '10.77.0.0/24';
 export const PROXY_PORT = 8888;
@@ -45,11 +46,11 @@ export async function labHosts(inventoryDir = LAB_INVENTORY): Promise<LabHost[]>
   const inventory = await readInventory(inventoryDir);
   const hosts = inventory.hosts.filter((h) => inLabSubnet(h.address));
   if (hosts.length === 0) {
-    throw new UserError(`${inventoryDir}: no host has an ansible_host in ${SUBNET}; the lab builds only those`);
+    throw new UsageError(`${inventoryDir}: no host has an ansible_host in ${SUBNET}; the lab builds only those`);
   }
   for (const h of hosts) {
     if (!/^[a-z][a-z0-9-]{0,9}$/.test(h.name)) {
-      throw new UserError(`${inventoryDir}: lab host name "${h.name}" must be 1-10 lower-case letters, digits or dashes`);
+      throw new UsageError(`${inventoryDir}: lab host name "${h.name}" must be 1-10 lower-case letters, digits or dashes`);
     }
   }
   return hosts.map((h) => ({ name: h.name, ip: h.address, groups: h.groups, ...hostPaths(h.name) }));

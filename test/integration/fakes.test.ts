@@ -1,10 +1,12 @@
 // The fakes speak the wire protocols the real client libraries expect: checked through Octokit
 // and @slack/web-api themselves, over plain HTTP and over TLS with our own CA.
+import { createSign } from 'node:crypto';
+import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import { WebClient, ErrorCode, type WebAPIPlatformError } from '@slack/web-api';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitHubFake, type GitHubFake } from '../../sandbox/github.ts';
+import { generateAppKeyPair, startGitHubFake, type AppKeyPair, type GitHubFake } from '../../sandbox/github.ts';
 import { startSlackFake, type SlackFake } from '../../sandbox/slack.ts';
 import { createTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
 
@@ -242,6 +244,194 @@ describe('GitHub fake GraphQL endpoint through Octokit', () => {
   });
 });
 
+const GITHUB_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+describe('GitHub fake: timestamps, teams and logins as GitHub serves them', () => {
+  let github: GitHubFake;
+  let octokit: Octokit;
+
+  beforeAll(async () => {
+    github = await startGitHubFake();
+    octokit = new Octokit({ baseUrl: github.url, auth: github.token });
+    github.addRepository('acme/api');
+    github.addTeam('acme', 'backend', { name: 'Backend', members: Array.from({ length: 120 }, (_, i) => `dev-${i}`) });
+    github.addTeam('acme', 'frontend', { name: 'Frontend', members: ['carol'] });
+    github.addPullRequest('acme/api', { number: 1, user: 'alice', created_at: '2026-11-28T09:00:00.123Z', requested_reviewers: ['bob'], requested_teams: ['backend', 'frontend'] });
+    github.addReview('acme/api', 1, { user: 'carol', state: 'COMMENTED', submitted_at: '2026-11-28T10:30:00.999Z' });
+  });
+  afterAll(() => github.close());
+
+  it('serves every time in whole seconds with a Z, in REST and GraphQL', async () => {
+    const [pr] = (await octokit.rest.pulls.list({ owner: 'acme', repo: 'api' })).data;
+    expect(pr?.created_at).toBe('2026-11-28T09:00:00Z');
+    expect(pr?.updated_at).toBe('2026-11-28T10:30:00Z');
+    const [review] = (await octokit.rest.pulls.listReviews({ owner: 'acme', repo: 'api', pull_number: 1 })).data;
+    expect(review?.submitted_at).toBe('2026-11-28T10:30:00Z');
+    expect((await octokit.rest.repos.get({ owner: 'acme', repo: 'api' })).data.created_at).toMatch(GITHUB_TIME);
+    expect((await octokit.rest.teams.getByName({ org: 'acme', team_slug: 'backend' })).data.created_at).toMatch(GITHUB_TIME);
+    const answer = await octokit.graphql<{ repository: { pullRequest: { createdAt: string; updatedAt: string; reviews: { nodes: { submittedAt: string }[] } } }; rateLimit: { resetAt: string } }>(
+      '{ repository(owner: "acme", name: "api") { pullRequest(number: 1) { createdAt updatedAt reviews(first: 5) { nodes { submittedAt } } } } rateLimit { resetAt } }',
+    );
+    expect(answer.repository.pullRequest).toEqual({ createdAt: '2026-11-28T09:00:00Z', updatedAt: '2026-11-28T10:30:00Z', reviews: { nodes: [{ submittedAt: '2026-11-28T10:30:00Z' }] } });
+    expect(answer.rateLimit.resetAt).toMatch(GITHUB_TIME);
+  });
+
+  it('lists a team\'s members page by page with Link headers, 304 on a matching ETag, 404 for an unknown team', async () => {
+    const team = await octokit.rest.teams.getByName({ org: 'acme', team_slug: 'backend' });
+    expect(team.data).toMatchObject({ slug: 'backend', name: 'Backend', members_count: 120, organization: { login: 'acme' } });
+    const members = await octokit.paginate(octokit.rest.teams.listMembersInOrg, { org: 'acme', team_slug: 'backend', per_page: 100 });
+    expect(members.map((m) => m.login)).toEqual(Array.from({ length: 120 }, (_, i) => `dev-${i}`));
+    const pages = github.requests.filter((r) => r.path.includes('/members'));
+    expect(pages.map((r) => r.path.replace(/\/organizations\/\d+\/team\/\d+\//, '/organizations/ORG/team/TEAM/'))).toEqual([
+      '/orgs/acme/teams/backend/members?per_page=100',
+      '/organizations/ORG/team/TEAM/members?per_page=100&page=2',
+    ]);
+
+    const first = await octokit.rest.teams.listMembersInOrg({ org: 'acme', team_slug: 'frontend' });
+    const before = github.rateLimit().remaining;
+    const cached = await octokit.rest.teams
+      .listMembersInOrg({ org: 'acme', team_slug: 'frontend', headers: { 'if-none-match': first.headers.etag } })
+      .catch((e: unknown) => e);
+    expect(cached).toMatchObject({ status: 304 });
+    expect(github.rateLimit().remaining).toBe(before);
+    github.setTeamMembers('acme', 'frontend', ['carol', 'dave']);
+    const changed = await octokit.rest.teams.listMembersInOrg({ org: 'acme', team_slug: 'frontend', headers: { 'if-none-match': first.headers.etag } });
+    expect(changed.data.map((m) => m.login)).toEqual(['carol', 'dave']);
+
+    const unknown = await octokit.rest.teams.listMembersInOrg({ org: 'acme', team_slug: 'nobody' }).catch((e: unknown) => e);
+    expect(unknown).toMatchObject({ status: 404, response: { data: { message: 'Not Found' } } });
+    await expect(octokit.rest.teams.getByName({ org: 'acme', team_slug: 'nobody' })).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('carries requested teams on pull requests in REST and as review requests in GraphQL', async () => {
+    const backend = (await octokit.rest.teams.getByName({ org: 'acme', team_slug: 'backend' })).data;
+    const [pr] = (await octokit.rest.pulls.list({ owner: 'acme', repo: 'api' })).data;
+    expect(pr?.requested_teams?.map((t) => [t.slug, t.name, t.id])).toEqual([
+      ['backend', 'Backend', backend.id],
+      ['frontend', 'Frontend', expect.any(Number)],
+    ]);
+    const answer = await octokit.graphql<{ repository: { pullRequest: { reviewRequests: { totalCount: number; nodes: { requestedReviewer: Record<string, unknown> }[] } } } }>(
+      `{ repository(owner: "acme", name: "api") { pullRequest(number: 1) { reviewRequests(first: 10) { totalCount nodes { requestedReviewer {
+        __typename ... on User { login } ... on Team { slug name organization { login } }
+      } } } } } }`,
+    );
+    expect(answer.repository.pullRequest.reviewRequests).toEqual({
+      totalCount: 3,
+      nodes: [
+        { requestedReviewer: { __typename: 'User', login: 'bob' } },
+        { requestedReviewer: { __typename: 'Team', slug: 'backend', name: 'Backend', organization: { login: 'acme' } } },
+        { requestedReviewer: { __typename: 'Team', slug: 'frontend', name: 'Frontend', organization: { login: 'acme' } } },
+      ],
+    });
+  });
+
+  it('accepts logins as GitHub allows them, Enterprise Managed Users\' _shortcode included, and names the field of one it refuses', async () => {
+    github.addPullRequest('acme/api', { number: 2, user: 'mona-lisa_acme', requested_reviewers: ['a1', 'octo-cat-2'] });
+    github.addTeam('acme', 'emu', { members: ['hubot_acme', 'x9'] });
+    const pr = (await octokit.rest.pulls.get({ owner: 'acme', repo: 'api', pull_number: 2 })).data;
+    expect([pr.user.login, ...(pr.requested_reviewers ?? []).map((u) => u.login)]).toEqual(['mona-lisa_acme', 'a1', 'octo-cat-2']);
+    expect((await octokit.rest.teams.listMembersInOrg({ org: 'acme', team_slug: 'emu' })).data.map((m) => m.login)).toEqual(['hubot_acme', 'x9']);
+    for (const bad of ['double--hyphen', '-leading', 'trailing-', 'with space', 'x'.repeat(40), 'two_short_codes']) {
+      expect(() => github.addPullRequest('acme/api', { user: bad })).toThrow(`GitHub fake: user "${bad}" is not a GitHub login`);
+    }
+    expect(() => github.addTeam('acme', 'bad', { members: ['ok', 'no--'] })).toThrow('GitHub fake: members "no--" is not a GitHub login');
+  });
+});
+
+describe('GitHub fake: GitHub App authentication through @octokit/auth-app', () => {
+  const appId = 31337;
+  const installationId = 777;
+  let keys: AppKeyPair;
+  let github: GitHubFake;
+
+  /** An app JWT signed with `privateKey`, with the claims given (seconds). */
+  function jwt(claims: Record<string, unknown>, privateKey = keys.privateKey): string {
+    const encode = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const unsigned = `${encode({ alg: 'RS256', typ: 'JWT' })}.${encode(claims)}`;
+    return `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(privateKey, 'base64url')}`;
+  }
+  const now = (): number => Math.floor(Date.now() / 1000);
+
+  beforeAll(async () => {
+    keys = generateAppKeyPair();
+    github = await startGitHubFake({ installationTokenLifetimeSeconds: 3 });
+    github.addApp({ id: appId, publicKey: keys.publicKey, slug: 'chatops-test' });
+    github.addInstallation({ id: installationId, appId, account: 'acme' });
+    github.addRepository('acme/api');
+    github.addPullRequest('acme/api', { number: 1 });
+  });
+  afterAll(() => github.close());
+
+  it('trades a JWT for an installation token, which works until it expires, and the client renews it', async () => {
+    // auth-app keeps a token 59 minutes in its own cache whatever expires_at says (GitHub's tokens
+    // live an hour); its documented `cache` option lets the client renew by expires_at instead.
+    const entries = new Map<string, string>();
+    const cache = {
+      get: (key: string) => {
+        const value = entries.get(key);
+        const expiresAt = Date.parse(value?.split('|')[2] ?? '');
+        return value !== undefined && expiresAt - Date.now() > 1000 ? value : undefined;
+      },
+      set: (key: string, value: string) => {
+        entries.set(key, value);
+      },
+    };
+    const app = new Octokit({ baseUrl: github.url, authStrategy: createAppAuth, auth: { appId, privateKey: keys.privateKey, installationId, cache } });
+    expect((await app.rest.pulls.list({ owner: 'acme', repo: 'api' })).data.map((p) => p.number)).toEqual([1]);
+    const first = (await app.auth({ type: 'installation' })) as { token: string; expiresAt: string };
+    expect(first.token).toMatch(/^ghs_[A-Za-z0-9]{36}$/);
+    expect(first.expiresAt).toMatch(GITHUB_TIME);
+    const issued = () => github.requests.filter((r) => r.path === `/app/installations/${installationId}/access_tokens`);
+    expect(issued().map((r) => [r.method, r.status])).toEqual([['POST', 201]]);
+
+    const holder = new Octokit({ baseUrl: github.url, auth: first.token });
+    expect((await holder.rest.pulls.get({ owner: 'acme', repo: 'api', pull_number: 1 })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, Date.parse(first.expiresAt) - Date.now() + 50));
+    const expired = await holder.rest.pulls.get({ owner: 'acme', repo: 'api', pull_number: 1 }).catch((e: unknown) => e);
+    expect(expired).toMatchObject({ status: 401, response: { data: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' } } });
+
+    expect((await app.rest.pulls.get({ owner: 'acme', repo: 'api', pull_number: 1 })).status).toBe(200);
+    const second = (await app.auth({ type: 'installation' })) as { token: string };
+    expect(second.token).not.toBe(first.token);
+    expect(issued().map((r) => [r.method, r.status])).toEqual([['POST', 201], ['POST', 201]]);
+  });
+
+  it('answers GET /app and GET /app/installations/{id} to the app\'s JWT, 404 for an installation it lacks', async () => {
+    const app = new Octokit({ baseUrl: github.url, authStrategy: createAppAuth, auth: { appId, privateKey: keys.privateKey } });
+    expect((await app.rest.apps.getAuthenticated()).data).toMatchObject({ id: appId, slug: 'chatops-test', installations_count: 1 });
+    const installation = (await app.rest.apps.getInstallation({ installation_id: installationId })).data;
+    expect(installation).toMatchObject({ id: installationId, app_id: appId, account: { login: 'acme' }, repository_selection: 'all' });
+    expect(installation.created_at).toMatch(GITHUB_TIME);
+    await expect(app.rest.apps.createInstallationAccessToken({ installation_id: 999 })).rejects.toMatchObject({ status: 404 });
+    const token = await app.rest.apps.createInstallationAccessToken({ installation_id: installationId });
+    expect(token.status).toBe(201);
+    expect(Object.keys(token.data).sort()).toEqual(['expires_at', 'permissions', 'repository_selection', 'token']);
+  });
+
+  it('refuses a JWT that is too long-lived, expired, issued in the future, undecodable or signed by another key, with GitHub\'s messages', async () => {
+    const refusal = async (auth: string): Promise<unknown> => {
+      const error = (await new Octokit({ baseUrl: github.url, auth }).rest.apps.getAuthenticated().catch((e: unknown) => e)) as { status: number; response: { data: { message: string } } };
+      return [error.status, error.response.data.message];
+    };
+    const t = now();
+    expect(await refusal(jwt({ iat: t - 30, exp: t + 600, iss: appId }))).toEqual([401, "'Expiration time' claim ('exp') is too far in the future"]);
+    expect(await refusal(jwt({ iat: t - 700, exp: t - 100, iss: appId }))).toEqual([
+      401,
+      "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
+    ]);
+    expect(await refusal(jwt({ iat: t + 300, exp: t + 600, iss: appId }))).toEqual([
+      401,
+      "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued",
+    ]);
+    expect(await refusal(github.token)).toEqual([401, 'A JSON web token could not be decoded']);
+    expect(await refusal(jwt({ iat: t - 30, exp: t + 500, iss: appId }, generateAppKeyPair().privateKey))).toEqual([401, 'A JSON web token could not be decoded']);
+    const valid = new Octokit({ baseUrl: github.url, auth: jwt({ iat: t - 30, exp: t + 500, iss: String(appId) }) });
+    expect((await valid.rest.apps.getAuthenticated()).data?.id).toBe(appId);
+    // A JWT is not a token for the rest of the API.
+    await expect(valid.rest.pulls.get({ owner: 'acme', repo: 'api', pull_number: 1 })).rejects.toMatchObject({ status: 401 });
+  });
+});
+
 describe('Slack fake through @slack/web-api', () => {
   let slack: SlackFake;
   let certificates: TestCertificates;
@@ -348,13 +538,19 @@ describe('sandbox CLI', () => {
   it('prints its URLs as one JSON line, serves the seeded org, and exits 0 on SIGTERM', async () => {
     const { spawn } = await import('node:child_process');
     const { createInterface } = await import('node:readline');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/sandbox.ts', '--seed', 'demo'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'sandbox-app-'));
+    const { privateKey } = generateAppKeyPair();
+    await writeFile(join(dir, 'app.pem'), privateKey, { mode: 0o600 });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/sandbox.ts', '--seed', 'demo', '--github-app-key', join(dir, 'app.pem')], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const line = await new Promise<string>((resolve, reject) => {
         createInterface({ input: child.stdout }).once('line', resolve);
         child.once('exit', (code) => reject(new Error(`sandbox exited early with ${code}`)));
       });
-      const urls = JSON.parse(line) as { github: { url: string }; slack: { url: string; apiUrl: string; incomingWebhookUrl: string } };
+      const urls = JSON.parse(line) as { github: { url: string; app?: unknown }; slack: { url: string; apiUrl: string; incomingWebhookUrl: string } };
       expect(urls.slack.apiUrl).toBe(`${urls.slack.url}/api/`);
       const octokit = new Octokit({ baseUrl: urls.github.url, auth: 'ghp_sandboxTokenForLocalFakeOnly0000000000' });
       const repos = await octokit.paginate(octokit.rest.repos.listForOrg, { org: 'acme', per_page: 100 });
@@ -366,7 +562,16 @@ describe('sandbox CLI', () => {
       ]);
       const pulls = await octokit.paginate(octokit.rest.pulls.list, { owner: 'acme', repo: 'api', state: 'open' });
       expect(pulls.map((p) => p.number).sort()).toEqual([101, 102, 103, 104]);
+
+      const members = await octokit.rest.teams.listMembersInOrg({ org: 'acme', team_slug: 'frontend' });
+      expect(members.data.map((m) => m.login)).toEqual(['carol', 'dave']);
+      const [dark] = (await octokit.rest.pulls.list({ owner: 'acme', repo: 'web' })).data.filter((p) => p.number === 51);
+      expect(dark?.requested_teams?.map((t) => [t.slug, t.name])).toEqual([['frontend', 'Frontend']]);
+      expect(urls.github).toEqual({ url: urls.github.url, app: { appId: 424242, installationId: 4242001 } });
+      const app = new Octokit({ baseUrl: urls.github.url, authStrategy: createAppAuth, auth: { appId: 424242, installationId: 4242001, privateKey } });
+      expect((await app.rest.repos.get({ owner: 'acme', repo: 'api' })).data.full_name).toBe('acme/api');
     } finally {
+      await rm(dir, { recursive: true, force: true });
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
@@ -382,6 +587,17 @@ describe('sandbox CLI', () => {
     });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--github-port: expected a port number 0-65535, got "abc"');
+  });
+
+  it('refuses a --github-app-key that is not a private key PEM, naming the flag', async () => {
+    const { execFile } = await import('node:child_process');
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', 'sandbox/sandbox.ts', '--github-app-key', 'package.json'], (error, _stdout, stderr) =>
+        resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stderr }),
+      );
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--github-app-key: package.json is not a PEM private key; pass the GitHub App's private key file");
   });
 
   it('refuses plain HTTP beyond loopback', async () => {

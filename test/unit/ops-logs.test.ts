@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../ops/errors.ts';
+import { UsageError } from '../../app/src/cli/flags.ts';
 import { buildQuery, formatRecord, parseLevel, parseSince, toRecord } from '../../ops/logs.ts';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
@@ -14,7 +14,7 @@ describe('chatops logs: flags', () => {
   });
 
   it('refuses a --since or --level it cannot read, naming the flag and the accepted forms', () => {
-    expect(() => parseSince('yesterday', NOW)).toThrow(UserError);
+    expect(() => parseSince('yesterday', NOW)).toThrow(UsageError);
     expect(() => parseSince('15 minutes', NOW)).toThrow(/--since: "15 minutes" is not a duration like 30s, 15m, 2h, 1d/);
     expect(() => parseSince('2026-13-45', NOW)).toThrow(/--since/);
     expect(() => parseLevel('loud')).toThrow(/--level: "loud" is not one of trace, debug, info, warn, error, fatal/);

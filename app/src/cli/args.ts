@@ -1,41 +1,16 @@
-// Flag parsing shared by the app's commands: clear errors that name the flag and the fix.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+// The app's settings flags: --config and --secrets, loaded and checked, every problem reported.
+// The parser and the error type live in flags.ts (shared with the operator commands).
 import { formatProblem, loadSettings, type ConfigProblem } from '../config/load.ts';
 import type { Config, Secrets } from '../config/schema.ts';
+import { requireFlag, type CommandIo, type FlagOptions } from './flags.ts';
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-export interface CommandIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-export const processIo: CommandIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
+// serve.ts imports these from here.
+export { parseFlags, processIo, requireFlag, UsageError, type CommandIo } from './flags.ts';
 
 export const settingsFlags = {
   config: { type: 'string' },
   secrets: { type: 'string' },
-} satisfies NonNullable<ParseArgsConfig['options']>;
-
-export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
-  try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    // node:util's messages already name the flag ("Unknown option '--x'").
-    throw new UsageError((error as Error).message);
-  }
-}
-
-export function requireFlag(values: Record<string, unknown>, name: string, hint: string): string {
-  const value = values[name];
-  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required: ${hint}`);
-  return value;
-}
+} satisfies FlagOptions;
 
 export interface Settings {
   config: Config;

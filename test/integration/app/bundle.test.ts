@@ -28,7 +28,8 @@ afterAll(async () => {
 describe('dist/chatops.mjs', () => {
   it('carries no test code and no tsx loader', () => {
     const text = readFileSync(bundle, 'utf8');
-    expect(text).not.toContain('sandbox');
+    expect(text).not.toContain('sandbox/');
+    expect(text).not.toContain('startSandbox');
     expect(text).not.toContain('sandbox-signing-secret-local-fake-only');
     expect(text).not.toMatch(/from ["']tsx/);
   });

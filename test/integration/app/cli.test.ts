@@ -25,6 +25,31 @@ type Call = { method: string; args: Record<string, unknown> };
 const sectionTexts = (blocks: unknown): string[] =>
   (blocks as { type: string; text?: { text: string } }[]).filter((b) => b.type === 'section').map((b) => b.text?.text ?? '');
 
+const EVERY_COMMAND = ['check-config', 'remind', 'serve', 'demo', 'certs', 'deploy', 'status', 'lab'];
+const listed = (overview: string): string[] => overview.split('\n').flatMap((line) => /^ {2}(\S+) {2,}/.exec(line)?.[1] ?? []);
+
+describe('chatops --help', () => {
+  it('lists every command, the app\'s and the operator\'s, exit 0', async () => {
+    const result = await runChatops(['--help']);
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    expect(listed(result.stdout)).toEqual(EVERY_COMMAND);
+  });
+
+  it('prints each command\'s own help with exit 0', async () => {
+    const results = await Promise.all(EVERY_COMMAND.map((name) => runChatops([name, '--help'])));
+    expect(results.map((r) => [r.code, r.stdout.split('\n')[0]?.split(' ').slice(0, 3).join(' '), r.stderr])).toEqual(
+      EVERY_COMMAND.map((name) => [0, `usage: chatops ${name}`, '']),
+    );
+  });
+
+  it('names every command after an unknown one, exit 2', async () => {
+    const result = await runChatops(['deploy-all']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.split('\n')[0]).toBe(`chatops: unknown command "deploy-all"; expected one of: ${EVERY_COMMAND.join(', ')}`);
+    expect(listed(result.stderr)).toEqual(EVERY_COMMAND);
+  });
+});
+
 describe('chatops check-config', () => {
   it('accepts valid files, summarising schedules in their time zones', async () => {
     const result = await runChatops(['check-config', ...flags()]);

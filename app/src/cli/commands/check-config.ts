@@ -1,7 +1,8 @@
 // `chatops check-config --config F --secrets F`: validate, print a summary, touch no network.
 import { localTime } from '../../core/schedule.ts';
 import { nextFireTimes } from '../../scheduling/scheduler.ts';
-import { loadSettingsOrReport, parseFlags, settingsFlags, type CommandIo } from '../args.ts';
+import { loadSettingsOrReport, settingsFlags } from '../args.ts';
+import { parseFlags, type CommandIo } from '../flags.ts';
 
 export async function checkConfig(argv: string[], io: CommandIo): Promise<number> {
   const values = parseFlags(argv, settingsFlags);

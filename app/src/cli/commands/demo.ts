@@ -14,7 +14,7 @@ import {
   SLACK_FAKE_SIGNING_SECRET,
   startSandbox,
 } from '../../../../sandbox/sandbox.ts';
-import { parseFlags, type CommandIo } from '../args.ts';
+import { parseFlags, type CommandIo } from '../flags.ts';
 import { remind } from './remind.ts';
 
 /** Slack mrkdwn to terminal text: links as "text (url)", mentions as @name. */

@@ -6,7 +6,8 @@ import type { SlackPoster } from '../../core/ports.ts';
 import { createLogger } from '../../logging.ts';
 import { CycleRunner } from '../../scheduling/cycle.ts';
 import { DryRunPoster } from '../../slack/web-api.ts';
-import { loadSettingsOrReport, parseFlags, requireFlag, secretValues, settingsFlags, UsageError, type CommandIo } from '../args.ts';
+import { loadSettingsOrReport, secretValues, settingsFlags } from '../args.ts';
+import { parseFlags, requireFlag, UsageError, type CommandIo } from '../flags.ts';
 import { createRuntime } from '../runtime.ts';
 
 export async function remind(argv: string[], io: CommandIo): Promise<number> {

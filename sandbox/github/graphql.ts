@@ -22,6 +22,7 @@ import {
   type GraphQLFormattedError,
   type SelectionSetNode,
 } from 'graphql';
+import { githubTime } from './state.ts';
 
 export const GITHUB_GRAPHQL_SCHEMA = /* GraphQL */ `
   "An ISO-8601 encoded UTC date string."
@@ -84,10 +85,52 @@ export const GITHUB_GRAPHQL_SCHEMA = /* GraphQL */ `
     id: ID!
     isDraft: Boolean!
     number: Int!
+    reviewRequests(after: String, before: String, first: Int, last: Int): ReviewRequestConnection
     reviews(after: String, before: String, first: Int, last: Int): PullRequestReviewConnection
     title: String!
     updatedAt: DateTime!
     url: URI!
+  }
+
+  type Organization implements Actor & Node {
+    avatarUrl(size: Int): URI!
+    databaseId: Int
+    id: ID!
+    login: String!
+    resourcePath: URI!
+    url: URI!
+  }
+
+  type Team implements Node {
+    combinedSlug: String!
+    databaseId: Int
+    id: ID!
+    name: String!
+    organization: Organization!
+    slug: String!
+    url: URI!
+  }
+
+  "Types that can be requested reviewers."
+  union RequestedReviewer = Team | User
+
+  type ReviewRequest implements Node {
+    asCodeOwner: Boolean!
+    databaseId: Int
+    id: ID!
+    requestedReviewer: RequestedReviewer
+  }
+
+  type ReviewRequestConnection {
+    edges: [ReviewRequestEdge]
+    nodes: [ReviewRequest]
+    pageInfo: PageInfo!
+    totalCount: Int!
+  }
+
+  type ReviewRequestEdge {
+    cursor: String!
+    node: ReviewRequest
   }
 
   type PageInfo {
@@ -136,6 +179,8 @@ const MAX_NODES = 500_000;
 /** What the endpoint reads from the fake's in-memory store (the REST routes serve the same). */
 export interface GraphqlStore {
   repository(owner: string, name: string): GraphqlRepository | undefined;
+  /** a requested team's name and id (teams the store lacks render from their slug) */
+  team(org: string, slug: string): { id: number; name: string };
   viewer: string;
   webUrl: string;
 }
@@ -156,6 +201,8 @@ export interface GraphqlPull {
   draft: boolean;
   created_at: string;
   updated_at: string;
+  requested_reviewers: readonly string[];
+  requested_teams: readonly string[];
   reviews: readonly { id: number; user: string; state: string; submitted_at: string; body: string }[];
 }
 
@@ -229,7 +276,7 @@ export function runGraphql(
       // The query's own cost is already spent when its rateLimit field is read, unless a dry run.
       remaining: dryRun ? budget.remaining : budget.remaining - context.cost,
       used: budget.limit - (dryRun ? budget.remaining : budget.remaining - context.cost),
-      resetAt: new Date(budget.reset * 1000).toISOString(),
+      resetAt: githubTime(budget.reset * 1000),
     }),
     viewer: () => userNode(store.viewer, store),
   };
@@ -336,16 +383,8 @@ function pullRequestNode(repo: GraphqlRepository, pr: GraphqlPull, store: Graphq
     createdAt: pr.created_at,
     updatedAt: pr.updated_at,
     url,
-    reviews: ({ first, last, after, before }: { first?: number; last?: number; after?: string; before?: string }) => {
-      const all = pr.reviews;
-      let start = 0;
-      let end = all.length;
-      if (after !== undefined) start = Math.min(end, (indexOfCursor(after) ?? -1) + 1);
-      if (before !== undefined) end = Math.max(start, Math.min(end, indexOfCursor(before) ?? end));
-      if (first !== undefined) end = Math.min(end, start + first);
-      else if (last !== undefined) start = Math.max(start, end - last);
-      const page = all.slice(start, end).map((review, offset) => ({ review, cursor: cursorFor(start + offset) }));
-      const nodes = page.map(({ review }) => ({
+    reviews: (args: ConnectionArguments) =>
+      connection(pr.reviews, args, (review) => ({
         __typename: 'PullRequestReview',
         id: Buffer.from(`017:PullRequestReview${review.id}`).toString('base64'),
         databaseId: review.id,
@@ -355,18 +394,72 @@ function pullRequestNode(repo: GraphqlRepository, pr: GraphqlPull, store: Graphq
         body: review.body,
         author: userNode(review.user, store),
         url: `${url}#pullrequestreview-${review.id}`,
-      }));
-      return {
-        totalCount: all.length,
-        nodes,
-        edges: page.map(({ cursor }, i) => ({ cursor, node: nodes[i] })),
-        pageInfo: {
-          hasNextPage: end < all.length,
-          hasPreviousPage: start > 0,
-          startCursor: page[0]?.cursor ?? null,
-          endCursor: page.at(-1)?.cursor ?? null,
-        },
-      };
+      })),
+    reviewRequests: (args: ConnectionArguments) =>
+      connection(reviewRequests(pr), args, (request) => ({
+        __typename: 'ReviewRequest',
+        id: Buffer.from(`012:ReviewRequest${pr.id}:${request.kind}:${request.name}`).toString('base64'),
+        asCodeOwner: false,
+        requestedReviewer: request.kind === 'user' ? userNode(request.name, store) : teamNode(repo.owner, request.name, store),
+      })),
+  };
+}
+
+interface ConnectionArguments {
+  first?: number;
+  last?: number;
+  after?: string;
+  before?: string;
+}
+
+/** A connection over `all` with cursor pagination as GitHub's: first/after or last/before. */
+function connection<T>(all: readonly T[], { first, last, after, before }: ConnectionArguments, render: (item: T) => Record<string, unknown>): Record<string, unknown> {
+  let start = 0;
+  let end = all.length;
+  if (after !== undefined) start = Math.min(end, (indexOfCursor(after) ?? -1) + 1);
+  if (before !== undefined) end = Math.max(start, Math.min(end, indexOfCursor(before) ?? end));
+  if (first !== undefined) end = Math.min(end, start + first);
+  else if (last !== undefined) start = Math.max(start, end - last);
+  const page = all.slice(start, end).map((item, offset) => ({ item, cursor: cursorFor(start + offset) }));
+  const nodes = page.map(({ item }) => render(item));
+  return {
+    totalCount: all.length,
+    nodes,
+    edges: page.map(({ cursor }, i) => ({ cursor, node: nodes[i] })),
+    pageInfo: {
+      hasNextPage: end < all.length,
+      hasPreviousPage: start > 0,
+      startCursor: page[0]?.cursor ?? null,
+      endCursor: page.at(-1)?.cursor ?? null,
+    },
+  };
+}
+
+/** Pending review requests in GitHub's order: people, then teams. */
+function reviewRequests(pr: GraphqlPull): { kind: 'user' | 'team'; name: string }[] {
+  return [
+    ...pr.requested_reviewers.map((name) => ({ kind: 'user' as const, name })),
+    ...pr.requested_teams.map((name) => ({ kind: 'team' as const, name })),
+  ];
+}
+
+function teamNode(org: string, slug: string, store: GraphqlStore): Record<string, unknown> {
+  const team = store.team(org, slug);
+  return {
+    __typename: 'Team',
+    id: Buffer.from(`04:Team${team.id}`).toString('base64'),
+    databaseId: team.id,
+    slug,
+    name: team.name,
+    combinedSlug: `${org}/${slug}`,
+    url: `${store.webUrl}/orgs/${org}/teams/${slug}`,
+    organization: {
+      __typename: 'Organization',
+      id: Buffer.from(`012:Organization${org}`).toString('base64'),
+      login: org,
+      url: `${store.webUrl}/${org}`,
+      resourcePath: `/${org}`,
+      avatarUrl: `https://avatars.github.test/${org}`,
     },
   };
 }
