@@ -169,6 +169,15 @@ describe('rendered filebeat.yml on Filebeat 7.17', () => {
     expect(filebeat717Drift(journaldParsers)).toEqual(['input 0 (journald): "parsers" is not a 7.17 journald setting']);
   });
 
+  it('sends Logstash exactly the log_source values its pipeline routes on', async () => {
+    const pipeline = await readFile(join(repoRoot, 'logstash/pipeline/chatops.conf.j2'), 'utf8');
+    const routed = [...pipeline.matchAll(/if \[fields\]\[log_source\] == "(\w+)"/g)].map((m) => m[1]);
+    const sent = new Set(HOSTS.flatMap((host) => (rendered.get(`${host}-logstash`) as Config)['filebeat.inputs'].map((i) => (i.fields as { log_source: string }).log_source)));
+    // Every routed value is sent by some host; the rest ("system") falls to the pipeline's else branch.
+    expect(routed).toEqual(['app', 'haproxy']);
+    expect([...sent].sort()).toEqual(['app', 'haproxy', 'system']);
+  });
+
   it('ships to Elasticsearch over TLS (direct) or to Logstash over mutual TLS, never both', () => {
     const direct = rendered.get('lb1-direct') as Config;
     expect(direct['output.logstash']).toBeUndefined();
