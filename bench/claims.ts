@@ -4,7 +4,8 @@
 // Run: npx tsx bench/claims.ts [fires]
 import { cpus, loadavg } from 'node:os';
 import pino from 'pino';
-import { alignFireTime, RunCoordinator } from '../app/src/coordination/run-coordinator.ts';
+import { RunCoordinator } from '../app/src/coordination/run-coordinator.ts';
+import { fireSecond } from '../app/src/core/schedule.ts';
 import { createMetrics } from '../app/src/metrics.ts';
 import { ElasticFireClaims } from '../app/src/store/claims.ts';
 import { createElasticsearchClient } from '../app/src/store/client.ts';
@@ -41,7 +42,7 @@ async function main(): Promise<number> {
     await ensureIndices(replicas[0]!.client, indexNames('bench'), logger);
 
     // Warm-up: JIT and connections, not measured.
-    const base = alignFireTime(new Date()).getTime();
+    const base = fireSecond(new Date()).getTime();
     for (let i = 0; i < 300; i += 1) await Promise.all(replicas.map((r) => r.coordinator.shouldRun('warmup', new Date(base + i * 1000))));
 
     const latencies = { won: [] as number[], lost: [] as number[] };

@@ -1,6 +1,7 @@
 // Which certificates the appliance needs and what names each must carry. Pure: the inventory
 // and domain go in, leaf specifications come out (docs/architecture.md, "Certificates").
 import { frontServices, LAB_CONTROLLER_IP, SERVICES } from '../ops/services.ts';
+import { validateDomain } from '../app/src/core/domain.ts';
 
 export interface PlannedHost {
   name: string;
@@ -61,9 +62,4 @@ export function subjectAltName(spec: LeafSpec): string {
   return [...spec.dns.map((d) => `DNS:${d}`), ...spec.ips.map((i) => `IP:${i}`)].join(',');
 }
 
-export function validateDomain(domain: string): string | undefined {
-  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domain)) {
-    return `--domain: "${domain}" is not a DNS domain; use lower-case labels such as lab.chatops.test`;
-  }
-  return undefined;
-}
+export { validateDomain };

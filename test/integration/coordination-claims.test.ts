@@ -1,7 +1,8 @@
 // RunCoordinator and the store against a real Elasticsearch (test/support/elasticsearch.ts).
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alignFireTime, RunCoordinator } from '../../app/src/coordination/run-coordinator.ts';
+import { RunCoordinator } from '../../app/src/coordination/run-coordinator.ts';
+import { fireSecond } from '../../app/src/core/schedule.ts';
 import { createMetrics, type AppMetrics } from '../../app/src/metrics.ts';
 import { ElasticFireClaims, fireKey } from '../../app/src/store/claims.ts';
 import { createElasticsearchClient } from '../../app/src/store/client.ts';
@@ -76,7 +77,7 @@ describe('RunCoordinator', () => {
   it('lets exactly one of three replicas run each fire, and counts won and lost', async () => {
     const group = replicas('claims', 3);
     await ensureIndices(group[0]!.client, indexNames('claims'), logger);
-    const base = alignFireTime(new Date()).getTime();
+    const base = fireSecond(new Date()).getTime();
     const fires = Array.from({ length: 50 }, (_, i) => new Date(base + i * 1000));
     const winners: string[][] = [];
     for (const fire of fires) {
@@ -99,7 +100,7 @@ describe('RunCoordinator', () => {
     await ensureIndices(group[0]!.client, indexNames('outage'), logger);
     await es.stop();
     try {
-      const fire = alignFireTime(new Date());
+      const fire = fireSecond(new Date());
       const answers = await Promise.all(group.map((r) => r.coordinator.shouldRun('daily', fire)));
       expect(answers).toEqual([false, true, false]);
       for (const r of group) expect(await metricValue(r.metrics, 'chatops_coordinator_degraded')).toBe(1);
@@ -114,7 +115,7 @@ describe('RunCoordinator', () => {
       expect(await claims.owner(fireKey('daily', fire))).toBe('replica-1');
       expect(await claims.claim('daily', fire, 'replica-2')).toBe('lost');
 
-      const next = alignFireTime(new Date(Date.now() + 1000));
+      const next = fireSecond(new Date(Date.now() + 1000));
       const after = await Promise.all(group.map((r) => r.coordinator.shouldRun('daily', next)));
       expect(after.filter(Boolean)).toHaveLength(1);
       for (const r of group) expect(await metricValue(r.metrics, 'chatops_coordinator_degraded')).toBe(0);

@@ -47,6 +47,15 @@ Exits 1 when the cycle fails (Slack refused the post, no repository could be rea
 SIGTERM finishes in-flight work, closes the server and exits 0.`,
     run: async (argv, io) => (await import('./commands/serve.ts')).serve(argv, io),
   },
+  'slack-manifest': {
+    section: APP,
+    usage: 'chatops slack-manifest --domain D [--name N]',
+    summary: 'print the Slack app manifest (YAML) for https://chatops.D; no network',
+    details: `  --domain D     the appliance's domain (the inventory's chatops_domain); Slack calls https://chatops.D/slack/events
+  --name N       the app's name in Slack, at most 35 characters (default ChatOps)
+Paste the output into "Create New App → From an app manifest" (docs/slack-and-github.md).`,
+    run: async (argv, io) => (await import('./commands/slack-manifest.ts')).slackManifest(argv, io),
+  },
 };
 
 /** What the production bundle's help says of the commands it leaves out (main.ts has them). */

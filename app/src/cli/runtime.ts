@@ -1,5 +1,6 @@
 // Builds the adapters a command needs from validated settings.
 import { hostname } from 'node:os';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config, Secrets } from '../config/schema.ts';
 import type { PullRequestSource } from '../core/ports.ts';
@@ -38,4 +39,11 @@ export function createRuntime(config: Config, secrets: Secrets, logger: Logger, 
     ...(config.slack.caFile ? { caFile: config.slack.caFile } : {}),
   });
   return { replicaId, metrics, source, slack, close: () => source.close() };
+}
+
+/** Releases the runtime's connections once everything registered after it has closed. */
+export function runtimePlugin(runtime: Runtime): FastifyPluginAsync {
+  return async (fastify) => {
+    fastify.addHook('onClose', async () => runtime.close());
+  };
 }

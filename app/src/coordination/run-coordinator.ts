@@ -3,6 +3,7 @@
 // docs/coordination.md), and it records its claims once the cluster answers again.
 import type { Logger } from 'pino';
 import type { FireGate } from '../core/ports.ts';
+import { fireSecond } from '../core/schedule.ts';
 import type { AppMetrics } from '../metrics.ts';
 import { fireKey, type ClaimOutcome } from '../store/claims.ts';
 import { StoreUnavailableError } from '../store/errors.ts';
@@ -40,11 +41,6 @@ interface PendingClaim {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Fires are keyed to the whole second node-cron scheduled, never to when the callback ran. */
-export function alignFireTime(fireTime: Date): Date {
-  return new Date(Math.floor(fireTime.getTime() / 1000) * 1000);
-}
-
 export class RunCoordinator implements FireGate {
   private degraded = false;
   private readonly pending: PendingClaim[] = [];
@@ -68,7 +64,8 @@ export class RunCoordinator implements FireGate {
   }
 
   async shouldRun(scheduleName: string, fireTime: Date): Promise<boolean> {
-    const fire = alignFireTime(fireTime);
+    // Fires are keyed to the whole second node-cron scheduled, never to when the callback ran.
+    const fire = fireSecond(fireTime);
     const key = fireKey(scheduleName, fire);
     const { claims, replicaId, primary, metrics } = this.options;
     const lateLimit = this.options.lateLimitMs ?? this.options.claimTimeoutMs;

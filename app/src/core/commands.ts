@@ -36,11 +36,6 @@ export function renderHelp(intro = 'The `/prs` command lists open GitHub pull re
   return splitMessages('How to use /prs', [header('/prs'), ...sections([intro, ...prsUsage])]);
 }
 
-/** Does the action need GitHub data (and, for mine/reviews, a mapped user)? */
-export function needsSnapshot(action: PrsAction): boolean {
-  return action !== 'help';
-}
-
 export function unknownUserReply(slackUserId: string): SlackMessage[] {
   return splitMessages('I do not know your GitHub login', [
     ...sections([

@@ -27,6 +27,14 @@ export interface SlackMessage {
   blocks: Block[];
 }
 
+/**
+ * The arguments of every chat.postMessage the app makes. Link previews off: a digest of 40 PR
+ * links would otherwise grow 40 previews, and a DM names its PR already.
+ */
+export function postMessageArgs(channel: string, message: SlackMessage, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false, ...extra };
+}
+
 /** Escapes the three characters Slack's mrkdwn treats as control characters. */
 export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

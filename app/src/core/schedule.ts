@@ -1,13 +1,6 @@
 // Schedule helpers that need no clock of their own. Pure.
 import type { Schedule } from '../config/schema.ts';
 
-/** The minute a cron fire belongs to: replicas that fire a few ms apart agree on it. */
-export function fireMinute(date: Date): Date {
-  const minute = new Date(date.getTime());
-  minute.setUTCSeconds(0, 0);
-  return minute;
-}
-
 /**
  * The scheduled second a cron fire belongs to (node-cron gives the planned slot; this drops
  * any milliseconds). Replicas key their claim on it, so it must not collapse per-second

@@ -1,5 +1,5 @@
-// The app's routes as one fastify plugin: Slack, health, readiness, metrics, and any extra
-// route plugins (e.g. the GitHub webhook). server.ts only listens and shuts down.
+// The app as one fastify plugin: health, readiness, metrics, and the parts `serve` wires in
+// (Slack, the GitHub webhook, the schedules). server.ts only listens and shuts down.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppMetrics } from '../metrics.ts';
@@ -17,9 +17,11 @@ export interface HttpAppOptions {
   readiness: ReadinessCheck[];
   /** how long a readiness answer is reused, so frequent probes do not hammer GitHub and Slack */
   readyCacheMs?: number;
-  /** the Slack receiver's routes (POST /slack/events) */
-  slackRoutes?: FastifyPluginAsync;
-  routes?: FastifyPluginAsync[];
+  /**
+   * The app's parts, registered in this order inside this scope (so the error handler and the
+   * request log cover their routes). On close their onClose hooks run last-registered first.
+   */
+  plugins?: FastifyPluginAsync[];
   /** cleans text that leaves the process (error reasons in /ready) */
   scrub?: (text: string) => string;
 }
@@ -113,6 +115,5 @@ export const httpApp: FastifyPluginAsync<HttpAppOptions> = async (fastify: Fasti
     return reply.type(options.metrics.registry.contentType).send(body);
   });
 
-  if (options.slackRoutes) await fastify.register(options.slackRoutes);
-  for (const routes of options.routes ?? []) await fastify.register(routes);
+  for (const plugin of options.plugins ?? []) await fastify.register(plugin);
 };

@@ -1,5 +1,6 @@
 // Creates the one fastify server (HTTPS with the configured cert and key, plain HTTP only
-// when asked) and listens. Shutdown is driven by the caller (cli/serve.ts).
+// when asked) and listens. Shutdown is driven by the caller (cli/serve.ts): closing the server
+// runs each part's onClose.
 import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -45,7 +46,13 @@ export function buildServer(options: Omit<StartServerOptions, 'port'>): FastifyI
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const server = buildServer(options);
   const port = options.port ?? options.config.server.port;
-  await server.listen({ host: options.config.server.host, port });
+  try {
+    await server.listen({ host: options.config.server.host, port });
+  } catch (error) {
+    // e.g. the port is taken: the plugins' onClose hooks release what was opened, so the process can exit
+    await server.close();
+    throw error;
+  }
   const address = server.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const scheme = options.config.server.tls ? 'https' : 'http';

@@ -2,10 +2,11 @@
 // cycles in flight so shutdown can wait for their posts to finish.
 import type { Logger } from 'pino';
 import type { Config, Schedule } from '../config/schema.ts';
-import type { SlackMessage } from '../core/messages.ts';
+import { postMessageArgs } from '../core/messages.ts';
 import { nothingReadable, planReminder, type ReminderPlan } from '../core/plan.ts';
 import type { PullRequestSource, ReminderHistory, SlackPoster } from '../core/ports.ts';
 import type { AppMetrics } from '../metrics.ts';
+import { pullRequestRef } from '../core/keys.ts';
 
 export type CycleOutcome = 'success' | 'partial' | 'failure';
 
@@ -27,11 +28,6 @@ export interface CycleDeps {
   logger: Logger;
   history?: ReminderHistory;
   clock?: () => Date;
-}
-
-function messageArgs(channel: string, message: SlackMessage, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  // unfurl_links off: a digest of 40 PR links would otherwise grow 40 previews.
-  return { channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false, ...extra };
 }
 
 export class CycleRunner {
@@ -69,10 +65,8 @@ export class CycleRunner {
       const snapshot = await source.fetchOpenPullRequests(config.github.repositories, config.github.exclude);
       report.pullRequests = snapshot.pullRequests.length;
       report.failedRepositories = snapshot.failedRepositories.length;
+      // Each failure was logged where it happened (the source); the gauge follows the snapshot a fake source gives too.
       metrics.githubRepositoriesFailed.set(snapshot.failedRepositories.length);
-      for (const failure of snapshot.failedRepositories) {
-        logger.warn({ repository: failure.repository, reason: failure.reason }, 'repository could not be read');
-      }
       const plan = planReminder({ schedule, snapshot, filters: config.filters, users: config.users, now: (this.deps.clock ?? (() => new Date()))() });
       await this.carryOut(plan, report, logger, fireTime);
       if (nothingReadable(config.github.repositories, snapshot)) {
@@ -112,26 +106,26 @@ export class CycleRunner {
       if (!first) return;
       // Without the parent there is no thread: a failure here fails the cycle.
       const metadata = fireTime ? { metadata: { event_type: 'chatops_digest', event_payload: { schedule: plan.schedule, fire_time: fireTime.toISOString() } } } : {};
-      const parent = await this.post(plan.schedule, 'parent', messageArgs(plan.channel, first, metadata), report);
+      const parent = await this.post(plan.schedule, 'parent', postMessageArgs(plan.channel, first, metadata), report);
       const threadArgs = { thread_ts: parent.ts };
       for (const part of rest) {
-        await this.post(plan.schedule, 'parent', messageArgs(parent.channel, part, threadArgs), report);
+        await this.post(plan.schedule, 'parent', postMessageArgs(parent.channel, part, threadArgs), report);
       }
       for (const reply of plan.digest.replies) {
         const pr = reply.item.pr;
         try {
-          const posted = await this.post(plan.schedule, 'reply', messageArgs(parent.channel, reply.message, threadArgs), report);
+          const posted = await this.post(plan.schedule, 'reply', postMessageArgs(parent.channel, reply.message, threadArgs), report);
           if (reply.reaction) {
             await poster.call({ method: 'reactions.add', args: { channel: posted.channel, timestamp: posted.ts, name: reply.reaction } });
           }
           if (history) {
             await history
               .recordReply({ pr, channel: posted.channel, ts: posted.ts, threadTs: parent.ts, schedule: plan.schedule })
-              .catch((error: unknown) => logger.warn({ err: error, pr: `${pr.repository}#${pr.number}` }, 'could not record the reply'));
+              .catch((error: unknown) => logger.warn({ err: error, pr: pullRequestRef(pr) }, 'could not record the reply'));
           }
         } catch (error) {
           report.failedPosts += 1;
-          logger.error({ err: error, pr: `${pr.repository}#${pr.number}` }, 'could not post the thread reply');
+          logger.error({ err: error, pr: pullRequestRef(pr) }, 'could not post the thread reply');
         }
       }
       return;
@@ -140,7 +134,7 @@ export class CycleRunner {
       for (const message of direct.messages) {
         try {
           // Posting to a user id delivers to the app's DM with that user.
-          await this.post(plan.schedule, 'dm', messageArgs(direct.user.slack, message), report);
+          await this.post(plan.schedule, 'dm', postMessageArgs(direct.user.slack, message), report);
         } catch (error) {
           report.failedPosts += 1;
           logger.error({ err: error, user: direct.user.slack }, 'could not send the direct message');

@@ -4,6 +4,7 @@ import type { Client } from '@elastic/elasticsearch';
 import type { ReminderHistory, ReplyRecord } from '../core/ports.ts';
 import type { PullRequest } from '../core/types.ts';
 import { guarded } from './errors.ts';
+import { pullRequestKey } from '../core/keys.ts';
 
 export type ReplyState = 'open' | 'merged' | 'closed';
 
@@ -26,10 +27,6 @@ export interface StoredReply extends HistoryDocument {
   id: string;
 }
 
-export function prKey(repository: string, number: number): string {
-  return `${repository.toLowerCase()}#${number}`;
-}
-
 export class ElasticReminderHistory implements ReminderHistory {
   constructor(
     private readonly client: Client,
@@ -40,7 +37,7 @@ export class ElasticReminderHistory implements ReminderHistory {
 
   async recordReply(record: ReplyRecord): Promise<void> {
     const document: HistoryDocument = {
-      prKey: prKey(record.pr.repository, record.pr.number),
+      prKey: pullRequestKey(record.pr.repository, record.pr.number),
       repository: record.pr.repository,
       number: record.pr.number,
       channel: record.channel,
@@ -61,7 +58,7 @@ export class ElasticReminderHistory implements ReminderHistory {
       this.client.search<HistoryDocument>({
         index: this.index,
         size: 50,
-        query: { term: { prKey: prKey(repository, number) } },
+        query: { term: { prKey: pullRequestKey(repository, number) } },
         sort: [{ postedAt: 'desc' }],
       }),
     );

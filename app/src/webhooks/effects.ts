@@ -3,9 +3,11 @@
 import type { Logger } from 'pino';
 import type { User } from '../config/schema.ts';
 import type { SlackPoster } from '../core/ports.ts';
+import { postMessageArgs } from '../core/messages.ts';
 import type { Review } from '../core/types.ts';
 import type { ElasticReminderHistory, ReplyState } from '../store/history.ts';
 import { applyReview, renderReplyUpdate, renderReviewRequest, type ReviewRequest } from './render.ts';
+import { pullRequestRef } from '../core/keys.ts';
 
 export interface WebhookEffectsOptions {
   history: Pick<ElasticReminderHistory, 'latestReplies' | 'updateReply'>;
@@ -26,7 +28,7 @@ export class WebhookEffects {
       await this.options.slack.call({ method: 'chat.update', args: { channel: reply.channel, ts: reply.ts, text: message.text, blocks: message.blocks } });
       await this.options.history.updateReply(reply.id, { state, pr });
     }
-    this.options.logger.info({ pr: `${repository}#${number}`, state, replies: replies.length }, 'digest replies updated');
+    this.options.logger.info({ pr: pullRequestRef({ repository, number }), state, replies: replies.length }, 'digest replies updated');
     return replies.length;
   }
 
@@ -38,7 +40,7 @@ export class WebhookEffects {
       await this.options.slack.call({ method: 'chat.update', args: { channel: reply.channel, ts: reply.ts, text: message.text, blocks: message.blocks } });
       await this.options.history.updateReply(reply.id, { pr });
     }
-    this.options.logger.info({ pr: `${repository}#${number}`, reviewer: review.login, review: review.state, replies: replies.length }, 'review state updated');
+    this.options.logger.info({ pr: pullRequestRef({ repository, number }), reviewer: review.login, review: review.state, replies: replies.length }, 'review state updated');
     return replies.length;
   }
 
@@ -46,12 +48,12 @@ export class WebhookEffects {
   async reviewRequested(request: ReviewRequest, reviewerLogin: string): Promise<boolean> {
     const reviewer = this.options.users.find((user) => user.github.toLowerCase() === reviewerLogin.toLowerCase());
     if (!reviewer) {
-      this.options.logger.info({ pr: `${request.repository}#${request.number}`, reviewer: reviewerLogin }, 'review requested from an unmapped user: no DM');
+      this.options.logger.info({ pr: pullRequestRef(request), reviewer: reviewerLogin }, 'review requested from an unmapped user: no DM');
       return false;
     }
     const message = renderReviewRequest(request, this.options.users);
-    await this.options.slack.call({ method: 'chat.postMessage', args: { channel: reviewer.slack, text: message.text, blocks: message.blocks } });
-    this.options.logger.info({ pr: `${request.repository}#${request.number}`, reviewer: reviewerLogin }, 'review request sent as DM');
+    await this.options.slack.call({ method: 'chat.postMessage', args: postMessageArgs(reviewer.slack, message) });
+    this.options.logger.info({ pr: pullRequestRef(request), reviewer: reviewerLogin }, 'review request sent as DM');
     return true;
   }
 }

@@ -3,11 +3,14 @@
 import { Webhooks } from '@octokit/webhooks';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import type { User } from '../config/schema.ts';
+import type { SlackPoster } from '../core/ports.ts';
 import type { Review } from '../core/types.ts';
+import { firstHeader } from '../http/headers.ts';
 import type { AppMetrics } from '../metrics.ts';
 import type { ElasticDeliveryLedger } from '../store/deliveries.ts';
 import { StoreUnavailableError } from '../store/errors.ts';
-import type { WebhookEffects } from './effects.ts';
+import { WebhookEffects, type WebhookEffectsOptions } from './effects.ts';
 
 export interface GitHubWebhookOptions {
   secret: string;
@@ -22,10 +25,6 @@ const reviewStates: Record<string, Review['state'] | undefined> = {
   changes_requested: 'changes_requested',
   commented: 'commented',
 };
-
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -84,9 +83,9 @@ export function githubWebhookRoutes(options: GitHubWebhookOptions): FastifyPlugi
     fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 25 * 1024 * 1024 }, (_request, body, done) => done(null, body));
 
     fastify.post('/github/webhook', async (request, reply: FastifyReply) => {
-      const event = header(request.headers['x-github-event']);
-      const delivery = header(request.headers['x-github-delivery']);
-      const signature = header(request.headers['x-hub-signature-256']);
+      const event = firstHeader(request.headers['x-github-event']);
+      const delivery = firstHeader(request.headers['x-github-delivery']);
+      const signature = firstHeader(request.headers['x-hub-signature-256']);
       const raw = request.body;
       const reject = (status: number, error: string): FastifyReply => {
         metrics.webhookDeliveries.inc({ event: event ?? 'unknown', outcome: 'rejected' });
@@ -134,4 +133,36 @@ export function githubWebhookRoutes(options: GitHubWebhookOptions): FastifyPlugi
       return reply.code(200).send({ ok: true });
     });
   };
+}
+
+export interface GitHubWebhookPluginOptions {
+  /** secrets.yml githubWebhookSecret; without it the route answers 503 with the fix */
+  secret: string | undefined;
+  deliveries: GitHubWebhookOptions['ledger'];
+  history: WebhookEffectsOptions['history'];
+  /** the replica's one Slack Web API client */
+  slack: SlackPoster;
+  users: readonly User[];
+  metrics: GitHubWebhookOptions['metrics'];
+  logger: Logger;
+}
+
+/** POST /github/webhook as `serve` registers it: the routes above, or a 503 naming the missing secret. */
+export function githubWebhookPlugin(options: GitHubWebhookPluginOptions): FastifyPluginAsync {
+  const { secret, logger } = options;
+  if (!secret) {
+    logger.warn('githubWebhookSecret missing in secrets.yml: POST /github/webhook answers 503');
+    return async (fastify) => {
+      fastify.post('/github/webhook', async (_request, reply) =>
+        reply.code(503).send({ error: 'webhooks disabled: set githubWebhookSecret in secrets.yml (the same secret as in GitHub)' }),
+      );
+    };
+  }
+  return githubWebhookRoutes({
+    secret,
+    ledger: options.deliveries,
+    effects: new WebhookEffects({ history: options.history, slack: options.slack, users: options.users, logger }),
+    metrics: options.metrics,
+    logger,
+  });
 }

@@ -16,7 +16,7 @@ describe('the production bundle', () => {
     });
     const inputs = Object.keys(result.metafile.inputs);
     const commands = inputs.filter((file) => file.startsWith('app/src/cli/commands/')).sort();
-    expect(commands).toEqual(['app/src/cli/commands/check-config.ts', 'app/src/cli/commands/remind.ts', 'app/src/cli/commands/serve.ts']);
+    expect(commands).toEqual(['app/src/cli/commands/check-config.ts', 'app/src/cli/commands/remind.ts', 'app/src/cli/commands/serve.ts', 'app/src/cli/commands/slack-manifest.ts']);
     expect(inputs).toContain('app/src/cli/run.ts');
     expect(inputs.filter((file) => /^(ops|sandbox|certs|test)\//.test(file) || /node_modules\/(zx|tsx)\//.test(file))).toEqual([]);
   }, 30_000);

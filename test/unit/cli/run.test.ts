@@ -23,7 +23,7 @@ describe('runCommand', () => {
   it('names the unknown command and the known ones', async () => {
     const sink = io();
     expect(await runCommand(['deploy-all'], productionCommands, sink)).toBe(2);
-    expect(sink.err.split('\n')[0]).toBe('chatops: unknown command "deploy-all"; expected one of: check-config, remind, serve');
+    expect(sink.err.split('\n')[0]).toBe('chatops: unknown command "deploy-all"; expected one of: check-config, remind, serve, slack-manifest');
   });
 
   it('turns usage errors into exit 2 and other errors into exit 1, each prefixed with the command', async () => {
@@ -54,7 +54,7 @@ describe('runCommand', () => {
   });
 });
 
-const EVERY_COMMAND = ['check-config', 'remind', 'serve', 'demo', 'certs', 'deploy', 'status', 'lab', 'logs'];
+const EVERY_COMMAND = ['check-config', 'remind', 'serve', 'slack-manifest', 'demo', 'certs', 'deploy', 'status', 'lab', 'logs'];
 const listed = (overview: string): string[] => overview.split('\n').flatMap((line) => /^ {2}(\S+) {2,}/.exec(line)?.[1] ?? []);
 
 describe('one CLI for the app and the operator', () => {
@@ -122,7 +122,7 @@ describe('one CLI for the app and the operator', () => {
     expect(PRODUCTION_FOOTER).toBe(`From a checkout, \`npx chatops\` also runs ${fromCheckout.slice(0, -1).join(', ')} and ${fromCheckout.at(-1)}.`);
     const sink = io();
     expect(await runCommand(['--help'], productionCommands, sink, PRODUCTION_FOOTER)).toBe(0);
-    expect(listed(sink.out)).toEqual(['check-config', 'remind', 'serve']);
+    expect(listed(sink.out)).toEqual(['check-config', 'remind', 'serve', 'slack-manifest']);
     expect(sink.out.endsWith(`\n${PRODUCTION_FOOTER}\n`)).toBe(true);
   });
 });

@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { alignFireTime } from '../../../app/src/coordination/run-coordinator.ts';
+import { fireSecond } from '../../../app/src/core/schedule.ts';
 import { fireKey } from '../../../app/src/store/claims.ts';
 import { indexNames } from '../../../app/src/store/indices.ts';
 
 describe('fire keys', () => {
   it('gives replicas firing a few ms apart the same key for the same scheduled second', () => {
-    const a = fireKey('daily', alignFireTime(new Date('2026-03-10T09:00:00.004Z')));
-    const b = fireKey('daily', alignFireTime(new Date('2026-03-10T09:00:00.987Z')));
+    const a = fireKey('daily', fireSecond(new Date('2026-03-10T09:00:00.004Z')));
+    const b = fireKey('daily', fireSecond(new Date('2026-03-10T09:00:00.987Z')));
     expect(a).toBe('daily@2026-03-10T09:00:00.000Z');
     expect(b).toBe(a);
   });
 
   it('keeps consecutive seconds of a per-second schedule apart', () => {
-    expect(fireKey('tick', alignFireTime(new Date('2026-03-10T09:00:01.000Z')))).not.toBe(fireKey('tick', alignFireTime(new Date('2026-03-10T09:00:00.999Z'))));
+    expect(fireKey('tick', fireSecond(new Date('2026-03-10T09:00:01.000Z')))).not.toBe(fireKey('tick', fireSecond(new Date('2026-03-10T09:00:00.999Z'))));
   });
 
   it('names the three indices after the prefix', () => {

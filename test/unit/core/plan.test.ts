@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nothingReadable, planReminder } from '../../../app/src/core/plan.ts';
-import { fireMinute, localTime } from '../../../app/src/core/schedule.ts';
+import { fireSecond, localTime } from '../../../app/src/core/schedule.ts';
 import type { Schedule } from '../../../app/src/config/schema.ts';
 import { aPullRequest, alice, bob, filters, now, snapshot } from './builders.ts';
 
@@ -35,8 +35,8 @@ describe('planReminder', () => {
 });
 
 describe('schedule helpers', () => {
-  it('truncates a fire to its minute', () => {
-    expect(fireMinute(new Date('2026-03-10T09:00:00.734Z')).toISOString()).toBe('2026-03-10T09:00:00.000Z');
+  it('keys a fire to its whole second', () => {
+    expect(fireSecond(new Date('2026-03-10T09:00:00.734Z')).toISOString()).toBe('2026-03-10T09:00:00.000Z');
   });
   it('shows wall-clock time in the schedule time zone', () => {
     const instant = new Date('2026-07-01T07:00:00Z');

@@ -79,7 +79,7 @@ describe('GET /metrics', () => {
 
 describe('routing', () => {
   it('registers extra route plugins beside its own', async () => {
-    const { app } = await build({ routes: [async (f) => void f.post('/github/webhook', async () => ({ ok: true }))] });
+    const { app } = await build({ plugins: [async (f) => void f.post('/github/webhook', async () => ({ ok: true }))] });
     expect((await app.inject({ method: 'POST', url: '/github/webhook', payload: {} })).json()).toEqual({ ok: true });
   });
 
@@ -90,7 +90,7 @@ describe('routing', () => {
   });
 
   it('hides internal error details behind a generic 500', async () => {
-    const { app } = await build({ routes: [async (f) => void f.get('/boom', async () => { throw new Error('db password is hunter2'); })] });
+    const { app } = await build({ plugins: [async (f) => void f.get('/boom', async () => { throw new Error('db password is hunter2'); })] });
     const response = await app.inject({ url: '/boom' });
     expect([response.statusCode, response.json()]).toEqual([500, { error: 'internal_error', message: 'Internal server error' }]);
   });

@@ -1,19 +1,23 @@
-// `chatops serve --config F --secrets F [--port N]`: one replica. HTTP (Slack, health,
-// readiness, metrics, extension routes) and the schedules; SIGTERM finishes in-flight work,
-// closes the server and exits 0.
+// `chatops serve --config F --secrets F [--port N]`: one replica. Wires its parts explicitly,
+// each a fastify plugin on the one server that closes its own resources in onClose: the
+// GitHub and Slack clients, coordination (with `elasticsearch`), the Slack receiver, the
+// GitHub webhook, the schedules. SIGTERM stops firing, closes the server (which drains and
+// releases every part, last-registered first) and exits 0.
 import closeWithGrace from 'close-with-grace';
-import pino from 'pino';
-import type { ReminderHistory } from '../../core/ports.ts';
-import { startServer } from '../../http/server.ts';
-import type { ReadinessCheck } from '../../http/app.ts';
+import type { FastifyPluginAsync } from 'fastify';
+import pino, { type Logger } from 'pino';
+import type { Config, Secrets } from '../../config/schema.ts';
+import { coordinationPlugin, startCoordination, type Coordination } from '../../coordination/coordination.ts';
+import { startServer, type RunningServer } from '../../http/server.ts';
 import { createLogger, createScrubber } from '../../logging.ts';
 import { CycleRunner } from '../../scheduling/cycle.ts';
+import { schedulingPlugin } from '../../scheduling/plugin.ts';
 import { Scheduler } from '../../scheduling/scheduler.ts';
 import { createSlackApp } from '../../slack/app.ts';
 import { version } from '../../version.ts';
+import { githubWebhookPlugin } from '../../webhooks/github-webhook.ts';
 import { loadSettingsOrReport, parseFlags, secretValues, settingsFlags, UsageError, type CommandIo } from '../args.ts';
-import { extensionFactories, type AppExtension } from '../extensions.ts';
-import { createRuntime } from '../runtime.ts';
+import { createRuntime, runtimePlugin, type Runtime } from '../runtime.ts';
 
 function parsePort(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -22,9 +26,63 @@ function parsePort(value: string | undefined): number | undefined {
   return port;
 }
 
-function combineHistories(histories: ReminderHistory[]): ReminderHistory | undefined {
-  if (histories.length === 0) return undefined;
-  return { recordReply: async (record) => void (await Promise.all(histories.map((h) => h.recordReply(record)))) };
+interface Replica {
+  plugins: FastifyPluginAsync[];
+  scheduler: Scheduler;
+  runner: CycleRunner;
+}
+
+/** Without `elasticsearch` every fire runs here, nothing is recorded and there is no webhook route. */
+async function coordinationFor(config: Config, secrets: Secrets, runtime: Runtime, logger: Logger): Promise<Coordination | undefined> {
+  if (!config.elasticsearch) {
+    logger.child({ component: 'coordination' }).info('no elasticsearch section in config: fires are not coordinated (run one replica only)');
+    return undefined;
+  }
+  return startCoordination({
+    settings: config.elasticsearch,
+    secrets,
+    replicaId: runtime.replicaId,
+    primary: config.replica.primary,
+    logger,
+    metrics: runtime.metrics,
+  });
+}
+
+/** The replica's parts, in the order they are registered (and so closed in reverse). */
+async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, logger: Logger): Promise<Replica> {
+  const coordination = await coordinationFor(config, secrets, runtime, logger);
+  const runner = new CycleRunner({
+    config,
+    source: runtime.source,
+    poster: runtime.slack,
+    metrics: runtime.metrics,
+    logger,
+    ...(coordination ? { history: coordination.history } : {}),
+  });
+  const scheduler = new Scheduler({
+    schedules: config.schedules,
+    run: (schedule, fireTime) => runner.run(schedule, fireTime),
+    logger,
+    ...(coordination ? { gate: coordination.gate } : {}),
+  });
+  const { receiver } = createSlackApp({ config, secrets, source: runtime.source, poster: runtime.slack, logger });
+  const plugins: FastifyPluginAsync[] = [runtimePlugin(runtime)];
+  if (coordination) {
+    plugins.push(
+      coordinationPlugin(coordination),
+      githubWebhookPlugin({
+        secret: secrets.githubWebhookSecret,
+        deliveries: coordination.deliveries,
+        history: coordination.history,
+        slack: runtime.slack,
+        users: config.users,
+        metrics: runtime.metrics,
+        logger: logger.child({ component: 'coordination' }),
+      }),
+    );
+  }
+  plugins.push(receiver.routes, schedulingPlugin({ scheduler, runner }));
+  return { plugins, scheduler, runner };
 }
 
 export async function serve(argv: string[], io: CommandIo): Promise<number> {
@@ -37,59 +95,22 @@ export async function serve(argv: string[], io: CommandIo): Promise<number> {
   const logger = createLogger({ level: config.logging.level, secretValues: secretsList, destination: pino.destination({ dest: 1, sync: true }) });
   const runtime = createRuntime(config, secrets, logger);
   const replicaLogger = logger.child({ replica: runtime.replicaId });
+  const { plugins, scheduler, runner } = await wireReplica(config, secrets, runtime, replicaLogger);
 
-  const extensions: AppExtension[] = [];
-  for (const factory of extensionFactories) {
-    const extension = await factory({ config, secrets, replicaId: runtime.replicaId, logger: replicaLogger, metrics: runtime.metrics, source: runtime.source });
-    if (extension) extensions.push(extension);
-  }
-  const gates = extensions.filter((e) => e.fireGate);
-  if (gates.length > 1) throw new Error(`more than one extension gates fires: ${gates.map((e) => e.name).join(', ')}`);
-  const history = combineHistories(extensions.flatMap((e) => (e.history ? [e.history] : [])));
-
-  const runner = new CycleRunner({
+  const running: RunningServer = await startServer({
     config,
-    source: runtime.source,
-    poster: runtime.slack,
-    metrics: runtime.metrics,
     logger: replicaLogger,
-    ...(history ? { history } : {}),
-  });
-  const { receiver } = createSlackApp({ config, secrets, source: runtime.source, poster: runtime.slack, logger: replicaLogger });
-  const readiness: ReadinessCheck[] = [
-    { name: 'github', check: () => runtime.source.checkReachable() },
-    { name: 'slack', check: async () => void (await runtime.slack.authTest()) },
-    ...extensions.flatMap((e) => (e.checkReady ? [{ name: e.name, check: e.checkReady }] : [])),
-  ];
-  const releaseAll = async (): Promise<void> => {
-    for (const extension of extensions) await extension.close?.();
-    await runtime.close();
-  };
-  let running: Awaited<ReturnType<typeof startServer>>;
-  try {
-    running = await startServer({
-      config,
-      logger: replicaLogger,
-      ...(port !== undefined ? { port } : {}),
-      app: {
-        metrics: runtime.metrics,
-        ...(secrets.metrics ? { metricsAuth: secrets.metrics } : {}),
-        readiness,
-        slackRoutes: receiver.routes,
-        routes: extensions.flatMap((e) => e.routes ?? []),
-        scrub: createScrubber(secretsList),
-      },
-    });
-  } catch (error) {
-    // e.g. the port is taken: release what was opened so the process can exit
-    await releaseAll();
-    throw error;
-  }
-  const scheduler = new Scheduler({
-    schedules: config.schedules,
-    run: (schedule, fireTime) => runner.run(schedule, fireTime),
-    logger: replicaLogger,
-    ...(gates[0]?.fireGate ? { gate: gates[0].fireGate } : {}),
+    ...(port !== undefined ? { port } : {}),
+    app: {
+      metrics: runtime.metrics,
+      ...(secrets.metrics ? { metricsAuth: secrets.metrics } : {}),
+      readiness: [
+        { name: 'github', check: () => runtime.source.checkReachable() },
+        { name: 'slack', check: async () => void (await runtime.slack.authTest()) },
+      ],
+      plugins,
+      scrub: createScrubber(secretsList),
+    },
   });
   await scheduler.start();
   replicaLogger.info({ url: running.url, port: running.port, version, schedules: config.schedules.length }, 'chatops serving');
@@ -100,10 +121,10 @@ export async function serve(argv: string[], io: CommandIo): Promise<number> {
       async ({ signal, err }) => {
         if (err) replicaLogger.error({ err }, 'fatal error; shutting down');
         else replicaLogger.info({ signal, cyclesInFlight: runner.busy }, 'shutting down: finishing in-flight work');
+        // No new fires while the server still answers; then closing it lets open requests,
+        // /prs answers and cycles finish before each part releases its connections.
         await scheduler.stop();
-        // Stops accepting, lets open requests finish; Slack listeners and cycles keep posting.
-        await Promise.all([running.server.close(), receiver.drain(), runner.drain()]);
-        await releaseAll();
+        await running.server.close();
         replicaLogger.info('shutdown complete');
         resolve(err ? 1 : 0);
       },

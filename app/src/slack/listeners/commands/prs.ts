@@ -4,7 +4,7 @@ import type { AllMiddlewareArgs, RespondArguments, SlackCommandMiddlewareArgs } 
 import type { Logger } from 'pino';
 import type { Config } from '../../../config/schema.ts';
 import { parsePrsCommand, renderCommandReply, renderHelp, unknownUserReply } from '../../../core/commands.ts';
-import type { SlackMessage } from '../../../core/messages.ts';
+import { postMessageArgs, type SlackMessage } from '../../../core/messages.ts';
 import type { PullRequestSource, SlackPoster } from '../../../core/ports.ts';
 import { UserDirectory } from '../../../core/select.ts';
 
@@ -61,10 +61,7 @@ export function createPrsCommand(deps: PrsCommandDeps) {
         for (const message of messages) await respond(ephemeral(message));
       } else {
         for (const message of messages) {
-          await deps.poster.call({
-            method: 'chat.postMessage',
-            args: { channel: command.user_id, text: message.text, blocks: message.blocks, unfurl_links: false },
-          });
+          await deps.poster.call({ method: 'chat.postMessage', args: postMessageArgs(command.user_id, message) });
         }
         await respond({ response_type: 'ephemeral', text: `The list is long (${messages.length} messages), so I sent it to you as a direct message.` });
       }

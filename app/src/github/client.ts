@@ -1,0 +1,100 @@
+// Client construction: Octokit composed with conditional requests (ETag cache), throttling
+// (x-ratelimit-reset, Retry-After) and retry (5xx), over the app's own HTTP pool.
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { Octokit } from '@octokit/rest';
+import type { Logger } from 'pino';
+import type { AppMetrics } from '../metrics.ts';
+import { conditionalRequests, ETagCache } from './conditional-requests.ts';
+import { createGitHubHttp } from './http.ts';
+import { PerRequestLimiter, unlimitedGroup } from './throttle-limiters.ts';
+
+export interface GitHubClientOptions {
+  baseUrl: string;
+  token: string;
+  /** HTTP connections, and so requests in flight, at once */
+  concurrency: number;
+  requestTimeoutMs: number;
+  metrics: AppMetrics;
+  logger: Logger;
+  /** cleans Octokit's own log lines of the token */
+  scrub: (text: string) => string;
+  caFile?: string;
+  maxRateLimitWaitSeconds?: number;
+  retryBaseDelayMs?: number;
+  retries?: number;
+  etagCacheEntries?: number;
+}
+
+/** The plugins add options and behaviour, not methods: callers see Octokit's own API. */
+export type GitHubOctokit = Octokit;
+
+/** plugin-request-log's line for a failed request: `GET /repos/a/b/pulls?... - 304 with id ... in 31ms` */
+const NOT_MODIFIED_LOG_LINE = / - 304 with id /;
+
+type RateLimitHandler = (retryAfter: number, request: { method: string; url: string }, octokit: unknown, retryCount: number) => boolean;
+
+function rateLimitHandler(log: Logger, maxWaitSeconds: number, message: string): RateLimitHandler {
+  return (retryAfter, request, _octokit, retryCount) => {
+    const retrying = retryCount < 2 && retryAfter <= maxWaitSeconds;
+    log.warn({ retryAfter, method: request.method, url: request.url, retrying }, message);
+    return retrying;
+  };
+}
+
+function throttleOptions(log: Logger, maxWait: number) {
+  return {
+    // No shared Bottleneck per request (throttle-limiters.ts): the plugin's default groups and
+    // retry limiter admit one job at a time, a few ms each. The plugin's write group would also
+    // space GraphQL requests 1 s apart, as for mutations; we never write to GitHub, and review
+    // queries are bounded by `reviewBatchConcurrency`. Its README documents no option for this,
+    // so the plugin is pinned to an exact version and test/integration/github-throttling.test.ts
+    // checks what these objects must keep doing (Retry-After honoured, nothing serialised).
+    global: unlimitedGroup,
+    write: unlimitedGroup,
+    retryLimiter: new PerRequestLimiter(),
+    retryAfterBaseValue: 1000,
+    onRateLimit: rateLimitHandler(log, maxWait, 'GitHub rate limit reached'),
+    onSecondaryRateLimit: rateLimitHandler(log, Math.max(maxWait, 120), 'GitHub secondary rate limit reached'),
+  };
+}
+
+function octokitLog(log: Logger, scrub: (text: string) => string) {
+  return {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (message: string) => log.warn({ octokit: true }, scrub(message)),
+    // plugin-request-log reports every answer that is not a 2xx as an error, 304s included: a
+    // conditional hit is one per repository per cycle and no error.
+    error: (message: string) => {
+      if (!NOT_MODIFIED_LOG_LINE.test(message)) log.error({ octokit: true }, scrub(message));
+      else if (log.isLevelEnabled('debug')) log.debug({ octokit: true }, scrub(message));
+    },
+  };
+}
+
+export function createGitHubClient(options: GitHubClientOptions): { octokit: GitHubOctokit; close(): Promise<void> } {
+  const http = createGitHubHttp({
+    requestTimeoutMs: options.requestTimeoutMs,
+    metrics: options.metrics,
+    connections: options.concurrency,
+    ...(options.caFile ? { caFile: options.caFile } : {}),
+  });
+  const etags = new ETagCache(options.etagCacheEntries ?? 50_000);
+  const Client = Octokit.plugin(conditionalRequests(etags), throttling, retry);
+  const octokit: GitHubOctokit = new Client({
+    baseUrl: options.baseUrl.replace(/\/+$/, ''),
+    auth: options.token,
+    userAgent: 'chatops-pr-reminder',
+    request: { fetch: http.fetch },
+    throttle: throttleOptions(options.logger, options.maxRateLimitWaitSeconds ?? 60),
+    retry: {
+      retries: options.retries ?? 2,
+      retryAfterBaseValue: options.retryBaseDelayMs ?? 1000,
+      // 403 and 429 belong to the throttling plugin; the rest of 4xx will not change on retry.
+      doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
+    },
+    log: octokitLog(options.logger, options.scrub),
+  });
+  return { octokit, close: () => http.close() };
+}
