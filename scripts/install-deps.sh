@@ -22,6 +22,8 @@ APT_PACKAGES=(
   # services exercised for real in tests and the lab
   haproxy prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter
   prometheus-elasticsearch-exporter
+  # building Filebeat with journald input (scripts/install-deps.d/filebeat.sh)
+  libsystemd-dev
   # the multi-host lab
   debootstrap systemd-container tinyproxy-bin iproute2 openssh-client openssh-server
   # Elasticsearch for the tests: fetched with Maven, runs on its Java 17
