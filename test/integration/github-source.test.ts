@@ -34,7 +34,7 @@ function sourceFor(github: GitHubFake, sources: GitHubSource[], overrides: Parti
   const metrics = createMetrics({ defaultMetrics: false });
   const created = createGitHubSource({
     baseUrl: github.url,
-    token: github.token,
+    auth: { kind: 'token' as const, token: github.token },
     concurrency: 8,
     requestTimeoutMs: 10_000,
     metrics,
@@ -233,7 +233,7 @@ describe('GitHub source', () => {
   it('rejects a bad token in checkReachable and never puts the token in a reason', async () => {
     github.addRepository('auth/repo');
     const token = 'ghp_thisIsNotTheRightTokenAtAll1234567890';
-    const { source: s, metrics } = source({ token });
+    const { source: s, metrics } = source({ auth: { kind: 'token', token } });
     await expect(s.checkReachable()).rejects.toThrow(/HTTP 401: Bad credentials \(check githubToken in secrets.yml\)/);
     const snapshot = await s.fetchOpenPullRequests(['auth/repo'], []);
     expect(snapshot.failedRepositories).toEqual([
@@ -287,7 +287,7 @@ describe('GitHub source against a GitHub Enterprise style base URL', () => {
       expect(enterprise.url).toMatch(/\/api\/v3$/);
       const s = createGitHubSource({
         baseUrl: `${enterprise.url}/`,
-        token: enterprise.token,
+        auth: { kind: 'token' as const, token: enterprise.token },
         concurrency: 4,
         requestTimeoutMs: 10_000,
         metrics: createMetrics({ defaultMetrics: false }),
@@ -324,7 +324,7 @@ describe('GitHub source over TLS with a private CA', () => {
   it('trusts the CA given in caFile and refuses the server without it', async () => {
     const options = {
       baseUrl: github.url,
-      token: github.token,
+      auth: { kind: 'token' as const, token: github.token },
       concurrency: 2,
       requestTimeoutMs: 10_000,
       logger: silent,

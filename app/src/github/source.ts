@@ -12,6 +12,8 @@ import { pullRequestKey } from '../core/keys.ts';
 import type { PullRequestSource } from '../core/ports.ts';
 import type { PullRequest, PullRequestSnapshot, RepositoryFailure, Review } from '../core/types.ts';
 import type { AppMetrics } from '../metrics.ts';
+import type { GitHubAuth } from '../config/schema.ts';
+import { authSecret } from './app-auth.ts';
 import { createGitHubClient, type GitHubOctokit } from './client.ts';
 import { failureDescriber } from './failures.ts';
 import { resolveRepositories } from './repositories.ts';
@@ -22,7 +24,7 @@ export type GitHubSource = PullRequestSource & { close(): Promise<void> };
 
 export interface GitHubSourceOptions {
   baseUrl: string;
-  token: string;
+  auth: GitHubAuth;
   /** requests in flight at once */
   concurrency: number;
   requestTimeoutMs: number;
@@ -167,7 +169,7 @@ function completeRepository(context: ReadContext, repository: ListedRepository, 
 
 export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
   const { metrics, logger: log } = options;
-  const { describe, scrub } = failureDescriber(options.token);
+  const { describe, scrub } = failureDescriber(authSecret(options.auth), options.auth.kind === 'app' ? 'githubApp' : 'githubToken');
   const client = createGitHubClient({ ...options, scrub });
   const { octokit } = client;
   const context: ReadContext = { octokit, describe, lastReads: new Map() };
