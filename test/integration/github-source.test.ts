@@ -10,7 +10,7 @@ import { renderDigest } from '../../app/src/core/render.ts';
 import { selectPullRequests, UserDirectory } from '../../app/src/core/select.ts';
 import type { PullRequest } from '../../app/src/core/types.ts';
 import { createMetrics, type AppMetrics } from '../../app/src/metrics.ts';
-import { startGitHubFake, type GitHubFake, type RecordedRequest } from '../../sandbox/github.ts';
+import { generateAppKeyPair, startGitHubFake, type GitHubFake, type RecordedRequest } from '../../sandbox/github.ts';
 import { filters } from '../unit/core/builders.ts';
 import { createTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
 
@@ -300,6 +300,39 @@ describe('GitHub source against a GitHub Enterprise style base URL', () => {
       expect(enterprise.requests.every((r) => r.status === 200)).toBe(true);
       // REST under /api/v3, GraphQL (the reviews of the 120 PRs, 50 per query) at /api/graphql.
       expect(enterprise.requests.filter((r) => !r.path.startsWith('/api/v3/')).map((r) => r.path)).toEqual(['/api/graphql', '/api/graphql', '/api/graphql']);
+    } finally {
+      await enterprise.close();
+    }
+  });
+});
+
+describe('GitHub source on GitHub App authentication', () => {
+  it('reads through installation tokens under a GitHub Enterprise base URL, ETags and 304s included', async () => {
+    const enterprise = await startGitHubFake({ pathPrefix: '/api/v3' });
+    try {
+      const keys = generateAppKeyPair();
+      enterprise.addApp({ id: 99, publicKey: keys.publicKey, slug: 'chatops-ghe' });
+      enterprise.addInstallation({ id: 990, appId: 99, account: 'ghe' });
+      enterprise.addRepository('ghe/repo');
+      enterprise.addPullRequest('ghe/repo', { title: 'by the app' });
+      const metrics = createMetrics({ defaultMetrics: false });
+      const s = createGitHubSource({
+        baseUrl: enterprise.url,
+        auth: { kind: 'app', appId: 99, installationId: 990, privateKey: keys.privateKey },
+        concurrency: 4,
+        requestTimeoutMs: 10_000,
+        metrics,
+        logger: silent,
+      });
+      await s.checkReachable();
+      expect((await s.fetchOpenPullRequests(['ghe/*'], [])).pullRequests.map((pr) => pr.title)).toEqual(['by the app']);
+      const start = enterprise.requests.length;
+      expect((await s.fetchOpenPullRequests(['ghe/*'], [])).pullRequests.map((pr) => pr.title)).toEqual(['by the app']);
+      await s.close();
+      expect(enterprise.requests.slice(start).map((r) => `${r.status} ${r.path.split('?')[0]}`)).toEqual(['304 /api/v3/orgs/ghe/repos', '304 /api/v3/repos/ghe/repo/pulls']);
+      expect(enterprise.requests.filter((r) => r.path.endsWith('/access_tokens')).map((r) => `${r.method} ${r.status} ${r.path}`)).toEqual([
+        'POST 201 /api/v3/app/installations/990/access_tokens',
+      ]);
     } finally {
       await enterprise.close();
     }

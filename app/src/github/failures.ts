@@ -9,7 +9,10 @@ export function statusOf(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
-type HttpFailure = Error & { status: number; response?: { data?: unknown; headers?: Record<string, string> } };
+type HttpFailure = Error & { status: number; request?: { url?: string }; response?: { data?: unknown; headers?: Record<string, string> } };
+
+/** auth-app's token request: a refusal there is about the App's credentials, not a repository. */
+const TOKEN_REQUEST = /\/app\/installations\/(\d+)\/access_tokens$/;
 
 /** `HTTP 404: Not Found (hint)`, with the rate-limit reset when the limit was hit. */
 function describeHttpFailure(error: HttpFailure, credentials: string): string {
@@ -17,6 +20,10 @@ function describeHttpFailure(error: HttpFailure, credentials: string): string {
   const data = response?.data;
   const message = data && typeof data === 'object' && typeof (data as { message?: unknown }).message === 'string' ? (data as { message: string }).message : error.message;
   let reason = `HTTP ${status}: ${message}`;
+  const installation = TOKEN_REQUEST.exec(error.request?.url ?? '')?.[1];
+  if (installation !== undefined && (status === 401 || status === 403 || status === 404)) {
+    return `${reason} (the GitHub App got no token for installation ${installation}: check githubApp in secrets.yml and that the app is installed)`;
+  }
   if (status === 401) reason += ` (check ${credentials} in secrets.yml)`;
   if (status === 404) reason += ' (does the repository exist, and may the token read it?)';
   if ((status === 403 || status === 429) && response?.headers?.['x-ratelimit-remaining'] === '0') {
