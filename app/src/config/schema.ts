@@ -3,6 +3,7 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
+import { githubLoginPattern, githubLoginRule } from '../core/logins.ts';
 
 const ianaTimeZone = z.string().refine(
   (zone) => {
@@ -56,7 +57,7 @@ export const scheduleSchema = z
 export const userSchema = z
   .object({
     slack: slackUserId,
-    github: z.string().regex(/^[A-Za-z0-9-]+$/, { message: 'expected a GitHub login' }),
+    github: z.string().regex(githubLoginPattern, { message: githubLoginRule }),
     name: z.string().min(1),
   })
   .strict();

@@ -8,6 +8,7 @@ import type { Review } from '../core/types.ts';
 import type { ElasticReminderHistory, ReplyState } from '../store/history.ts';
 import { applyReview, renderReplyUpdate, renderReviewRequest, type ReviewRequest } from './render.ts';
 import { pullRequestRef } from '../core/keys.ts';
+import { sameLogin } from '../core/logins.ts';
 
 export interface WebhookEffectsOptions {
   history: Pick<ElasticReminderHistory, 'latestReplies' | 'updateReply'>;
@@ -46,7 +47,7 @@ export class WebhookEffects {
 
   /** DMs the requested reviewer when they are in `users`; true when a DM went out. */
   async reviewRequested(request: ReviewRequest, reviewerLogin: string): Promise<boolean> {
-    const reviewer = this.options.users.find((user) => user.github.toLowerCase() === reviewerLogin.toLowerCase());
+    const reviewer = this.options.users.find((user) => sameLogin(user.github, reviewerLogin));
     if (!reviewer) {
       this.options.logger.info({ pr: pullRequestRef(request), reviewer: reviewerLogin }, 'review requested from an unmapped user: no DM');
       return false;

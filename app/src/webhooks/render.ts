@@ -1,6 +1,7 @@
 // What a webhook changes in Slack, as pure functions: the updated digest reply and the
 // review-request DM. No I/O here.
 import type { User } from '../config/schema.ts';
+import { sameLogin } from '../core/logins.ts';
 import { escapeMrkdwn, sections, splitMessages, type SlackMessage } from '../core/messages.ts';
 import { personLabel, pullRequestLink, reviewSummary } from '../core/render.ts';
 import { UserDirectory } from '../core/select.ts';
@@ -27,11 +28,11 @@ export function renderReplyUpdate(pr: PullRequest, state: ReplyState, users: rea
 
 /** `pr` after `login` submitted a review: their latest review replaces any earlier one. */
 export function applyReview(pr: PullRequest, review: Review): PullRequest {
-  const reviews = [...pr.reviews.filter((r) => r.login.toLowerCase() !== review.login.toLowerCase()), review];
+  const reviews = [...pr.reviews.filter((r) => !sameLogin(r.login, review.login)), review];
   return {
     ...pr,
     reviews,
-    requestedReviewers: pr.requestedReviewers.filter((login) => login.toLowerCase() !== review.login.toLowerCase()),
+    requestedReviewers: pr.requestedReviewers.filter((login) => !sameLogin(login, review.login)),
     reviewState: summarizeReviews(reviews),
   };
 }

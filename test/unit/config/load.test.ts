@@ -151,6 +151,21 @@ schedules:
     expect(result.warnings.map(formatProblem)).toEqual([`${secretsPath}: mode is 0644; run "chmod 600 ${secretsPath}" so only the owner can read the tokens`]);
   });
 
+  it('takes users[].github as GitHub allows logins, EMU shortcode included, and names a bad one', () => {
+    const configPath = write(`
+server: { insecureHttp: true }
+github: { repositories: [acme/api] }
+users:
+  - { slack: U0A, github: mona-cat_acme, name: A }
+  - { slack: U0B, github: -bob, name: B }
+  - { slack: U0C, github: carol--x, name: C }
+`);
+    const result = loadSettings({ configPath, secretsPath: write(validSecrets) });
+    if (result.ok) throw new Error('expected problems');
+    const rule = 'expected a GitHub login: letters, digits and single hyphens, not first or last, at most 39 (an Enterprise Managed User adds "_shortcode")';
+    expect(result.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([`users[1].github: ${rule}`, `users[2].github: ${rule}`]);
+  });
+
   describe('githubApp', () => {
     const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
     const slack = 'slackBotToken: xoxb-1-2-example\nslackSigningSecret: 8f742231b10e8888abcd99yyyzzz85a5\n';
