@@ -75,7 +75,11 @@ export const filtersSchema = z
     ignoredTitleTerms: z.array(z.string().min(1)).default([]),
     minimumAgeHours: z.number().nonnegative().default(0),
     staleAfterDays: z.number().positive().default(14),
+    // Leave a PR out once it has this many approvals and no changes requested; 0 is off.
+    approvalsRequired: z.number().int().min(0).max(100).optional(),
+    /** the old spelling: `true` is `approvalsRequired: 1`; approvalsRequired wins when both are given */
     skipApproved: z.boolean().default(false),
+    staleBy: z.enum(['created', 'updated']).default('created'),
   })
   .strict();
 
@@ -144,6 +148,7 @@ export const configSchema = z
       minimumAgeHours: 0,
       staleAfterDays: 14,
       skipApproved: false,
+      staleBy: 'created',
     }),
     logging: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })

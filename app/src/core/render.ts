@@ -74,7 +74,7 @@ export function awaitsReview(pr: PullRequest): boolean {
 function pullRequestFacts(item: SelectedPullRequest, directory: UserDirectory, staleAfterDays: number): string[] {
   const facts = [`by ${personLabel(item.pr.author, directory)}`, `open ${formatAge(item.ageHours)}`, reviewSummary(item.pr, directory)];
   if (item.pr.draft) facts.push(':construction: draft');
-  if (item.stale) facts.push(`:${staleReaction}: stale (open over ${plural(staleAfterDays, 'day')})`);
+  if (item.stale) facts.push(`:${staleReaction}: stale (${item.staleBy === 'updated' ? 'not updated in' : 'open'} over ${plural(staleAfterDays, 'day')})`);
   return facts;
 }
 
