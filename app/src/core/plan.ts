@@ -42,6 +42,7 @@ export function planReminder(input: PlanInput): ReminderPlan {
       scheduleName: schedule.name,
       selected,
       failures: snapshot.failedRepositories,
+      reviewsUnknown: snapshot.reviewsUnknown ?? [],
       directory,
       staleAfterDays: filters.staleAfterDays,
     });

@@ -61,6 +61,9 @@ export function reviewSummary(pr: PullRequest, directory: UserDirectory): string
     case 'pending':
       state = waiting ? undefined : ':grey_question: no reviewer requested';
       break;
+    case 'unknown':
+      state = ':grey_question: review state unknown';
+      break;
   }
   return [state, waiting].filter(Boolean).join(' · ');
 }
@@ -104,10 +107,21 @@ function failureLines(failures: readonly RepositoryFailure[]): string[] {
   ];
 }
 
+/** One line per reason: which repositories' PRs are listed without their review state. */
+function reviewsUnknownLines(unknown: readonly RepositoryFailure[]): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const { repository, reason } of unknown) byReason.set(reason, [...(byReason.get(reason) ?? []), repository]);
+  return [...byReason].map(
+    ([reason, repositories]) =>
+      `:grey_question: *Review state unknown* for the pull requests of ${repositories.map(escapeMrkdwn).join(', ')}: ${escapeMrkdwn(truncate(reason, 300))}`,
+  );
+}
+
 export interface DigestInput {
   scheduleName: string;
   selected: readonly SelectedPullRequest[];
   failures: readonly RepositoryFailure[];
+  reviewsUnknown?: readonly RepositoryFailure[];
   directory: UserDirectory;
   staleAfterDays: number;
 }
@@ -139,7 +153,7 @@ export function renderDigest(input: DigestInput): Digest {
     ];
     lines.push(`:mag: *${summary}*`, counts.join(' · '));
   }
-  const blocks: Block[] = [header(`Pull request digest: ${input.scheduleName}`), ...sections([...lines, ...failureLines(failures)])];
+  const blocks: Block[] = [header(`Pull request digest: ${input.scheduleName}`), ...sections([...lines, ...failureLines(failures), ...reviewsUnknownLines(input.reviewsUnknown ?? [])])];
   if (selected.length > 0) blocks.push(context('One reply per pull request in this thread, oldest first.'));
   const parent = splitMessages(`${summary}${stale > 0 ? ` (${stale} stale)` : ''}`, blocks);
 
@@ -160,11 +174,12 @@ export function renderPullRequestList(options: {
   staleAfterDays: number;
   empty: string;
   failures?: readonly RepositoryFailure[];
+  reviewsUnknown?: readonly RepositoryFailure[];
 }): SlackMessage[] {
   const { title, items, directory, staleAfterDays } = options;
   const heading = items.length > 0 ? `${title} (${items.length})` : title;
   const lines = items.length > 0 ? items.map((item) => pullRequestLine(item, directory, staleAfterDays)) : [options.empty];
-  const blocks: Block[] = [header(heading), ...sections([...lines, ...failureLines(options.failures ?? [])])];
+  const blocks: Block[] = [header(heading), ...sections([...lines, ...failureLines(options.failures ?? []), ...reviewsUnknownLines(options.reviewsUnknown ?? [])])];
   return splitMessages(heading, blocks);
 }
 

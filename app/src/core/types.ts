@@ -1,10 +1,11 @@
 // Domain shapes shared by the pure core and the adapters. No I/O here.
 
-export type ReviewState = 'approved' | 'changes_requested' | 'commented' | 'pending';
+/** `unknown`: GitHub did not answer the review read; the PR is listed all the same. */
+export type ReviewState = 'approved' | 'changes_requested' | 'commented' | 'pending' | 'unknown';
 
 export interface Review {
   login: string;
-  state: Exclude<ReviewState, 'pending'>;
+  state: Exclude<ReviewState, 'pending' | 'unknown'>;
   submittedAt: string;
 }
 
@@ -40,6 +41,8 @@ export interface RepositoryFailure {
 export interface PullRequestSnapshot {
   pullRequests: PullRequest[];
   failedRepositories: RepositoryFailure[];
+  /** repositories whose PRs are listed with their review state unknown, and why */
+  reviewsUnknown?: RepositoryFailure[];
   fetchedAt: string;
 }
 

@@ -100,6 +100,7 @@ function sameETags(known: readonly string[], current: readonly string[] | undefi
 /** One read of every repository: the failures of every step, each logged once, in one list. */
 class CycleRead {
   readonly failures: RepositoryFailure[] = [];
+  readonly reviewsUnknown: RepositoryFailure[] = [];
   readonly pullRequests: PullRequest[] = [];
   changed = 0;
 
@@ -109,6 +110,12 @@ class CycleRead {
   fail({ repository, reason }: RepositoryFailure): void {
     this.log.warn({ repository, reason }, 'repository could not be read');
     this.failures.push({ repository, reason });
+  }
+
+  /** A repository whose PRs were listed but whose reviews could not be read. */
+  reviewsFailed({ repository, reason }: RepositoryFailure): void {
+    this.log.warn({ repository, reason }, 'reviews could not be read: pull requests listed with the review state unknown');
+    this.reviewsUnknown.push({ repository, reason });
   }
 }
 
@@ -154,7 +161,16 @@ function completeRepository(context: ReadContext, repository: ListedRepository, 
   }
   const reason = fresh.failed.get(repository.fullName);
   if (reason !== undefined) {
-    cycle.fail({ repository: repository.fullName, reason });
+    // Listed all the same: a PR unchanged since the last read keeps its reviews, the rest are unknown.
+    // Nothing is remembered, so the next cycle reads the reviews again.
+    cycle.reviewsFailed({ repository: repository.fullName, reason });
+    cycle.pullRequests.push(
+      ...repository.pulls.map((pr) => {
+        const cached = repository.known.get(pr.number);
+        if (cached?.updatedAt === pr.updated_at) return toPullRequest(repository.fullName, pr, cached.reviews);
+        return { ...toPullRequest(repository.fullName, pr, []), reviewState: 'unknown' as const };
+      }),
+    );
     return;
   }
   const read = repository.pulls.map((pr) => {
@@ -201,6 +217,7 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
           reviewsRead: cycle.changed,
           graphqlQueries: fresh.queries,
           failedRepositories: failedRepositories.length,
+          reviewsUnknown: cycle.reviewsUnknown.length,
           durationMs: Date.now() - started,
         },
         'pull requests read',
@@ -208,6 +225,7 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
       const snapshot: PullRequestSnapshot = {
         pullRequests: cycle.pullRequests,
         failedRepositories: failedRepositories.sort((a, b) => a.repository.localeCompare(b.repository)),
+        reviewsUnknown: cycle.reviewsUnknown.sort((a, b) => a.repository.localeCompare(b.repository)),
         fetchedAt: new Date().toISOString(),
       };
       return snapshot;
