@@ -32,6 +32,14 @@ export interface PullRequest {
   reviewState: ReviewState;
 }
 
+/** What a digest reply shows beyond the PR: its age and stale flag when first posted. */
+export interface ReplyShown {
+  ageHours: number;
+  stale: boolean;
+  staleBy: 'created' | 'updated';
+  staleAfterDays: number;
+}
+
 export interface RepositoryFailure {
   repository: string;
   reason: string;
