@@ -69,7 +69,7 @@ async function deliveryCount(outcome: string): Promise<number> {
 beforeAll(async () => {
   [es, slack, github] = await Promise.all([startElasticsearch(), startSlackFake({ host: '127.0.0.1' }), startGitHubFake({ host: '127.0.0.1' })]);
   github.addTeam('acme', 'frontend', { name: 'Frontend', members: ['carol', 'dave', 'erin'] });
-  teams = createGitHubSource({ baseUrl: github.url, token: github.token, concurrency: 2, requestTimeoutMs: 10_000, metrics, logger });
+  teams = createGitHubSource({ baseUrl: github.url, auth: { kind: 'token', token: github.token }, concurrency: 2, requestTimeoutMs: 10_000, metrics, logger });
   client = createElasticsearchClient({ node: es.url, indexPrefix: 'route', retentionDays: 30, username: 'chatops' }, {});
   const names = indexNames('route');
   await ensureIndices(client, names, logger);

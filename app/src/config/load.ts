@@ -156,6 +156,16 @@ function crossCheckConfig(file: string, raw: Raw, problems: ConfigProblem[]): vo
   unique(raw.users, 'github', (m) => (m ? `${m}; map each GitHub login once` : 'users'), (v) => v.toLowerCase());
 }
 
+/** One way to reach GitHub: checked on the raw document so it is reported with the schema's problems. */
+function crossCheckSecrets(file: string, raw: Raw, problems: ConfigProblem[]): void {
+  const given = ['githubToken', 'githubApp'].filter((key) => raw[key] !== undefined && raw[key] !== null);
+  if (given.length === 0) {
+    problems.push({ file, path: 'githubToken', message: 'is required: give githubToken (a token) or githubApp: { appId, installationId, privateKey } (a GitHub App)' });
+  } else if (given.length === 2) {
+    problems.push({ file, path: 'githubApp', message: 'give exactly one of githubToken or githubApp: remove the one not meant' });
+  }
+}
+
 /** Valid but probably not meant: DM schedules with nobody to write to. */
 function configWarnings(file: string, config: Config): ConfigProblem[] {
   if (config.users.length > 0) return [];
@@ -205,6 +215,7 @@ export function loadSettings(options: LoadOptions): LoadResult {
         problems.push({ file: options.secretsPath, path: fieldPath(issue.path), message: describeIssue(issue) });
       }
     }
+    crossCheckSecrets(options.secretsPath, rawSecrets as Raw, problems);
   }
 
   if (problems.length > 0 || !config || !secrets) return { ok: false, problems };

@@ -1,6 +1,9 @@
 // The shape of config.yml and secrets.yml. Types used across the app are inferred from here.
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
+import { githubLoginPattern, githubLoginRule } from '../core/logins.ts';
 
 const ianaTimeZone = z.string().refine(
   (zone) => {
@@ -39,7 +42,7 @@ const httpUrl = (example: string) =>
 
 export const scheduleKinds = ['digest', 'personal', 'reviews'] as const;
 
-const githubLogin = z.string().regex(/^[A-Za-z0-9-]+$/, { message: 'expected a GitHub login' });
+const githubLogin = z.string().regex(githubLoginPattern, { message: githubLoginRule });
 
 export const userSchema = z
   .object({
@@ -62,7 +65,11 @@ export const filtersSchema = z
     ignoredTitleTerms: z.array(z.string().min(1)).default([]),
     minimumAgeHours: z.number().nonnegative().default(0),
     staleAfterDays: z.number().positive().default(14),
+    // Leave a PR out once it has this many approvals and no changes requested; 0 is off.
+    approvalsRequired: z.number().int().min(0).max(100).optional(),
+    /** the old spelling: `true` is `approvalsRequired: 1`; approvalsRequired wins when both are given */
     skipApproved: z.boolean().default(false),
+    staleBy: z.enum(['created', 'updated']).default('created'),
   })
   .strict();
 
@@ -175,6 +182,7 @@ export const configSchema = z
       minimumAgeHours: 0,
       staleAfterDays: 14,
       skipApproved: false,
+      staleBy: 'created',
     }),
     logging: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
@@ -183,9 +191,57 @@ export const configSchema = z
   })
   .strict();
 
+const numericId = (what: string) => {
+  const message = `expected the ${what} as a number such as 123456`;
+  return z.union([z.number(), z.string().regex(/^\d+$/, { message })], { message }).transform(Number).pipe(z.number().int({ message }).positive({ message }));
+};
+
+function privateKeyProblem(pem: string): string | undefined {
+  try {
+    createPrivateKey(pem);
+    return undefined;
+  } catch {
+    return "is not a PEM private key: paste the GitHub App's private key (-----BEGIN RSA PRIVATE KEY----- ... -----END RSA PRIVATE KEY-----)";
+  }
+}
+
+/** The GitHub App's credentials; `privateKeyFile` is read here so the rest of the app sees the PEM text. */
+const githubAppSchema = z
+  .object({
+    appId: numericId('GitHub App id'),
+    installationId: numericId('installation id'),
+    privateKey: z.string().min(1).optional(),
+    privateKeyFile: z.string().min(1).optional(),
+  })
+  .strict()
+  .transform((app, ctx) => {
+    if ((app.privateKey === undefined) === (app.privateKeyFile === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['privateKey'], message: 'give exactly one of privateKey (the PEM text) or privateKeyFile (its path)' });
+      return z.NEVER;
+    }
+    let privateKey = app.privateKey;
+    const field = privateKey === undefined ? 'privateKeyFile' : 'privateKey';
+    if (privateKey === undefined) {
+      try {
+        privateKey = readFileSync(app.privateKeyFile ?? '', 'utf8');
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+        ctx.addIssue({ code: 'custom', path: [field], message: `cannot read "${app.privateKeyFile}" (${code}); expected a readable PEM file` });
+        return z.NEVER;
+      }
+    }
+    const problem = privateKeyProblem(privateKey);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', path: [field], message: problem });
+      return z.NEVER;
+    }
+    return { appId: app.appId, installationId: app.installationId, privateKey };
+  });
+
 export const secretsSchema = z
   .object({
-    githubToken: z.string().min(1),
+    githubToken: z.string().min(1).optional(),
+    githubApp: githubAppSchema.optional(),
     slackBotToken: z.string().regex(/^xox[bp]-/, { message: 'expected a Slack bot token starting with "xoxb-"' }),
     slackSigningSecret: z.string().min(8),
     githubWebhookSecret: z.string().min(8).optional(),
@@ -196,6 +252,15 @@ export const secretsSchema = z
       .optional(),
   })
   .strict();
+
+/** How the app authenticates to GitHub: a token, or a GitHub App installation. */
+export type GitHubAuth = { kind: 'token'; token: string } | { kind: 'app'; appId: number; installationId: number; privateKey: string };
+
+export function githubAuthOf(secrets: Secrets): GitHubAuth {
+  if (secrets.githubApp) return { kind: 'app', ...secrets.githubApp };
+  if (secrets.githubToken) return { kind: 'token', token: secrets.githubToken };
+  throw new Error('secrets.yml has neither githubToken nor githubApp');
+}
 
 export type Config = z.infer<typeof configSchema>;
 export type Secrets = z.infer<typeof secretsSchema>;

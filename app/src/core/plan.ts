@@ -58,6 +58,7 @@ export function planReminder(input: PlanInput): ReminderPlan {
       scheduleName: schedule.name,
       selected: audience ? forAudience(selected, audience.logins, roster.members) : selected,
       failures: snapshot.failedRepositories,
+      reviewsUnknown: snapshot.reviewsUnknown ?? [],
       directory,
       staleAfterDays: filters.staleAfterDays,
       notes: audienceNotes(audience),

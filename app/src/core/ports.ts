@@ -1,5 +1,5 @@
 // The seams between the reminder engine and the adapters around it. Pure types: no I/O here.
-import type { PullRequest, PullRequestSnapshot, SlackCall, TeamRoster } from './types.ts';
+import type { PullRequest, PullRequestSnapshot, ReplyShown, SlackCall, TeamRoster } from './types.ts';
 
 /** Where pull requests and team members come from (app/src/github/source.ts implements it). */
 export interface PullRequestSource {
@@ -31,6 +31,8 @@ export interface ReplyRecord {
   /** ts of the digest's parent message */
   threadTs: string;
   schedule: string;
+  /** what the reply showed beyond the PR itself: an update renders it the same way */
+  shown?: ReplyShown;
 }
 
 /** Optional sink for posted replies (reminder history in app/src/store). */

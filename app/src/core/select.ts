@@ -8,13 +8,19 @@ export interface SelectedPullRequest {
   pr: PullRequest;
   /** whole hours since the PR was opened */
   ageHours: number;
-  /** open for at least `filters.staleAfterDays` */
+  /** open, or without an update (`filters.staleBy`), for at least `filters.staleAfterDays` */
   stale: boolean;
+  staleBy: Filters['staleBy'];
 }
 
 function hasAny(labels: string[], wanted: string[]): boolean {
   const set = new Set(labels.map((label) => label.toLowerCase()));
   return wanted.some((label) => set.has(label.toLowerCase()));
+}
+
+/** `approvalsRequired`, or the old `skipApproved: true` as 1. */
+export function requiredApprovals(filters: Filters): number {
+  return filters.approvalsRequired ?? (filters.skipApproved ? 1 : 0);
 }
 
 /** Why a PR is left out, or undefined when it is kept. */
@@ -27,7 +33,10 @@ export function exclusionReason(pr: PullRequest, filters: Filters, now: Date): s
   if (term !== undefined) return `title contains "${term}"`;
   const ageHours = (now.getTime() - Date.parse(pr.createdAt)) / hourMs;
   if (ageHours < filters.minimumAgeHours) return 'younger than the minimum age';
-  if (filters.skipApproved && pr.reviewState === 'approved') return 'approved';
+  const required = requiredApprovals(filters);
+  // An approved summary is at least one approval, however few reviews were read.
+  const approvals = Math.max(1, pr.reviews.filter((r) => r.state === 'approved').length);
+  if (required > 0 && pr.reviewState === 'approved' && approvals >= required) return `approved ${approvals} of ${required} times`;
   return undefined;
 }
 
@@ -38,7 +47,8 @@ export function selectPullRequests(prs: readonly PullRequest[], filters: Filters
     .filter((pr) => exclusionReason(pr, filters, now) === undefined)
     .map((pr) => {
       const ageHours = Math.max(0, Math.floor((now.getTime() - Date.parse(pr.createdAt)) / hourMs));
-      return { pr, ageHours, stale: ageHours >= staleAfterHours };
+      const idleHours = filters.staleBy === 'updated' ? (now.getTime() - Date.parse(pr.updatedAt)) / hourMs : ageHours;
+      return { pr, ageHours, stale: idleHours >= staleAfterHours, staleBy: filters.staleBy };
     })
     .sort(
       (a, b) =>

@@ -133,7 +133,7 @@ export class CycleRunner {
           }
           if (history) {
             await history
-              .recordReply({ pr, channel: posted.channel, ts: posted.ts, threadTs: parent.ts, schedule: plan.schedule })
+              .recordReply({ pr, channel: posted.channel, ts: posted.ts, threadTs: parent.ts, schedule: plan.schedule, shown: reply.shown })
               .catch((error: unknown) => logger.warn({ err: error, pr: pullRequestRef(pr) }, 'could not record the reply'));
           }
         } catch (error) {

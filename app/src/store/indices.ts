@@ -51,6 +51,8 @@ export function indexDefinitions(names: IndexNames): { name: string; ageField: s
         updatedAt: { type: 'date' },
         // the PR as rendered, kept to re-render the reply; not searchable
         pr: { type: 'object', enabled: false },
+        // age, stale flag and rule as first posted, so an update renders the same reply
+        shown: { type: 'object', enabled: false },
       },
     },
     {
@@ -88,6 +90,8 @@ export async function ensureIndices(client: Client, names: IndexNames, logger: L
     );
     const exists = await guarded('check index', () => client.indices.exists({ index: definition.name }, slow));
     if (exists) {
+      // Fields added since the index was created (mappings only grow; strict refuses unknown ones).
+      await guarded('update index mapping', () => client.indices.putMapping({ index: definition.name, properties: definition.properties }, slow));
       logger.debug({ index: definition.name }, 'index already present');
       continue;
     }

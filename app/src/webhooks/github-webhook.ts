@@ -11,6 +11,7 @@ import type { AppMetrics } from '../metrics.ts';
 import type { ElasticDeliveryLedger } from '../store/deliveries.ts';
 import { StoreUnavailableError } from '../store/errors.ts';
 import { WebhookEffects, type WebhookEffectsOptions } from './effects.ts';
+import { dismissReview, withdrawReviewRequest } from './render.ts';
 
 export interface GitHubWebhookOptions {
   secret: string;
@@ -26,6 +27,9 @@ const reviewStates: Record<string, Review['state'] | undefined> = {
   commented: 'commented',
 };
 
+/** pull_request actions acted on; the rest are acknowledged and ignored. */
+const pullRequestActions = new Set(['closed', 'review_requested', 'review_request_removed', 'reopened', 'ready_for_review', 'converted_to_draft', 'synchronize']);
+
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** What is missing from a payload the handlers below act on; a signed but malformed body is a 400, not a retryable 500. */
@@ -35,7 +39,9 @@ export function payloadProblem(event: string, payload: unknown): string | undefi
   if (!isObject(payload)) return 'body must be a JSON object';
   const action = payload.action;
   if (action !== undefined && typeof action !== 'string') return 'payload.action must be a string';
-  const acted = (event === 'pull_request' && (action === 'closed' || action === 'review_requested')) || (event === 'pull_request_review' && action === 'submitted');
+  const acted =
+    (event === 'pull_request' && typeof action === 'string' && pullRequestActions.has(action)) ||
+    (event === 'pull_request_review' && (action === 'submitted' || action === 'dismissed'));
   if (!acted) return undefined;
   const pr = payload.pull_request;
   const repository = payload.repository;
@@ -52,6 +58,12 @@ export function payloadProblem(event: string, payload: unknown): string | undefi
     return 'payload.requested_reviewer and payload.pull_request.user must be objects with a string login';
   }
   if (event === 'pull_request_review' && (!isObject(payload.review) || typeof payload.review.state !== 'string')) return 'payload.review.state must be a string';
+  if (action === 'dismissed' && !(isObject(payload.review) && isObject(payload.review.user) && typeof payload.review.user.login === 'string')) {
+    return 'payload.review.user.login must be a string';
+  }
+  if (action === 'review_request_removed' && !(isObject(payload.requested_reviewer) || (isObject(payload.requested_team) && typeof payload.requested_team.slug === 'string'))) {
+    return 'payload.requested_reviewer or payload.requested_team.slug must be given';
+  }
   if (event === 'pull_request_review' && isObject(payload.review) && !hasLogin(payload.review.user)) return 'payload.review.user must be an object with a string login';
   return undefined;
 }
@@ -72,6 +84,35 @@ export function createWebhooks(options: Pick<GitHubWebhookOptions, 'secret' | 'e
     }
     if (!('requested_reviewer' in payload) || !payload.requested_reviewer) return;
     await effects.reviewRequested(request, payload.requested_reviewer.login);
+  });
+  webhooks.on('pull_request.reopened', async ({ payload }) => {
+    const { number, title, draft } = payload.pull_request;
+    await effects.updateReplies(payload.repository.full_name, number, (pr) => ({ ...pr, title, draft: draft === true }), { state: 'open', what: 'reopened' });
+  });
+  webhooks.on(['pull_request.ready_for_review', 'pull_request.converted_to_draft'], async ({ payload }) => {
+    const { number, title } = payload.pull_request;
+    const draft = payload.action === 'converted_to_draft';
+    await effects.updateReplies(payload.repository.full_name, number, (pr) => ({ ...pr, title, draft }), { what: payload.action });
+  });
+  webhooks.on('pull_request.synchronize', async ({ payload }) => {
+    const { number, title, updated_at: updatedAt } = payload.pull_request;
+    await effects.updateReplies(payload.repository.full_name, number, (pr) => ({ ...pr, title, updatedAt }), { what: 'new commits pushed' });
+  });
+  webhooks.on('pull_request.review_request_removed', async ({ payload }) => {
+    const owner = payload.repository.full_name.split('/')[0] ?? '';
+    const withdrawn =
+      'requested_reviewer' in payload && payload.requested_reviewer
+        ? { login: payload.requested_reviewer.login }
+        : 'requested_team' in payload && payload.requested_team
+          ? { team: `${owner}/${payload.requested_team.slug}` }
+          : undefined;
+    if (!withdrawn) return;
+    await effects.updateReplies(payload.repository.full_name, payload.pull_request.number, (pr) => withdrawReviewRequest(pr, withdrawn), { what: 'review request removed' });
+  });
+  webhooks.on('pull_request_review.dismissed', async ({ payload }) => {
+    const login = payload.review.user?.login;
+    if (!login) return;
+    await effects.updateReplies(payload.repository.full_name, payload.pull_request.number, (pr) => dismissReview(pr, login), { what: `review by ${login} dismissed` });
   });
   webhooks.on('pull_request_review.submitted', async ({ payload }) => {
     const key = payload.review.state.toLowerCase();

@@ -142,3 +142,13 @@ describe('reviewSummary', () => {
     expect(reviewSummary(aPullRequest({ requestedReviewers: ['bob'] }), directory)).toBe(':eyes: waiting for <@U0BOB>');
   });
 });
+
+describe('the stale flag with staleBy: updated', () => {
+  it('says the PR was not updated, not how long it is open', () => {
+    const selected = selectPullRequests([aPullRequest({ number: 7, author: 'carol', createdAt: hoursAgo(30 * 24), updatedAt: hoursAgo(15 * 24) })], filters({ staleBy: 'updated' }), now);
+    const digest = renderDigest({ scheduleName: 'team', selected, failures: [], directory, staleAfterDays: 14 });
+    expect(blockTexts(digest.replies[0]?.message.blocks ?? [])[0]).toBe(
+      '<https://github.com/acme/api/pull/7|acme/api#7 Change 7>\nby carol · open 30 days · :grey_question: no reviewer requested · :hourglass_flowing_sand: stale (not updated in over 14 days)',
+    );
+  });
+});

@@ -16,6 +16,7 @@ import { Scheduler } from '../../scheduling/scheduler.ts';
 import { checkScheduleTeams } from '../../scheduling/team-check.ts';
 import { createSlackApp } from '../../slack/app.ts';
 import { version } from '../../version.ts';
+import { MemoryDeliveryLedger, MemoryReminderHistory } from '../../store/memory.ts';
 import { githubWebhookPlugin } from '../../webhooks/github-webhook.ts';
 import { loadSettingsOrReport, parseFlags, secretValues, settingsFlags, UsageError, type CommandIo } from '../args.ts';
 import { createRuntime, runtimePlugin, type Runtime } from '../runtime.ts';
@@ -52,13 +53,17 @@ async function coordinationFor(config: Config, secrets: Secrets, runtime: Runtim
 /** The replica's parts, in the order they are registered (and so closed in reverse). */
 async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, logger: Logger): Promise<Replica> {
   const coordination = await coordinationFor(config, secrets, runtime, logger);
+  // Webhooks need to remember deliveries and replies: in Elasticsearch, or in this one process.
+  const memory = !coordination && secrets.githubWebhookSecret ? { deliveries: new MemoryDeliveryLedger(), history: new MemoryReminderHistory() } : undefined;
+  if (memory) logger.warn('no elasticsearch in config.yml: webhook deliveries and digest replies are kept in memory, so run a single replica only');
+  const history = coordination?.history ?? memory?.history;
   const runner = new CycleRunner({
     config,
     source: runtime.source,
     poster: runtime.slack,
     metrics: runtime.metrics,
     logger,
-    ...(coordination ? { history: coordination.history } : {}),
+    ...(history ? { history } : {}),
   });
   const scheduler = new Scheduler({
     schedules: config.schedules,
@@ -68,13 +73,14 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
   });
   const { receiver } = createSlackApp({ config, secrets, source: runtime.source, poster: runtime.slack, logger });
   const plugins: FastifyPluginAsync[] = [runtimePlugin(runtime)];
-  if (coordination) {
+  if (coordination) plugins.push(coordinationPlugin(coordination));
+  const stores = coordination ?? memory;
+  if (stores) {
     plugins.push(
-      coordinationPlugin(coordination),
       githubWebhookPlugin({
         secret: secrets.githubWebhookSecret,
-        deliveries: coordination.deliveries,
-        history: coordination.history,
+        deliveries: stores.deliveries,
+        history: stores.history,
         slack: runtime.slack,
         users: config.users,
         teams: runtime.source,
