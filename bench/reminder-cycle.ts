@@ -201,7 +201,7 @@ async function main(): Promise<void> {
   try {
     const source = createGitHubSource({
       baseUrl: fake.url,
-      token: fake.token,
+      auth: { kind: 'token', token: fake.token },
       concurrency: settings.concurrency,
       reviewBatchSize: settings.reviewBatchSize,
       reviewBatchConcurrency: settings.reviewBatchConcurrency,

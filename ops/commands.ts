@@ -52,4 +52,24 @@ Exits 0 when every probe is up, 3 otherwise.`,
   base     build the cached Debian base only (root)`,
     run: async (argv) => (await import('./lab/command.ts')).labCommand(argv),
   },
+  logs: {
+    section: OPERATOR,
+    usage: 'chatops logs [--service S] [--host H] [--level L] [--since 15m] [--grep TEXT] [--request-id ID] [--follow] [--json] [--limit N] [--url URL] [--inventory DIR] [--ca FILE] [--username U]',
+    summary: 'the appliance\'s logs from Elasticsearch: time, host, service, level, message, request id',
+    details: `  --service S      the app (chatops), a unit (haproxy, chatops@1, prometheus) or a dataset (haproxy.log)
+  --host H         one host (host.name)
+  --level L        L and worse: trace, debug, info, warn, error, fatal
+  --since T        30s, 15m (default), 2h, 1d or an ISO time
+  --grep TEXT      a phrase in the message
+  --request-id ID  HAProxy's request id: its line and the app's
+  --follow         keep printing new entries (Ctrl-C stops)
+  --json           one JSON object per line (plain text when piped, coloured on a terminal)
+  --limit N        the newest N entries (default 200)
+  --url URL        Elasticsearch (default the inventory's first logging host on its port)
+${INVENTORY}
+  --ca FILE        the CA to trust (default certs/generated/ca.crt)
+  --username U     basic auth user; the password from ES_PASSWORD
+Exits 1 with one line when Elasticsearch cannot be reached or rejects the query.`,
+    run: async (argv) => (await import('./logs.ts')).logsCommand(argv),
+  },
 };

@@ -17,13 +17,17 @@ LOG_TAG=deps
 source scripts/lib/log.sh
 
 APT_PACKAGES=(
-  # Ansible and linters (issue: deploy with Ansible)
+  # Ansible and linters
   ansible ansible-lint yamllint
   # services exercised for real in tests and the lab
   haproxy prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter
   prometheus-elasticsearch-exporter
+  # building Filebeat with journald input (scripts/install-deps.d/filebeat.sh)
+  libsystemd-dev
   # the multi-host lab
   debootstrap systemd-container tinyproxy-bin iproute2 openssh-client openssh-server
+  # Elasticsearch for the tests: fetched with Maven, runs on its Java 17
+  maven unzip
   # tooling
   openssl curl wrk chromium
 )
@@ -36,10 +40,8 @@ install_npm() {
     log "npm: node_modules matches package-lock.json, skipping"
     return
   fi
-  log "npm: installing locked dependencies"
-  # `npm ci` refuses this registry's lock (other platforms' optional packages are not served);
-  # `npm install` installs exactly the locked versions and leaves the lock unchanged.
-  npm install --no-audit --no-fund
+  log "npm: installing exactly the locked dependencies (npm ci)"
+  npm ci --no-audit --no-fund
   echo "$want" >"$stamp"
 }
 

@@ -16,6 +16,7 @@ const tokenPatterns: RegExp[] = [
   /\bgh[pousr]_[A-Za-z0-9]{16,}/g, // GitHub tokens
   /\bgithub_pat_[A-Za-z0-9_]{20,}/g,
   /\b(Bearer|token|Basic) [A-Za-z0-9._~+/=-]{8,}/g, // Authorization header values
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, // a GitHub App's key, even cut short
 ];
 
 const redactPaths = [
@@ -36,6 +37,9 @@ const redactPaths = [
   'slackSigningSecret',
   'slackBotToken',
   'githubToken',
+  'githubApp',
+  'privateKey',
+  '*.privateKey',
 ];
 
 function escapeRegExp(text: string): string {

@@ -4,7 +4,8 @@ import { existsSync, readFileSync, writeFileSync, rmSync, renameSync, readdirSyn
 import path from 'node:path';
 import { $ } from 'zx';
 import { log } from '../log.ts';
-import { BASE_DIR, MIRROR } from './topology.ts';
+import { labMirror, type DebianMirror } from './mirror.ts';
+import { BASE_DIR, LAB_SUITE } from './topology.ts';
 
 /** Packages in the base; roles install everything else through the proxy. */
 export const BASE_PACKAGES = [
@@ -17,7 +18,7 @@ interface Stamp {
   suite: string;
   packages: string[];
 }
-const wanted: Stamp = { suite: 'bookworm', packages: BASE_PACKAGES };
+const wanted: Stamp = { suite: LAB_SUITE, packages: BASE_PACKAGES };
 
 export function baseIsCurrent(): boolean {
   const file = path.join(BASE_DIR, STAMP);
@@ -35,19 +36,20 @@ export async function ensureBase(mountedHosts: number): Promise<void> {
   if (mountedHosts > 0) {
     throw new Error(`the lab base ${BASE_DIR} is stale but ${mountedHosts} host(s) are mounted on it; run \`npx chatops lab down\` first`);
   }
+  const mirror = labMirror(wanted.suite);
   const partial = `${BASE_DIR}.partial`;
   mkdirSync(path.dirname(BASE_DIR), { recursive: true });
   const started = Date.now();
   if (!existsSync(path.join(partial, STAMP + '.debootstrapped'))) {
     rmSync(partial, { recursive: true, force: true });
     log(`lab: building the Debian base with debootstrap into ${BASE_DIR} (about a minute, once)`);
-    const result = await $({ quiet: true, nothrow: true })`debootstrap --variant=minbase --include=${wanted.packages.join(',')} ${wanted.suite} ${partial} ${MIRROR}`;
+    const result = await $({ quiet: true, nothrow: true })`debootstrap --variant=minbase --include=${wanted.packages.join(',')} ${wanted.suite} ${partial} ${mirror.archive}`;
     if (result.exitCode !== 0) {
-      throw new Error(`debootstrap failed (exit ${result.exitCode}); is ${MIRROR} reachable?\n${result.stdout.slice(-2000)}${result.stderr.slice(-2000)}`);
+      throw new Error(`debootstrap failed (exit ${result.exitCode}); is ${mirror.archive} reachable?\n${result.stdout.slice(-2000)}${result.stderr.slice(-2000)}`);
     }
     writeFileSync(path.join(partial, STAMP + '.debootstrapped'), '');
   }
-  prepareBase(partial);
+  prepareBase(partial, mirror);
   rmSync(path.join(partial, STAMP + '.debootstrapped'));
   writeFileSync(path.join(partial, STAMP), JSON.stringify(wanted));
   rmSync(BASE_DIR, { recursive: true, force: true });
@@ -56,7 +58,7 @@ export async function ensureBase(mountedHosts: number): Promise<void> {
 }
 
 /** Removes what must differ per host (host keys, machine id) and what a container cannot use. */
-function prepareBase(root: string): void {
+function prepareBase(root: string, mirror: DebianMirror): void {
   const sshDir = path.join(root, 'etc/ssh');
   for (const f of readdirSync(sshDir)) if (f.startsWith('ssh_host_')) rmSync(path.join(sshDir, f));
   writeFileSync(path.join(root, 'etc/machine-id'), '');
@@ -70,9 +72,9 @@ function prepareBase(root: string): void {
   writeFileSync(
     path.join(root, 'etc/apt/sources.list'),
     [
-      `deb ${MIRROR} bookworm main`,
-      `deb ${MIRROR} bookworm-updates main`,
-      `deb ${MIRROR.replace(/\/debian$/, '/debian-security')} bookworm-security main`,
+      `deb ${mirror.archive} ${wanted.suite} main`,
+      `deb ${mirror.archive} ${wanted.suite}-updates main`,
+      ...(mirror.security === undefined ? [] : [`deb ${mirror.security} ${wanted.suite}-security main`]),
       '',
     ].join('\n'),
   );

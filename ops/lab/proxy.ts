@@ -1,5 +1,5 @@
 // The only way out of the lab: tinyproxy on the bridge address, denying every host except the
-// Debian mirror, so `apt` works inside hosts and nothing else leaves.
+// controller's Debian mirror (its apt sources), so `apt` works inside hosts and nothing else leaves.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import net from 'node:net';
 import { LAB_DIR } from '../paths.ts';
 import { removePidFile, runningPid, stopProcess } from './processes.ts';
-import { CONTROLLER_IP, LOG_DIR, MIRROR_HOST, PROXY_PORT, RUN_DIR, SUBNET } from './topology.ts';
+import { labMirror, mirrorHosts } from './mirror.ts';
+import { CONTROLLER_IP, LAB_SUITE, LOG_DIR, PROXY_PORT, RUN_DIR, SUBNET } from './topology.ts';
 
 const PROXY_DIR = path.join(LAB_DIR, 'proxy');
 export const PROXY_PID = path.join(RUN_DIR, 'tinyproxy.pid');
@@ -21,7 +22,7 @@ export async function startProxy(): Promise<void> {
   mkdirSync(PROXY_DIR, { recursive: true });
   mkdirSync(LOG_DIR, { recursive: true });
   const filter = path.join(PROXY_DIR, 'allow');
-  writeFileSync(filter, `^${escapeRegex(MIRROR_HOST)}$\n`);
+  writeFileSync(filter, mirrorHosts(labMirror(LAB_SUITE)).map((host) => `^${escapeRegex(host)}$\n`).join(''));
   const conf = path.join(PROXY_DIR, 'tinyproxy.conf');
   writeFileSync(
     conf,

@@ -11,8 +11,8 @@ export const PREFIX_LENGTH = 24;
 export const SUBNET = '10.77.0.0/24';
 export const PROXY_PORT = 8888;
 export const BASE_DIR = '/var/cache/chatops-lab/base';
-export const MIRROR_HOST = 'deb.debian.org';
-export const MIRROR = `http://${MIRROR_HOST}/debian`;
+/** Debian release of every lab host; its mirror comes from the controller's apt sources (mirror.ts). */
+export const LAB_SUITE = 'bookworm';
 
 export const SSH_DIR = path.join(LAB_DIR, 'ssh');
 export const SSH_KEY = path.join(SSH_DIR, 'id_ed25519');

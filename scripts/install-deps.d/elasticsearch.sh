@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Downloads the Elasticsearch integ-test distribution from Maven Central into .cache/elasticsearch/
+# Fetches the Elasticsearch integ-test distribution through Maven's own client (its mirrors and
+# proxies come from the machine's Maven settings) and unpacks it into .cache/elasticsearch/
 # for tests that need a real cluster (coordination, reminder history, index templates).
 # A stripped distribution: no bundled JDK (runs on the system Java 17), no x-pack (no security, no ILM).
 # Idempotent: an unpacked, verified version is kept; run again to do nothing.
@@ -8,9 +9,12 @@ cd "$(dirname "$0")/../.."
 
 # Keep the server major equal to the @elastic/elasticsearch client major (8.x).
 ES_VERSION="${CHATOPS_ES_VERSION:-8.19.21}"
-# sha512 of elasticsearch-${ES_VERSION}.zip as published beside it on Maven Central.
-ES_SHA512="cf6b0a93860d329937ae7f913ec5073b0c726c77639764b93fc83a304aa1dd9d4defcfa2849948eea3b0b47c2065f994908603939fc2a4774c9c4d868c5ec1dd"
-BASE_URL="https://repo1.maven.org/maven2/org/elasticsearch/distribution/integ-test-zip/elasticsearch"
+# sha512 of the 8.19.21 zip as published beside it in the Maven repository; another version is
+# checked by Maven against the repository's own checksums (--strict-checksums).
+ES_SHA512_8_19_21="cf6b0a93860d329937ae7f913ec5073b0c726c77639764b93fc83a304aa1dd9d4defcfa2849948eea3b0b47c2065f994908603939fc2a4774c9c4d868c5ec1dd"
+ARTIFACT="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERSION:zip"
+# Pinned so the same client code runs everywhere.
+DEPENDENCY_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 
 CACHE_DIR=".cache/elasticsearch"
 HOME_DIR="$CACHE_DIR/elasticsearch-$ES_VERSION"
@@ -32,32 +36,26 @@ if [[ -x "$HOME_DIR/bin/elasticsearch" ]]; then
   exit 0
 fi
 
-if ! command -v java >/dev/null 2>&1; then
-  err "java not found: Elasticsearch $ES_VERSION needs Java 17+ (apt-get install openjdk-17-jre-headless)"
-  exit 1
-fi
-if ! command -v unzip >/dev/null 2>&1; then
-  log "apt: installing unzip"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends unzip \
-    || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends unzip; }
-fi
+for tool in mvn java unzip; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    err "$tool not found: fetching and running Elasticsearch $ES_VERSION needs Maven, Java 17+ and unzip (apt-get install maven unzip)"
+    exit 1
+  fi
+done
 
 mkdir -p "$CACHE_DIR"
-url="$BASE_URL/$ES_VERSION/elasticsearch-$ES_VERSION.zip"
-if [[ "$ES_VERSION" != "8.19.21" ]]; then
-  # Another version was asked for: trust the checksum published beside it.
-  ES_SHA512="$(curl -fsSL --retry 3 --max-time 60 "$url.sha512" | cut -d' ' -f1)"
+if [[ ! -f "$ZIP" ]]; then
+  log "fetching $ARTIFACT with Maven (about 100 MB)"
+  # Into a folder of its own first, so an interrupted fetch never looks like a finished zip.
+  rm -rf "$CACHE_DIR/fetch"
+  mvn --batch-mode --quiet --strict-checksums "$DEPENDENCY_PLUGIN:copy" \
+    -Dartifact="$ARTIFACT" -DoutputDirectory="$CACHE_DIR/fetch"
+  mv "$CACHE_DIR/fetch/elasticsearch-$ES_VERSION.zip" "$ZIP"
+  rmdir "$CACHE_DIR/fetch"
 fi
-
-verify() { echo "$ES_SHA512  $ZIP" | sha512sum --check --status; }
-
-if [[ ! -f "$ZIP" ]] || ! verify; then
-  log "downloading $url (about 100 MB; 3 tries, 10 minutes each)"
-  curl -fsSL --retry 3 --retry-delay 5 --max-time 600 -o "$ZIP.part" "$url"
-  mv "$ZIP.part" "$ZIP"
-fi
-if ! verify; then
-  err "checksum mismatch for $ZIP: delete it and run again"
+if [[ "$ES_VERSION" == "8.19.21" ]] && ! echo "$ES_SHA512_8_19_21  $ZIP" | sha512sum --check --status; then
+  rm -f "$ZIP"
+  err "checksum mismatch for $ARTIFACT: the copy was deleted; check the Maven mirror in your settings and run again"
   exit 1
 fi
 

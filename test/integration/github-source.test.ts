@@ -1,6 +1,8 @@
 // The GitHub source against the GitHub fake over real HTTP(S): pagination, ETag/304 at zero
 // rate-limit cost, reviews in GraphQL batches, archived repos, partial snapshots, rate limits, bad
 // tokens, custom CA.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Octokit } from '@octokit/rest';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,7 +12,7 @@ import { renderDigest } from '../../app/src/core/render.ts';
 import { selectPullRequests, UserDirectory } from '../../app/src/core/select.ts';
 import type { PullRequest } from '../../app/src/core/types.ts';
 import { createMetrics, type AppMetrics } from '../../app/src/metrics.ts';
-import { startGitHubFake, type GitHubFake, type RecordedRequest } from '../../sandbox/github.ts';
+import { generateAppKeyPair, startGitHubFake, type GitHubFake, type RecordedRequest } from '../../sandbox/github.ts';
 import { filters } from '../unit/core/builders.ts';
 import { createTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
 
@@ -34,7 +36,7 @@ function sourceFor(github: GitHubFake, sources: GitHubSource[], overrides: Parti
   const metrics = createMetrics({ defaultMetrics: false });
   const created = createGitHubSource({
     baseUrl: github.url,
-    token: github.token,
+    auth: { kind: 'token' as const, token: github.token },
     concurrency: 8,
     requestTimeoutMs: 10_000,
     metrics,
@@ -233,7 +235,7 @@ describe('GitHub source', () => {
   it('rejects a bad token in checkReachable and never puts the token in a reason', async () => {
     github.addRepository('auth/repo');
     const token = 'ghp_thisIsNotTheRightTokenAtAll1234567890';
-    const { source: s, metrics } = source({ token });
+    const { source: s, metrics } = source({ auth: { kind: 'token', token } });
     await expect(s.checkReachable()).rejects.toThrow(/HTTP 401: Bad credentials \(check githubToken in secrets.yml\)/);
     const snapshot = await s.fetchOpenPullRequests(['auth/repo'], []);
     expect(snapshot.failedRepositories).toEqual([
@@ -287,7 +289,7 @@ describe('GitHub source against a GitHub Enterprise style base URL', () => {
       expect(enterprise.url).toMatch(/\/api\/v3$/);
       const s = createGitHubSource({
         baseUrl: `${enterprise.url}/`,
-        token: enterprise.token,
+        auth: { kind: 'token' as const, token: enterprise.token },
         concurrency: 4,
         requestTimeoutMs: 10_000,
         metrics: createMetrics({ defaultMetrics: false }),
@@ -300,6 +302,39 @@ describe('GitHub source against a GitHub Enterprise style base URL', () => {
       expect(enterprise.requests.every((r) => r.status === 200)).toBe(true);
       // REST under /api/v3, GraphQL (the reviews of the 120 PRs, 50 per query) at /api/graphql.
       expect(enterprise.requests.filter((r) => !r.path.startsWith('/api/v3/')).map((r) => r.path)).toEqual(['/api/graphql', '/api/graphql', '/api/graphql']);
+    } finally {
+      await enterprise.close();
+    }
+  });
+});
+
+describe('GitHub source on GitHub App authentication', () => {
+  it('reads through installation tokens under a GitHub Enterprise base URL, ETags and 304s included', async () => {
+    const enterprise = await startGitHubFake({ pathPrefix: '/api/v3' });
+    try {
+      const keys = generateAppKeyPair();
+      enterprise.addApp({ id: 99, publicKey: keys.publicKey, slug: 'chatops-ghe' });
+      enterprise.addInstallation({ id: 990, appId: 99, account: 'ghe' });
+      enterprise.addRepository('ghe/repo');
+      enterprise.addPullRequest('ghe/repo', { title: 'by the app' });
+      const metrics = createMetrics({ defaultMetrics: false });
+      const s = createGitHubSource({
+        baseUrl: enterprise.url,
+        auth: { kind: 'app', appId: 99, installationId: 990, privateKey: keys.privateKey },
+        concurrency: 4,
+        requestTimeoutMs: 10_000,
+        metrics,
+        logger: silent,
+      });
+      await s.checkReachable();
+      expect((await s.fetchOpenPullRequests(['ghe/*'], [])).pullRequests.map((pr) => pr.title)).toEqual(['by the app']);
+      const start = enterprise.requests.length;
+      expect((await s.fetchOpenPullRequests(['ghe/*'], [])).pullRequests.map((pr) => pr.title)).toEqual(['by the app']);
+      await s.close();
+      expect(enterprise.requests.slice(start).map((r) => `${r.status} ${r.path.split('?')[0]}`)).toEqual(['304 /api/v3/orgs/ghe/repos', '304 /api/v3/repos/ghe/repo/pulls']);
+      expect(enterprise.requests.filter((r) => r.path.endsWith('/access_tokens')).map((r) => `${r.method} ${r.status} ${r.path}`)).toEqual([
+        'POST 201 /api/v3/app/installations/990/access_tokens',
+      ]);
     } finally {
       await enterprise.close();
     }
@@ -324,7 +359,7 @@ describe('GitHub source over TLS with a private CA', () => {
   it('trusts the CA given in caFile and refuses the server without it', async () => {
     const options = {
       baseUrl: github.url,
-      token: github.token,
+      auth: { kind: 'token' as const, token: github.token },
       concurrency: 2,
       requestTimeoutMs: 10_000,
       logger: silent,
@@ -445,7 +480,7 @@ describe('GitHub source reading reviews through GraphQL', () => {
     expect(changed.pullRequests.filter((p) => p !== pr)).toEqual(cold.pullRequests.filter((p) => !(p.repository === 'warm/r1' && p.number === 2)));
   });
 
-  it('uses the partial data of a batch with a NOT_FOUND alias and fails only that repository; the digest lists the rest', async () => {
+  it('uses the partial data of a batch with a NOT_FOUND alias; the digest lists every PR, those of that repository with the review state unknown', async () => {
     seed('nf', 4, 3);
     // GraphQL cannot resolve nf/r2 (REST still lists it): GitHub answers 200 with data and a NOT_FOUND error.
     github.failRepository('nf/r2', 404, undefined, 'graphql');
@@ -454,51 +489,107 @@ describe('GitHub source reading reviews through GraphQL', () => {
 
     const queries = github.requests.filter(isGraphql);
     expect(queries.map((q) => [q.status, q.graphql?.aliases])).toEqual([[200, 12]]);
-    expect(snapshot.failedRepositories).toEqual([
+    expect(snapshot.failedRepositories).toEqual([]);
+    expect(snapshot.reviewsUnknown).toEqual([
       { repository: 'nf/r2', reason: "GraphQL NOT_FOUND: Could not resolve to a Repository with the name 'nf/r2'." },
     ]);
-    expect([...new Set(snapshot.pullRequests.map((pr) => pr.repository))].sort()).toEqual(['nf/r0', 'nf/r1', 'nf/r3']);
-    expect(snapshot.pullRequests).toHaveLength(9);
-    const expected = await reviewsOverRest(snapshot.pullRequests);
-    expect(new Map(snapshot.pullRequests.map((pr) => [`${pr.repository}#${pr.number}`, pr.reviews]))).toEqual(expected);
+    expect([...new Set(snapshot.pullRequests.map((pr) => pr.repository))].sort()).toEqual(['nf/r0', 'nf/r1', 'nf/r2', 'nf/r3']);
+    expect(snapshot.pullRequests).toHaveLength(12);
+    const unknown = snapshot.pullRequests.filter((pr) => pr.repository === 'nf/r2');
+    expect(unknown.map((pr) => [pr.reviewState, pr.reviews])).toEqual(Array(3).fill(['unknown', []]));
+    const read = snapshot.pullRequests.filter((pr) => pr.repository !== 'nf/r2');
+    const expected = await reviewsOverRest(read);
+    expect(new Map(read.map((pr) => [`${pr.repository}#${pr.number}`, pr.reviews]))).toEqual(expected);
 
     const selected = selectPullRequests(snapshot.pullRequests, filters(), new Date());
-    const digest = renderDigest({ scheduleName: 'nf', selected, failures: snapshot.failedRepositories, directory: new UserDirectory([]), staleAfterDays: 14 });
+    const digest = renderDigest({ scheduleName: 'nf', selected, failures: snapshot.failedRepositories, reviewsUnknown: snapshot.reviewsUnknown ?? [], directory: new UserDirectory([]), staleAfterDays: 14 });
     const parent = JSON.stringify(digest.parent);
-    expect(parent).toContain('Could not read 1 repository');
-    expect(parent).toContain('nf/r2');
-    expect(digest.replies).toHaveLength(9);
+    expect(parent).not.toContain('Could not read');
+    expect(parent).toContain(":grey_question: *Review state unknown* for the pull requests of nf/r2: GraphQL NOT_FOUND: Could not resolve to a Repository with the name 'nf/r2'.");
+    expect(digest.replies).toHaveLength(12);
+    expect(digest.replies.filter((r) => JSON.stringify(r.message.blocks).includes(':grey_question: review state unknown'))).toHaveLength(3);
+
+    // Nothing of nf/r2 was remembered: the next cycle asks for its reviews again.
+    github.failRepository('nf/r2', 404, 0, 'graphql');
+    const again = await s.fetchOpenPullRequests(['nf/*'], []);
+    expect(again.reviewsUnknown).toEqual([]);
+    expect(again.pullRequests.filter((pr) => pr.repository === 'nf/r2').every((pr) => pr.reviewState !== 'unknown')).toBe(true);
   });
 
-  it('fails only the repositories of a batch that keeps answering 5xx, after retrying it', async () => {
+  it('lists the PRs of a batch that keeps answering 5xx, after retrying it, with their review state unknown', async () => {
     seed('b5', 4, 2);
     github.failRepository('b5/r1', 502, undefined, 'graphql');
     const { source: s, metrics } = source({ reviewBatchSize: 2, reviewBatchConcurrency: 1 });
     const snapshot = await s.fetchOpenPullRequests(['b5/*'], []);
     // Two PRs per repository and per batch: the batch of b5/r1 holds nothing else.
-    expect(snapshot.failedRepositories).toEqual([{ repository: 'b5/r1', reason: 'HTTP 502: Server Error' }]);
-    expect([...new Set(snapshot.pullRequests.map((pr) => pr.repository))].sort()).toEqual(['b5/r0', 'b5/r2', 'b5/r3']);
+    expect(snapshot.failedRepositories).toEqual([]);
+    expect(snapshot.reviewsUnknown).toEqual([{ repository: 'b5/r1', reason: 'HTTP 502: Server Error' }]);
+    expect(snapshot.pullRequests.filter((pr) => pr.reviewState === 'unknown').map((pr) => pr.repository)).toEqual(['b5/r1', 'b5/r1']);
+    expect(snapshot.pullRequests).toHaveLength(8);
     expect(await counter(metrics, '502', 'graphql')).toBe(3); // first try and two retries
     expect(await counter(metrics, '200', 'graphql')).toBe(3);
-    expect(await gauge(metrics.githubRepositoriesFailed)).toBe(1);
+    expect(await gauge(metrics.githubRepositoriesFailed)).toBe(0);
 
     // Once it recovers, the next cycle reads it (its PRs were never cached).
     github.failRepository('b5/r1', 502, 0, 'graphql');
     const again = await s.fetchOpenPullRequests(['b5/*'], []);
     expect(again.failedRepositories).toEqual([]);
+    expect(again.reviewsUnknown).toEqual([]);
     expect(again.pullRequests).toHaveLength(8);
+    expect(again.pullRequests.some((pr) => pr.reviewState === 'unknown')).toBe(false);
   });
 
-  it('fails every repository that shares the failing batch, and none other', async () => {
+  it('marks unknown the reviews of every repository that shares the failing batch, and none other', async () => {
     seed('mix', 4, 1);
     github.failRepository('mix/r3', 503, undefined, 'graphql');
     const { source: s } = source({ reviewBatchSize: 2, retries: 0 });
     const snapshot = await s.fetchOpenPullRequests(['mix/*'], []);
-    const failed = snapshot.failedRepositories.map((f) => f.repository);
-    expect(failed).toHaveLength(2);
-    expect(failed).toContain('mix/r3');
-    expect(snapshot.failedRepositories.every((f) => f.reason === 'HTTP 503: Server Error')).toBe(true);
-    expect(snapshot.pullRequests.map((pr) => pr.repository).sort()).toEqual(['mix/r0', 'mix/r1', 'mix/r2', 'mix/r3'].filter((r) => !failed.includes(r)));
+    expect(snapshot.failedRepositories).toEqual([]);
+    const unknown = (snapshot.reviewsUnknown ?? []).map((f) => f.repository);
+    expect(unknown).toHaveLength(2);
+    expect(unknown).toContain('mix/r3');
+    expect(snapshot.reviewsUnknown?.every((f) => f.reason === 'HTTP 503: Server Error')).toBe(true);
+    expect(snapshot.pullRequests.map((pr) => pr.repository).sort()).toEqual(['mix/r0', 'mix/r1', 'mix/r2', 'mix/r3']);
+    expect(snapshot.pullRequests.filter((pr) => pr.reviewState === 'unknown').map((pr) => pr.repository).sort()).toEqual([...unknown].sort());
+  });
+
+  it('lists every PR when the GraphQL endpoint itself answers 404 (an Enterprise server without it), one line saying why', async () => {
+    seed('g404', 3, 2);
+    // In front of the fake: every request passed through, except that POST /graphql is Not Found.
+    const front = createServer((req, res) => {
+      if (req.url?.startsWith('/graphql')) {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection').map(([k, v]) => [k, String(v)]));
+        void fetch(`${github.url}${req.url ?? ''}`, { method: req.method ?? 'GET', headers, ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}) }).then(async (answer) => {
+          const answerHeaders = Object.fromEntries([...answer.headers].filter(([k]) => k !== 'content-encoding' && k !== 'content-length' && k !== 'transfer-encoding'));
+          res.writeHead(answer.status, answerHeaders).end(Buffer.from(await answer.arrayBuffer()));
+        });
+      });
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    try {
+      const { source: s } = source({ baseUrl: `http://127.0.0.1:${(front.address() as AddressInfo).port}`, retries: 0 });
+      const snapshot = await s.fetchOpenPullRequests(['g404/*'], []);
+      expect(snapshot.failedRepositories).toEqual([]);
+      expect(snapshot.pullRequests).toHaveLength(6);
+      expect(snapshot.pullRequests.map((pr) => [pr.reviewState, pr.reviews])).toEqual(Array(6).fill(['unknown', []]));
+      // who is still asked comes from the REST list, which was read
+      expect(snapshot.pullRequests.filter((pr) => pr.requestedReviewers.length > 0)).not.toEqual([]);
+      const selected = selectPullRequests(snapshot.pullRequests, filters(), new Date());
+      const digest = renderDigest({ scheduleName: 'g', selected, failures: snapshot.failedRepositories, reviewsUnknown: snapshot.reviewsUnknown ?? [], directory: new UserDirectory([]), staleAfterDays: 14 });
+      const lines = digest.parent.flatMap((m) => m.blocks).flatMap((b) => (b.type === 'section' ? b.text.text.split('\n') : []));
+      expect(lines.filter((l) => l.includes('Review state unknown'))).toEqual([
+        ':grey_question: *Review state unknown* for the pull requests of g404/r0, g404/r1, g404/r2: HTTP 404: Not Found (does the repository exist, and may the token read it?)',
+      ]);
+      expect(digest.replies).toHaveLength(6);
+    } finally {
+      await new Promise((resolve) => front.close(resolve));
+    }
   });
 
   it('completes a PR with more than 100 reviews from every page, like REST', async () => {
@@ -553,9 +644,11 @@ describe('GitHub source reading reviews through GraphQL', () => {
     github.setRateLimit({ limit: 5000, remaining: 0, resetEpochSeconds: reset }, 'graphql');
     const { source: s } = source({ maxRateLimitWaitSeconds: 5 });
     const snapshot = await s.fetchOpenPullRequests(['patient/*'], []);
-    expect(snapshot.failedRepositories).toHaveLength(1);
-    expect(snapshot.failedRepositories[0]?.reason).toMatch(/^GraphQL RATE_LIMITED: API rate limit exceeded for user ID \d+\. \(rate limit resets at /);
-    expect(snapshot.failedRepositories[0]?.reason).toContain(new Date(reset * 1000).toISOString());
+    expect(snapshot.failedRepositories).toEqual([]);
+    expect(snapshot.pullRequests.map((pr) => pr.reviewState)).toEqual(['unknown']);
+    expect(snapshot.reviewsUnknown).toHaveLength(1);
+    expect(snapshot.reviewsUnknown?.[0]?.reason).toMatch(/^GraphQL RATE_LIMITED: API rate limit exceeded for user ID \d+\. \(rate limit resets at /);
+    expect(snapshot.reviewsUnknown?.[0]?.reason).toContain(new Date(reset * 1000).toISOString());
   });
 
   it('gives back the same pull requests for a repository whose list pages all answered 304, and rebuilds one whose list changed', async () => {
@@ -606,7 +699,12 @@ describe('GitHub source reading reviews through GraphQL', () => {
     github.addReview('heal/r0', 1, { user: 'carol', state: 'CHANGES_REQUESTED' });
     github.failRepository('heal/r0', 502, undefined, 'graphql');
     const failed = await s.fetchOpenPullRequests(['heal/*'], []);
-    expect(failed.failedRepositories.map((f) => f.repository)).toEqual(['heal/r0']);
+    expect(failed.reviewsUnknown?.map((f) => f.repository)).toEqual(['heal/r0']);
+    // the PR that changed is unknown; the one that did not keeps the reviews read before
+    expect(failed.pullRequests.filter((p) => p.repository === 'heal/r0').map((p) => [p.number, p.reviewState === 'unknown']).sort()).toEqual([
+      [1, true],
+      [2, false],
+    ]);
 
     github.failRepository('heal/r0', 502, 0, 'graphql');
     const start = github.requests.length;
@@ -631,14 +729,16 @@ describe('GitHub source reading reviews through GraphQL', () => {
     expect(lines.filter((l) => l.level >= 50)).toEqual([]);
   });
 
-  it('fails the repositories of a GraphQL query that times out, not the cycle', async () => {
+  it('lists the PRs of a GraphQL query that times out with their review state unknown, not failing the cycle', async () => {
     seed('slowq', 3, 1);
     github.setLatency(600, 'graphql');
     try {
       const { source: s, metrics } = source({ requestTimeoutMs: 400, retries: 0, reviewBatchSize: 2 });
       const snapshot = await s.fetchOpenPullRequests(['slowq/*'], []);
-      expect(snapshot.failedRepositories.map((f) => f.repository)).toEqual(['slowq/r0', 'slowq/r1', 'slowq/r2']);
-      expect(new Set(snapshot.failedRepositories.map((f) => f.reason))).toEqual(new Set(['GitHub did not answer within 400 ms (github.requestTimeoutMs)']));
+      expect(snapshot.failedRepositories).toEqual([]);
+      expect(snapshot.reviewsUnknown?.map((f) => f.repository)).toEqual(['slowq/r0', 'slowq/r1', 'slowq/r2']);
+      expect(new Set(snapshot.reviewsUnknown?.map((f) => f.reason))).toEqual(new Set(['GitHub did not answer within 400 ms (github.requestTimeoutMs)']));
+      expect(snapshot.pullRequests.map((pr) => pr.reviewState)).toEqual(['unknown', 'unknown', 'unknown']);
       expect(await counter(metrics, 'error', 'graphql')).toBe(2);
       expect(await counter(metrics, '200', 'rest')).toBe(4); // the org listing and three PR lists came back
     } finally {

@@ -15,7 +15,7 @@ describe('throttling through the per-request limiter and unlimited groups', () =
   const source = (overrides: Partial<GitHubSourceOptions> = {}): GitHubSource => {
     const created = createGitHubSource({
       baseUrl: github.url,
-      token: github.token,
+      auth: { kind: 'token' as const, token: github.token },
       concurrency: 16,
       requestTimeoutMs: 10_000,
       metrics: createMetrics({ defaultMetrics: false }),

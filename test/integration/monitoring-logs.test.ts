@@ -187,10 +187,10 @@ describe('Filebeat, Logstash and retention job configs', () => {
       { src: 'filebeat/filebeat.yml.j2', dest: join(work, 'filebeat-app2.yml'), vars: { filebeat_host: 'app2' } },
       { src: 'filebeat/filebeat.yml.j2', dest: join(work, 'filebeat-lb1.yml'), vars: { filebeat_host: 'lb1' } },
     ]);
-    type Filebeat = { 'filebeat.inputs': { type: string; id: string; 'include_matches.match': string[]; fields: { log_source: string } }[]; 'output.logstash': Record<string, unknown> };
+    type Filebeat = { 'filebeat.inputs': { type: string; id: string; include_matches: string[]; fields: { log_source: string } }[]; 'output.logstash': Record<string, unknown> };
     const app = parse(await readFile(join(work, 'filebeat-app2.yml'), 'utf8')) as Filebeat;
     expect(app['filebeat.inputs'].map((i) => `${i.type}:${i.id}:${i.fields.log_source}`)).toEqual(['journald:chatops-app:app', 'journald:services:system']);
-    expect(app['filebeat.inputs'][0]?.['include_matches.match']).toEqual(['_SYSTEMD_UNIT=chatops@1.service', '_SYSTEMD_UNIT=chatops@2.service', '_SYSTEMD_UNIT=chatops@3.service']);
+    expect(app['filebeat.inputs'][0]?.['include_matches']).toEqual(['_SYSTEMD_UNIT=chatops@1.service', '_SYSTEMD_UNIT=chatops@2.service', '_SYSTEMD_UNIT=chatops@3.service']);
     expect(app['output.logstash']).toMatchObject({
       hosts: ['10.77.0.31:5044'],
       'ssl.enabled': true,
@@ -201,7 +201,7 @@ describe('Filebeat, Logstash and retention job configs', () => {
     });
     const lb = parse(await readFile(join(work, 'filebeat-lb1.yml'), 'utf8')) as Filebeat;
     expect(lb['filebeat.inputs'].map((i) => i.id)).toEqual(['haproxy', 'services']);
-    expect(lb['filebeat.inputs'][0]?.['include_matches.match']).toEqual(['_SYSTEMD_UNIT=haproxy.service']);
+    expect(lb['filebeat.inputs'][0]?.['include_matches']).toEqual(['_SYSTEMD_UNIT=haproxy.service']);
   });
 
   it('runs the curate job daily from a hardened systemd unit that systemd-analyze accepts, password via a credential', async () => {

@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { createHmac, randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGitHubSource, type GitHubSource } from '../../app/src/github/source.ts';
 import { createMetrics } from '../../app/src/metrics.ts';
 import { SlackWebApi } from '../../app/src/slack/web-api.ts';
 import { createElasticsearchClient } from '../../app/src/store/client.ts';
@@ -13,6 +14,7 @@ import { ElasticReminderHistory } from '../../app/src/store/history.ts';
 import { ensureIndices, indexNames } from '../../app/src/store/indices.ts';
 import { WebhookEffects } from '../../app/src/webhooks/effects.ts';
 import { githubWebhookRoutes } from '../../app/src/webhooks/github-webhook.ts';
+import { startGitHubFake, type GitHubFake } from '../../sandbox/github.ts';
 import { startSlackFake, type SlackFake } from '../../sandbox/slack.ts';
 import { startElasticsearch, type ElasticsearchServer } from '../support/elasticsearch.ts';
 
@@ -23,6 +25,8 @@ let es: ElasticsearchServer;
 let slack: SlackFake;
 let app: FastifyInstance;
 let client: ReturnType<typeof createElasticsearchClient>;
+let github: GitHubFake;
+let teams: GitHubSource;
 
 const reviewRequested = {
   action: 'review_requested',
@@ -31,6 +35,14 @@ const reviewRequested = {
   repository: { full_name: 'acme/api' },
   sender: { login: 'alice' },
 };
+
+const teamReviewRequested = (slug: string) => ({
+  action: 'review_requested',
+  pull_request: { number: 51, title: 'Dark mode', html_url: 'https://github.test/acme/web/pull/51', user: { login: 'dave' } },
+  requested_team: { id: 1, slug, name: slug },
+  repository: { full_name: 'acme/web' },
+  sender: { login: 'alice' },
+});
 
 function post(delivery: string, payload: unknown = reviewRequested, contentType = 'application/json') {
   const body = JSON.stringify(payload);
@@ -55,7 +67,9 @@ async function deliveryCount(outcome: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  [es, slack] = await Promise.all([startElasticsearch(), startSlackFake({ host: '127.0.0.1' })]);
+  [es, slack, github] = await Promise.all([startElasticsearch(), startSlackFake({ host: '127.0.0.1' }), startGitHubFake({ host: '127.0.0.1' })]);
+  github.addTeam('acme', 'frontend', { name: 'Frontend', members: ['carol', 'dave', 'erin'] });
+  teams = createGitHubSource({ baseUrl: github.url, auth: { kind: 'token', token: github.token }, concurrency: 2, requestTimeoutMs: 10_000, metrics, logger });
   client = createElasticsearchClient({ node: es.url, indexPrefix: 'route', retentionDays: 30, username: 'chatops' }, {});
   const names = indexNames('route');
   await ensureIndices(client, names, logger);
@@ -68,7 +82,12 @@ beforeAll(async () => {
       effects: new WebhookEffects({
         history: new ElasticReminderHistory(client, names.history, 'solo'),
         slack: poster,
-        users: [{ slack: 'U0BOB', github: 'bob', name: 'Bob' }],
+        users: [
+          { slack: 'U0BOB', github: 'bob', name: 'Bob' },
+          { slack: 'U0CAROL', github: 'carol', name: 'Carol' },
+          { slack: 'U0DAVE', github: 'dave', name: 'Dave' },
+        ],
+        teams,
         logger,
       }),
       metrics,
@@ -82,6 +101,8 @@ afterAll(async () => {
   await app?.close();
   await client?.close();
   await slack?.close();
+  await teams?.close();
+  await github?.close();
   await es?.destroy();
 });
 
@@ -121,5 +142,27 @@ describe('POST /github/webhook failure paths', () => {
     const redelivered = await post(delivery);
     expect(redelivered.statusCode).toBe(200);
     expect(dmsToBob()).toBe(2);
+  });
+});
+
+describe('POST /github/webhook review requests to a team', () => {
+  const dmsTo = (channel: string) => slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === channel && c.response.ok === true);
+
+  it('DMs each mapped member of the team once (not the author, not unmapped members), reading the members from GitHub', async () => {
+    const response = await post(randomUUID(), teamReviewRequested('frontend'));
+    expect(response.statusCode).toBe(200);
+    const [dm] = dmsTo('U0CAROL');
+    expect(dmsTo('U0CAROL')).toHaveLength(1);
+    expect(dmsTo('U0DAVE')).toHaveLength(0);
+    expect(dm?.args.text).toBe('Review requested: acme/web#51');
+    expect(JSON.stringify(dm?.args.blocks)).toContain(':eyes: alice asked your team @acme/frontend for a review on <https://github.test/acme/web/pull/51|acme/web#51 Dark mode> (by <@U0DAVE>)');
+    expect(github.requests.some((r) => r.path.startsWith('/orgs/acme/teams/frontend/members'))).toBe(true);
+  });
+
+  it('acknowledges a request to a team GitHub does not know, and DMs nobody', async () => {
+    const before = slack.calls.length;
+    const response = await post(randomUUID(), teamReviewRequested('ghosts'));
+    expect(response.statusCode).toBe(200);
+    expect(slack.calls.slice(before).filter((c) => c.method === 'chat.postMessage')).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 // The whole appliance on the nspawn lab: up from nothing, deploy site.yml, every deployed service
-// answers over HTTPS through HAProxy with our CA, a rerun changes nothing, and `lab down` leaves
-// no process, mount, namespace or link behind. Needs root (CI runs as root).
+// answers over HTTPS through HAProxy with our CA, a rerun changes nothing, a check-mode run fails
+// nothing and changes nothing, and `lab down` leaves no process, mount, namespace or link behind.
+// Needs root (CI runs as root).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -110,6 +111,14 @@ describe('the lab', () => {
     expect(second.exitCode, JSON.stringify(second.failures)).toBe(0);
     expect(second.changedTasks).toEqual([]);
     expect(totalChanged(second)).toBe(0);
+  });
+
+  it('runs site.yml in check mode on the converged lab without a failure or a change', async () => {
+    const check = await runDeploy({ inventoryDir: LAB_INVENTORY, check: true }, () => undefined);
+    expect(check.exitCode, JSON.stringify(check.failures)).toBe(0);
+    expect(check.failures).toEqual([]);
+    expect(check.changedTasks).toEqual([]);
+    expect(Object.keys(check.recap).sort()).toEqual(['app1', 'app2', 'lb1', 'mon1']);
   });
 
   it('leaves no process, mount, namespace or link behind after `lab down`', async () => {

@@ -107,7 +107,7 @@ export async function backendServer(name: string): Promise<StatsRow> {
 }
 
 /** A slash command as Slack sends it, signed with the lab's signing secret, through HAProxy. */
-export async function sendSlashCommand(text: string, user: string): Promise<{ status: number; body: string; responseId: string; ackMs: number }> {
+export async function sendSlashCommand(text: string, user: string): Promise<{ status: number; body: string; responseId: string; ackMs: number; requestId: string }> {
   const responseId = `e2e-${randomUUID()}`;
   const body = new URLSearchParams({
     team_id: 'T0SANDBOX',
@@ -129,7 +129,8 @@ export async function sendSlashCommand(text: string, user: string): Promise<{ st
     body,
   });
   const answer = await response.text();
-  return { status: response.status, body: answer, responseId, ackMs: Date.now() - started };
+  // HAProxy's id for this request (haproxy.cfg.j2), under which both log lines are found.
+  return { status: response.status, body: answer, responseId, ackMs: Date.now() - started, requestId: response.headers.get('x-request-id') ?? '' };
 }
 
 /** A GitHub delivery signed with the lab's webhook secret, through HAProxy. */

@@ -49,4 +49,11 @@ describe('createScrubber', () => {
     const scrub = createScrubber(['pa"ss\\word']);
     expect(scrub(JSON.stringify({ v: 'x pa"ss\\word y' }))).toBe('{"v":"x [REDACTED] y"}');
   });
+
+  it('removes a private key PEM whole, or cut short', () => {
+    const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAsecretline0123456789\nMIIEsecondline\n-----END RSA PRIVATE KEY-----';
+    const scrub = createScrubber([]);
+    expect(scrub(`key: ${pem} after`)).toBe('key: [REDACTED] after');
+    expect(scrub(JSON.stringify({ msg: `loaded ${pem.slice(0, 60)}` }))).not.toContain('secretline');
+  });
 });

@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { configSchema, secretsSchema, type Config, type Secrets } from '../../app/src/config/schema.ts';
 import type { PullRequestSource } from '../../app/src/core/ports.ts';
-import type { PullRequestSnapshot } from '../../app/src/core/types.ts';
+import type { PullRequestSnapshot, TeamRoster } from '../../app/src/core/types.ts';
 import { createLogger, type Logger } from '../../app/src/logging.ts';
 
 export function aConfig(overrides: Record<string, unknown> = {}): Config {
@@ -40,10 +40,15 @@ export function capturedLogger(): { logger: Logger; lines: () => Record<string, 
   };
 }
 
-/** A source answering a fixed snapshot; counts reads so tests can assert "no GitHub call". */
-export function fixedSource(snapshot: PullRequestSnapshot | Error): PullRequestSource & { reads: number } {
+/** A source answering a fixed snapshot (and team members); counts reads so tests can assert "no GitHub call". */
+export function fixedSource(snapshot: PullRequestSnapshot | Error, teams: Record<string, string[]> = {}): PullRequestSource & { reads: number } {
   const source = {
     reads: 0,
+    fetchTeamMembers: (names: readonly string[]): Promise<TeamRoster> =>
+      Promise.resolve({
+        members: new Map(names.flatMap((name) => (teams[name.toLowerCase()] ? [[name.toLowerCase(), teams[name.toLowerCase()] ?? []] as const] : []))),
+        failures: names.filter((name) => !teams[name.toLowerCase()]).map((team) => ({ team, reason: 'HTTP 404: Not Found' })),
+      }),
     fetchOpenPullRequests: () => {
       source.reads += 1;
       return snapshot instanceof Error ? Promise.reject(snapshot) : Promise.resolve(snapshot);

@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
-import type { Config, Secrets } from '../config/schema.ts';
+import { githubAuthOf, type Config, type Secrets } from '../config/schema.ts';
 import type { PullRequestSource } from '../core/ports.ts';
 import { createGitHubSource } from '../github/source.ts';
 import { createMetrics, type AppMetrics } from '../metrics.ts';
@@ -24,7 +24,7 @@ export function createRuntime(config: Config, secrets: Secrets, logger: Logger, 
   metrics.buildInfo.set({ version, replica: replicaId }, 1);
   const source = createGitHubSource({
     baseUrl: config.github.baseUrl,
-    token: secrets.githubToken,
+    auth: githubAuthOf(secrets),
     concurrency: config.github.concurrency,
     requestTimeoutMs: config.github.requestTimeoutMs,
     metrics,

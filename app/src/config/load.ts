@@ -40,7 +40,10 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
   if (issue.code === 'invalid_type') return issue.message.replace(/^Invalid input: /, '');
   if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys.map((key) => `"${key}"`).join(', ');
+    // A key that is not a plausible field name may be a pasted token: named by its position only.
+    const keys = issue.keys
+      .map((key) => (/^([A-Za-z_$][\w$-]{0,63})?$/.test(key) ? `"${key}"` : `(${key.length} characters, not shown: not a field name, maybe a token)`))
+      .join(', ');
     return `unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}: check the spelling or remove ${issue.keys.length > 1 ? 'them' : 'it'}`;
   }
   if (issue.code === 'too_small' && issue.origin === 'string' && issue.minimum === 1) return 'must not be empty';
@@ -57,11 +60,12 @@ function readYaml(file: string, problems: ConfigProblem[]): unknown {
     return undefined;
   }
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
+  // logLevel error: yaml's warnings go to process.emitWarning and quote the file's keys, which may hold a token.
+  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter, logLevel: 'error' });
   if (document.errors.length > 0) {
     for (const error of document.errors) {
-      // Only the first line and the position: the rest quotes the file, which may hold a token.
-      const headline = (error.message.split('\n')[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, '');
+      // Only the first line up to its first ": " and the position: the rest quotes the file, which may hold a token.
+      const headline = (error.message.split('\n')[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, '').split(': ')[0];
       const at = lineCounter.linePos(error.pos[0]);
       problems.push({
         file,
@@ -71,7 +75,15 @@ function readYaml(file: string, problems: ConfigProblem[]): unknown {
     }
     return undefined;
   }
-  const value: unknown = document.toJS();
+  let value: unknown;
+  try {
+    value = document.toJS();
+  } catch (error) {
+    // yaml refuses to expand an alias bomb here (its maxAliasCount), after parsing succeeded.
+    if (!(error instanceof ReferenceError)) throw error;
+    problems.push({ file, path: '', message: `invalid YAML: ${error.message.split(': ')[0]}; write the values out instead of repeating aliases` });
+    return undefined;
+  }
   if (value === null || value === undefined) {
     problems.push({ file, path: '', message: 'the file is empty; expected a YAML mapping' });
     return undefined;
@@ -144,6 +156,16 @@ function crossCheckConfig(file: string, raw: Raw, problems: ConfigProblem[]): vo
   unique(raw.users, 'github', (m) => (m ? `${m}; map each GitHub login once` : 'users'), (v) => v.toLowerCase());
 }
 
+/** One way to reach GitHub: checked on the raw document so it is reported with the schema's problems. */
+function crossCheckSecrets(file: string, raw: Raw, problems: ConfigProblem[]): void {
+  const given = ['githubToken', 'githubApp'].filter((key) => raw[key] !== undefined && raw[key] !== null);
+  if (given.length === 0) {
+    problems.push({ file, path: 'githubToken', message: 'is required: give githubToken (a token) or githubApp: { appId, installationId, privateKey } (a GitHub App)' });
+  } else if (given.length === 2) {
+    problems.push({ file, path: 'githubApp', message: 'give exactly one of githubToken or githubApp: remove the one not meant' });
+  }
+}
+
 /** Valid but probably not meant: DM schedules with nobody to write to. */
 function configWarnings(file: string, config: Config): ConfigProblem[] {
   if (config.users.length > 0) return [];
@@ -193,6 +215,7 @@ export function loadSettings(options: LoadOptions): LoadResult {
         problems.push({ file: options.secretsPath, path: fieldPath(issue.path), message: describeIssue(issue) });
       }
     }
+    crossCheckSecrets(options.secretsPath, rawSecrets as Raw, problems);
   }
 
   if (problems.length > 0 || !config || !secrets) return { ok: false, problems };

@@ -1,6 +1,9 @@
 // The shape of config.yml and secrets.yml. Types used across the app are inferred from here.
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
+import { githubLoginPattern, githubLoginRule } from '../core/logins.ts';
 
 const ianaTimeZone = z.string().refine(
   (zone) => {
@@ -62,22 +65,12 @@ export const alertsSchema = z
 
 export const scheduleKinds = ['digest', 'personal', 'reviews'] as const;
 
-export const scheduleSchema = z
-  .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, {
-      message: 'expected a lower-case name of letters, digits, "-" and "_"',
-    }),
-    channel: z.string().min(1, 'expected a Slack channel id such as "C012ABCDEF"'),
-    cron: cronExpression,
-    timezone: ianaTimeZone,
-    kind: z.enum(scheduleKinds),
-  })
-  .strict();
+const githubLogin = z.string().regex(githubLoginPattern, { message: githubLoginRule });
 
 export const userSchema = z
   .object({
     slack: slackUserId,
-    github: z.string().regex(/^[A-Za-z0-9-]+$/, { message: 'expected a GitHub login' }),
+    github: githubLogin,
     name: z.string().min(1),
   })
   .strict();
@@ -95,9 +88,57 @@ export const filtersSchema = z
     ignoredTitleTerms: z.array(z.string().min(1)).default([]),
     minimumAgeHours: z.number().nonnegative().default(0),
     staleAfterDays: z.number().positive().default(14),
+    // Leave a PR out once it has this many approvals and no changes requested; 0 is off.
+    approvalsRequired: z.number().int().min(0).max(100).optional(),
+    /** the old spelling: `true` is `approvalsRequired: 1`; approvalsRequired wins when both are given */
     skipApproved: z.boolean().default(false),
+    staleBy: z.enum(['created', 'updated']).default('created'),
   })
   .strict();
+
+type WithoutDefaults<S extends z.ZodRawShape> = { [K in keyof S]: z.ZodOptional<S[K] extends z.ZodDefault<infer T> ? T : S[K]> };
+
+/** The same fields, each optional and without its default: absent keys stay absent. */
+function withoutDefaults<S extends z.ZodRawShape>(shape: S): WithoutDefaults<S> {
+  return Object.fromEntries(
+    Object.entries(shape).map(([key, field]) => [key, (field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : (field as z.ZodType)).optional()]),
+    // Object.fromEntries loses the per-key types that the mapped type above restores.
+  ) as unknown as WithoutDefaults<S>;
+}
+
+/** A schedule's `filters`: any key of the global `filters`, replacing the global value. */
+export const filterOverridesSchema = z.object(withoutDefaults(filtersSchema.shape)).strict();
+
+/** `org/team-slug`, as in GitHub's team mentions. */
+const teamName = z.string().regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9_.-]+$/, { message: 'expected a GitHub team as "org/team-slug" such as "acme/backend"' });
+
+export const scheduleSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, {
+      message: 'expected a lower-case name of letters, digits, "-" and "_"',
+    }),
+    // Required for digests only (checked below): personal and reviews schedules write DMs.
+    channel: z.string().min(1, 'expected a Slack channel id such as "C012ABCDEF"').optional(),
+    cron: cronExpression,
+    timezone: ianaTimeZone,
+    kind: z.enum(scheduleKinds),
+    // Default to github.repositories and github.exclude.
+    repositories: z.array(repositoryPattern).min(1, 'list at least one "owner/repo", or leave the key out for github.repositories').optional(),
+    exclude: z.array(z.string().min(1)).optional(),
+    filters: filterOverridesSchema.optional(),
+    // The audience: a GitHub team, or a list of logins.
+    team: teamName.optional(),
+    members: z.array(githubLogin).min(1, 'list at least one GitHub login, or leave the key out').optional(),
+  })
+  .strict()
+  .superRefine((schedule, ctx) => {
+    if (schedule.kind === 'digest' && schedule.channel === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['channel'], message: 'is required for a digest: the Slack channel id such as "C012ABCDEF"' });
+    }
+    if (schedule.team !== undefined && schedule.members !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['members'], message: 'give either team or members, not both' });
+    }
+  });
 
 export const configSchema = z
   .object({
@@ -165,6 +206,7 @@ export const configSchema = z
       minimumAgeHours: 0,
       staleAfterDays: 14,
       skipApproved: false,
+      staleBy: 'created',
     }),
     logging: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
@@ -173,9 +215,57 @@ export const configSchema = z
   })
   .strict();
 
+const numericId = (what: string) => {
+  const message = `expected the ${what} as a number such as 123456`;
+  return z.union([z.number(), z.string().regex(/^\d+$/, { message })], { message }).transform(Number).pipe(z.number().int({ message }).positive({ message }));
+};
+
+function privateKeyProblem(pem: string): string | undefined {
+  try {
+    createPrivateKey(pem);
+    return undefined;
+  } catch {
+    return "is not a PEM private key: paste the GitHub App's private key (-----BEGIN RSA PRIVATE KEY----- ... -----END RSA PRIVATE KEY-----)";
+  }
+}
+
+/** The GitHub App's credentials; `privateKeyFile` is read here so the rest of the app sees the PEM text. */
+const githubAppSchema = z
+  .object({
+    appId: numericId('GitHub App id'),
+    installationId: numericId('installation id'),
+    privateKey: z.string().min(1).optional(),
+    privateKeyFile: z.string().min(1).optional(),
+  })
+  .strict()
+  .transform((app, ctx) => {
+    if ((app.privateKey === undefined) === (app.privateKeyFile === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['privateKey'], message: 'give exactly one of privateKey (the PEM text) or privateKeyFile (its path)' });
+      return z.NEVER;
+    }
+    let privateKey = app.privateKey;
+    const field = privateKey === undefined ? 'privateKeyFile' : 'privateKey';
+    if (privateKey === undefined) {
+      try {
+        privateKey = readFileSync(app.privateKeyFile ?? '', 'utf8');
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+        ctx.addIssue({ code: 'custom', path: [field], message: `cannot read "${app.privateKeyFile}" (${code}); expected a readable PEM file` });
+        return z.NEVER;
+      }
+    }
+    const problem = privateKeyProblem(privateKey);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', path: [field], message: problem });
+      return z.NEVER;
+    }
+    return { appId: app.appId, installationId: app.installationId, privateKey };
+  });
+
 export const secretsSchema = z
   .object({
-    githubToken: z.string().min(1),
+    githubToken: z.string().min(1).optional(),
+    githubApp: githubAppSchema.optional(),
     slackBotToken: z.string().regex(/^xox[bp]-/, { message: 'expected a Slack bot token starting with "xoxb-"' }),
     slackSigningSecret: z.string().min(8),
     githubWebhookSecret: z.string().min(8).optional(),
@@ -194,6 +284,15 @@ export const secretsSchema = z
   })
   .strict();
 
+/** How the app authenticates to GitHub: a token, or a GitHub App installation. */
+export type GitHubAuth = { kind: 'token'; token: string } | { kind: 'app'; appId: number; installationId: number; privateKey: string };
+
+export function githubAuthOf(secrets: Secrets): GitHubAuth {
+  if (secrets.githubApp) return { kind: 'app', ...secrets.githubApp };
+  if (secrets.githubToken) return { kind: 'token', token: secrets.githubToken };
+  throw new Error('secrets.yml has neither githubToken nor githubApp');
+}
+
 export type Config = z.infer<typeof configSchema>;
 export type Secrets = z.infer<typeof secretsSchema>;
 export type Schedule = z.infer<typeof scheduleSchema>;
@@ -201,3 +300,4 @@ export type ScheduleKind = Schedule['kind'];
 export type User = z.infer<typeof userSchema>;
 export type Filters = z.infer<typeof filtersSchema>;
 export type AlertsConfig = z.infer<typeof alertsSchema>;
+export type FilterOverrides = z.infer<typeof filterOverridesSchema>;

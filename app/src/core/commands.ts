@@ -53,12 +53,14 @@ export interface CommandReplyInput {
   filters: Filters;
   users: readonly User[];
   now: Date;
+  /** members of the teams asked for review ("org/slug" lower case -> logins) */
+  teams?: ReadonlyMap<string, readonly string[]>;
 }
 
 export function renderCommandReply(input: CommandReplyInput): SlackMessage[] {
   const directory = new UserDirectory(input.users);
   const selected = selectPullRequests(input.snapshot.pullRequests, input.filters, input.now);
-  const common = { directory, staleAfterDays: input.filters.staleAfterDays, failures: input.snapshot.failedRepositories };
+  const common = { directory, staleAfterDays: input.filters.staleAfterDays, failures: input.snapshot.failedRepositories, reviewsUnknown: input.snapshot.reviewsUnknown ?? [] };
   if (input.action === 'all') {
     return renderPullRequestList({ title: 'Open pull requests', items: selected, empty: ':tada: No open pull requests.', ...common });
   }
@@ -74,7 +76,7 @@ export function renderCommandReply(input: CommandReplyInput): SlackMessage[] {
   }
   return renderPullRequestList({
     title: 'Pull requests waiting for your review',
-    items: awaitingReviewFrom(selected, user.github),
+    items: awaitingReviewFrom(selected, user.github, input.teams),
     empty: ':tada: Nothing waits for your review.',
     ...common,
   });

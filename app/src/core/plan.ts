@@ -1,10 +1,11 @@
 // What one schedule says, decided from a snapshot: the digest for a channel, or one DM per
 // mapped person. Pure; app/src/scheduling/cycle.ts carries the plan out.
 import type { Filters, Schedule, User } from '../config/schema.ts';
-import type { SlackMessage } from './messages.ts';
-import { renderDigest, renderPersonal, renderReviews, type Digest } from './render.ts';
+import { emptyRoster, forAudience, scheduleAudience, type Audience } from './audience.ts';
+import { escapeMrkdwn, truncate, type SlackMessage } from './messages.ts';
+import { plural, renderDigest, renderPersonal, renderReviews, type Digest } from './render.ts';
 import { authoredBy, awaitingReviewFrom, selectPullRequests, UserDirectory } from './select.ts';
-import type { PullRequestSnapshot } from './types.ts';
+import type { PullRequestSnapshot, TeamRoster } from './types.ts';
 
 export interface DirectMessage {
   user: User;
@@ -21,6 +22,19 @@ export interface PlanInput {
   filters: Filters;
   users: readonly User[];
   now: Date;
+  /** members of the schedule's team and of the teams asked for review */
+  roster?: TeamRoster;
+}
+
+/** What a digest with an audience says about it, so an empty digest is not a mystery. */
+export function audienceNotes(audience: Audience | undefined): string[] {
+  if (!audience) return [];
+  if (audience.kind === 'members') return [`:busts_in_silhouette: Pull requests opened by, or waiting for a review from, ${plural(audience.logins.size, 'listed member')}.`];
+  const team = escapeMrkdwn(`@${audience.team}`);
+  if (audience.failure !== undefined) {
+    return [`:warning: Team ${team} could not be read (${escapeMrkdwn(truncate(audience.failure, 300))}): this schedule has no members, so it lists no pull request.`];
+  }
+  return [`:busts_in_silhouette: Pull requests opened by, or waiting for a review from, ${team} (${plural(audience.logins.size, 'member')}).`];
 }
 
 /**
@@ -35,24 +49,31 @@ export function nothingReadable(patterns: readonly string[], snapshot: PullReque
 
 export function planReminder(input: PlanInput): ReminderPlan {
   const { schedule, snapshot, filters, users, now } = input;
+  const roster = input.roster ?? emptyRoster;
   const directory = new UserDirectory(users);
   const selected = selectPullRequests(snapshot.pullRequests, filters, now);
+  const audience = scheduleAudience(schedule, roster);
   if (schedule.kind === 'digest') {
     const digest = renderDigest({
       scheduleName: schedule.name,
-      selected,
+      selected: audience ? forAudience(selected, audience.logins, roster.members) : selected,
       failures: snapshot.failedRepositories,
+      reviewsUnknown: snapshot.reviewsUnknown ?? [],
       directory,
       staleAfterDays: filters.staleAfterDays,
+      notes: audienceNotes(audience),
     });
-    return { kind: 'digest', schedule: schedule.name, channel: schedule.channel, digest };
+    // The schema requires a channel of every digest.
+    return { kind: 'digest', schedule: schedule.name, channel: schedule.channel ?? '', digest };
   }
   const messages: DirectMessage[] = [];
-  for (const user of users) {
+  // With an audience, only its mapped members get DMs.
+  const recipients = audience ? users.filter((user) => audience.logins.has(user.github.toLowerCase())) : users;
+  for (const user of recipients) {
     const rendered =
       schedule.kind === 'personal'
         ? renderPersonal(user, authoredBy(selected, user.github), directory, filters.staleAfterDays)
-        : renderReviews(user, awaitingReviewFrom(selected, user.github), directory, filters.staleAfterDays);
+        : renderReviews(user, awaitingReviewFrom(selected, user.github, roster.members), directory, filters.staleAfterDays);
     if (rendered.length > 0) messages.push({ user, messages: rendered });
   }
   return { kind: schedule.kind, schedule: schedule.name, messages };

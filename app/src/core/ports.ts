@@ -1,9 +1,11 @@
 // The seams between the reminder engine and the adapters around it. Pure types: no I/O here.
-import type { PullRequest, PullRequestSnapshot, SlackCall } from './types.ts';
+import type { PullRequest, PullRequestSnapshot, ReplyShown, SlackCall, TeamRoster } from './types.ts';
 
-/** Where pull requests come from (app/src/github/source.ts implements it). */
+/** Where pull requests and team members come from (app/src/github/source.ts implements it). */
 export interface PullRequestSource {
   fetchOpenPullRequests(patterns: string[], exclude: string[]): Promise<PullRequestSnapshot>;
+  /** Members of each "org/slug" team; unreadable teams are listed in `failures`. */
+  fetchTeamMembers(teams: readonly string[]): Promise<TeamRoster>;
   /** Resolves when GitHub answers an authenticated request; rejects with the reason otherwise. */
   checkReachable(): Promise<void>;
 }
@@ -29,6 +31,8 @@ export interface ReplyRecord {
   /** ts of the digest's parent message */
   threadTs: string;
   schedule: string;
+  /** what the reply showed beyond the PR itself: an update renders it the same way */
+  shown?: ReplyShown;
 }
 
 /** Optional sink for posted replies (reminder history in app/src/store). */

@@ -3,7 +3,7 @@
 import type { User } from '../config/schema.ts';
 import { context, escapeMrkdwn, header, sections, splitMessages, truncate, type Block, type SlackMessage } from './messages.ts';
 import { UserDirectory, type SelectedPullRequest } from './select.ts';
-import type { PullRequest, RepositoryFailure } from './types.ts';
+import type { PullRequest, ReplyShown, RepositoryFailure } from './types.ts';
 
 /** Reaction added to the thread reply of a stale pull request. */
 export const staleReaction = 'hourglass_flowing_sand';
@@ -40,7 +40,8 @@ function reviewersIn(pr: PullRequest, state: PullRequest['reviews'][number]['sta
 export function reviewSummary(pr: PullRequest, directory: UserDirectory): string {
   const asked = [
     ...pr.requestedReviewers.map((login) => personLabel(login, directory)),
-    ...pr.requestedTeams.map((team) => escapeMrkdwn(team)),
+    // A team is named once (as GitHub mentions it), not as its members.
+    ...pr.requestedTeams.map((team) => escapeMrkdwn(`@${team}`)),
   ];
   const waiting = asked.length > 0 ? `:eyes: waiting for ${asked.join(', ')}` : undefined;
   const by = (state: PullRequest['reviews'][number]['state']): string => {
@@ -61,6 +62,9 @@ export function reviewSummary(pr: PullRequest, directory: UserDirectory): string
     case 'pending':
       state = waiting ? undefined : ':grey_question: no reviewer requested';
       break;
+    case 'unknown':
+      state = ':grey_question: review state unknown';
+      break;
   }
   return [state, waiting].filter(Boolean).join(' · ');
 }
@@ -70,21 +74,39 @@ export function awaitsReview(pr: PullRequest): boolean {
   return pr.requestedReviewers.length + pr.requestedTeams.length > 0;
 }
 
-/** The facts about one PR after its link, joined with " · ". */
-function pullRequestFacts(item: SelectedPullRequest, directory: UserDirectory, staleAfterDays: number): string[] {
-  const facts = [`by ${personLabel(item.pr.author, directory)}`, `open ${formatAge(item.ageHours)}`, reviewSummary(item.pr, directory)];
-  if (item.pr.draft) facts.push(':construction: draft');
-  if (item.stale) facts.push(`:${staleReaction}: stale (open over ${plural(staleAfterDays, 'day')})`);
-  return facts;
+/** What `item` shows besides the PR, as the history keeps it for later updates. */
+export function shownOf(item: SelectedPullRequest, staleAfterDays: number): ReplyShown {
+  return { ageHours: item.ageHours, stale: item.stale, staleBy: item.staleBy, staleAfterDays };
+}
+
+/** The facts about one PR after its link, joined with " · "; without `shown` (an old record) no age or stale flag. */
+function pullRequestFacts(pr: PullRequest, shown: ReplyShown | undefined, directory: UserDirectory): string[] {
+  const facts = [`by ${personLabel(pr.author, directory)}`];
+  if (shown) facts.push(`open ${formatAge(shown.ageHours)}`);
+  facts.push(reviewSummary(pr, directory));
+  if (pr.draft) facts.push(':construction: draft');
+  if (shown?.stale) facts.push(`:${staleReaction}: stale (${shown.staleBy === 'updated' ? 'not updated in' : 'open'} over ${plural(shown.staleAfterDays, 'day')})`);
+  return facts.filter(Boolean);
 }
 
 export function pullRequestLine(item: SelectedPullRequest, directory: UserDirectory, staleAfterDays: number): string {
-  return `• ${pullRequestLink(item.pr)} · ${pullRequestFacts(item, directory, staleAfterDays).join(' · ')}`;
+  return `• ${pullRequestLink(item.pr)} · ${pullRequestFacts(item.pr, shownOf(item, staleAfterDays), directory).join(' · ')}`;
+}
+
+/**
+ * A PR's reply in a digest thread: the one renderer for the first post and every webhook update.
+ * `head` (merged, closed) goes first.
+ */
+export function renderDigestReply(pr: PullRequest, shown: ReplyShown | undefined, directory: UserDirectory, head?: { text: string; fallback: string }): SlackMessage {
+  const text = `${head ? `${head.text} · ` : ''}${pullRequestLink(pr)}\n${pullRequestFacts(pr, shown, directory).join(' · ')}`;
+  const fallback = `${head ? `${head.fallback} ` : ''}${pr.repository}#${pr.number} ${pr.title}`;
+  return splitMessages(fallback, sections([text]))[0] as SlackMessage;
 }
 
 export interface DigestReply {
   item: SelectedPullRequest;
   message: SlackMessage;
+  shown: ReplyShown;
   /** reaction to add to the reply once posted (stale PRs) */
   reaction?: string;
 }
@@ -104,12 +126,25 @@ function failureLines(failures: readonly RepositoryFailure[]): string[] {
   ];
 }
 
+/** One line per reason: which repositories' PRs are listed without their review state. */
+function reviewsUnknownLines(unknown: readonly RepositoryFailure[]): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const { repository, reason } of unknown) byReason.set(reason, [...(byReason.get(reason) ?? []), repository]);
+  return [...byReason].map(
+    ([reason, repositories]) =>
+      `:grey_question: *Review state unknown* for the pull requests of ${repositories.map(escapeMrkdwn).join(', ')}: ${escapeMrkdwn(truncate(reason, 300))}`,
+  );
+}
+
 export interface DigestInput {
   scheduleName: string;
   selected: readonly SelectedPullRequest[];
   failures: readonly RepositoryFailure[];
+  reviewsUnknown?: readonly RepositoryFailure[];
   directory: UserDirectory;
   staleAfterDays: number;
+  /** lines after the counts: whom the digest is about, and why it may be empty */
+  notes?: readonly string[];
 }
 
 export function renderDigest(input: DigestInput): Digest {
@@ -139,15 +174,17 @@ export function renderDigest(input: DigestInput): Digest {
     ];
     lines.push(`:mag: *${summary}*`, counts.join(' · '));
   }
-  const blocks: Block[] = [header(`Pull request digest: ${input.scheduleName}`), ...sections([...lines, ...failureLines(failures)])];
+  const blocks: Block[] = [
+    header(`Pull request digest: ${input.scheduleName}`),
+    ...sections([...lines, ...(input.notes ?? []), ...failureLines(failures), ...reviewsUnknownLines(input.reviewsUnknown ?? [])]),
+  ];
   if (selected.length > 0) blocks.push(context('One reply per pull request in this thread, oldest first.'));
   const parent = splitMessages(`${summary}${stale > 0 ? ` (${stale} stale)` : ''}`, blocks);
 
   const replies = selected.map((item): DigestReply => {
-    const text = `${pullRequestLink(item.pr)}\n${pullRequestFacts(item, directory, staleAfterDays).join(' · ')}`;
-    const fallback = `${item.pr.repository}#${item.pr.number} ${item.pr.title}`;
-    const message = splitMessages(fallback, sections([text]))[0] as SlackMessage;
-    return item.stale ? { item, message, reaction: staleReaction } : { item, message };
+    const shown = shownOf(item, staleAfterDays);
+    const message = renderDigestReply(item.pr, shown, directory);
+    return item.stale ? { item, message, shown, reaction: staleReaction } : { item, message, shown };
   });
   return { parent, replies };
 }
@@ -160,11 +197,12 @@ export function renderPullRequestList(options: {
   staleAfterDays: number;
   empty: string;
   failures?: readonly RepositoryFailure[];
+  reviewsUnknown?: readonly RepositoryFailure[];
 }): SlackMessage[] {
   const { title, items, directory, staleAfterDays } = options;
   const heading = items.length > 0 ? `${title} (${items.length})` : title;
   const lines = items.length > 0 ? items.map((item) => pullRequestLine(item, directory, staleAfterDays)) : [options.empty];
-  const blocks: Block[] = [header(heading), ...sections([...lines, ...failureLines(options.failures ?? [])])];
+  const blocks: Block[] = [header(heading), ...sections([...lines, ...failureLines(options.failures ?? []), ...reviewsUnknownLines(options.reviewsUnknown ?? [])])];
   return splitMessages(heading, blocks);
 }
 

@@ -8,13 +8,19 @@ export interface SelectedPullRequest {
   pr: PullRequest;
   /** whole hours since the PR was opened */
   ageHours: number;
-  /** open for at least `filters.staleAfterDays` */
+  /** open, or without an update (`filters.staleBy`), for at least `filters.staleAfterDays` */
   stale: boolean;
+  staleBy: Filters['staleBy'];
 }
 
 function hasAny(labels: string[], wanted: string[]): boolean {
   const set = new Set(labels.map((label) => label.toLowerCase()));
   return wanted.some((label) => set.has(label.toLowerCase()));
+}
+
+/** `approvalsRequired`, or the old `skipApproved: true` as 1. */
+export function requiredApprovals(filters: Filters): number {
+  return filters.approvalsRequired ?? (filters.skipApproved ? 1 : 0);
 }
 
 /** Why a PR is left out, or undefined when it is kept. */
@@ -27,7 +33,10 @@ export function exclusionReason(pr: PullRequest, filters: Filters, now: Date): s
   if (term !== undefined) return `title contains "${term}"`;
   const ageHours = (now.getTime() - Date.parse(pr.createdAt)) / hourMs;
   if (ageHours < filters.minimumAgeHours) return 'younger than the minimum age';
-  if (filters.skipApproved && pr.reviewState === 'approved') return 'approved';
+  const required = requiredApprovals(filters);
+  // An approved summary is at least one approval, however few reviews were read.
+  const approvals = Math.max(1, pr.reviews.filter((r) => r.state === 'approved').length);
+  if (required > 0 && pr.reviewState === 'approved' && approvals >= required) return `approved ${approvals} of ${required} times`;
   return undefined;
 }
 
@@ -38,7 +47,8 @@ export function selectPullRequests(prs: readonly PullRequest[], filters: Filters
     .filter((pr) => exclusionReason(pr, filters, now) === undefined)
     .map((pr) => {
       const ageHours = Math.max(0, Math.floor((now.getTime() - Date.parse(pr.createdAt)) / hourMs));
-      return { pr, ageHours, stale: ageHours >= staleAfterHours };
+      const idleHours = filters.staleBy === 'updated' ? (now.getTime() - Date.parse(pr.updatedAt)) / hourMs : ageHours;
+      return { pr, ageHours, stale: idleHours >= staleAfterHours, staleBy: filters.staleBy };
     })
     .sort(
       (a, b) =>
@@ -53,10 +63,17 @@ export function authoredBy(selected: readonly SelectedPullRequest[], login: stri
   return selected.filter((s) => s.pr.author.toLowerCase() === wanted);
 }
 
-/** PRs on which `login` is still a requested reviewer. */
-export function awaitingReviewFrom(selected: readonly SelectedPullRequest[], login: string): SelectedPullRequest[] {
+/** Everyone still asked to review `pr`, in lower case: people asked by name and the members of teams asked. */
+export function requestedReviewerLogins(pr: PullRequest, teams: ReadonlyMap<string, readonly string[]>): Set<string> {
+  const logins = new Set(pr.requestedReviewers.map((login) => login.toLowerCase()));
+  for (const team of pr.requestedTeams) for (const member of teams.get(team.toLowerCase()) ?? []) logins.add(member.toLowerCase());
+  return logins;
+}
+
+/** PRs on which `login` is still a requested reviewer, by name or as a member of a team asked (`teams`: "org/slug" lower case -> logins). */
+export function awaitingReviewFrom(selected: readonly SelectedPullRequest[], login: string, teams: ReadonlyMap<string, readonly string[]> = new Map()): SelectedPullRequest[] {
   const wanted = login.toLowerCase();
-  return selected.filter((s) => s.pr.requestedReviewers.some((r) => r.toLowerCase() === wanted));
+  return selected.filter((s) => requestedReviewerLogins(s.pr, teams).has(wanted));
 }
 
 /** Looks users up by GitHub login (case-insensitive) or Slack id. */

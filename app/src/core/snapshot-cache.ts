@@ -26,6 +26,10 @@ export class SnapshotCache implements PullRequestSource {
     return snapshot;
   }
 
+  fetchTeamMembers(teams: readonly string[]): ReturnType<PullRequestSource['fetchTeamMembers']> {
+    return this.source.fetchTeamMembers(teams);
+  }
+
   checkReachable(): Promise<void> {
     return this.source.checkReachable();
   }

@@ -1,10 +1,11 @@
 // Domain shapes shared by the pure core and the adapters. No I/O here.
 
-export type ReviewState = 'approved' | 'changes_requested' | 'commented' | 'pending';
+/** `unknown`: GitHub did not answer the review read; the PR is listed all the same. */
+export type ReviewState = 'approved' | 'changes_requested' | 'commented' | 'pending' | 'unknown';
 
 export interface Review {
   login: string;
-  state: Exclude<ReviewState, 'pending'>;
+  state: Exclude<ReviewState, 'pending' | 'unknown'>;
   submittedAt: string;
 }
 
@@ -31,6 +32,14 @@ export interface PullRequest {
   reviewState: ReviewState;
 }
 
+/** What a digest reply shows beyond the PR: its age and stale flag when first posted. */
+export interface ReplyShown {
+  ageHours: number;
+  stale: boolean;
+  staleBy: 'created' | 'updated';
+  staleAfterDays: number;
+}
+
 export interface RepositoryFailure {
   repository: string;
   reason: string;
@@ -40,6 +49,8 @@ export interface RepositoryFailure {
 export interface PullRequestSnapshot {
   pullRequests: PullRequest[];
   failedRepositories: RepositoryFailure[];
+  /** repositories whose PRs are listed with their review state unknown, and why */
+  reviewsUnknown?: RepositoryFailure[];
   fetchedAt: string;
 }
 
@@ -47,4 +58,17 @@ export interface PullRequestSnapshot {
 export interface SlackCall {
   method: string;
   args: Record<string, unknown>;
+}
+
+export interface TeamFailure {
+  /** "org/slug" */
+  team: string;
+  reason: string;
+}
+
+/** Members of GitHub teams as one read found them. */
+export interface TeamRoster {
+  /** "org/slug" in lower case -> GitHub logins */
+  members: ReadonlyMap<string, readonly string[]>;
+  failures: readonly TeamFailure[];
 }

@@ -1,17 +1,21 @@
 // Client construction: Octokit composed with conditional requests (ETag cache), throttling
-// (x-ratelimit-reset, Retry-After) and retry (5xx), over the app's own HTTP pool.
+// (x-ratelimit-reset, Retry-After) and retry (5xx), over the app's own HTTP pool; a token or
+// a GitHub App installation (app-auth.ts) as the credentials.
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
+import type { GitHubAuth } from '../config/schema.ts';
 import type { AppMetrics } from '../metrics.ts';
+import { octokitAuthOptions } from './app-auth.ts';
 import { conditionalRequests, ETagCache } from './conditional-requests.ts';
 import { createGitHubHttp } from './http.ts';
 import { PerRequestLimiter, unlimitedGroup } from './throttle-limiters.ts';
 
 export interface GitHubClientOptions {
+  /** GitHub Enterprise too: the App's token requests go to the same base URL */
   baseUrl: string;
-  token: string;
+  auth: GitHubAuth;
   /** HTTP connections, and so requests in flight, at once */
   concurrency: number;
   requestTimeoutMs: number;
@@ -84,7 +88,7 @@ export function createGitHubClient(options: GitHubClientOptions): { octokit: Git
   const Client = Octokit.plugin(conditionalRequests(etags), throttling, retry);
   const octokit: GitHubOctokit = new Client({
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
-    auth: options.token,
+    ...octokitAuthOptions(options.auth),
     userAgent: 'chatops-pr-reminder',
     request: { fetch: http.fetch },
     throttle: throttleOptions(options.logger, options.maxRateLimitWaitSeconds ?? 60),

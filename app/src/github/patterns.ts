@@ -16,15 +16,5 @@ export function parseRepositoryPattern(pattern: string): RepositoryPattern {
   return { owner: match[1], repo: match[2], wildcard: /[*?]/.test(match[2]) };
 }
 
-/** Glob over "owner/repo" names: "*" and "?" stay within one path segment; case-insensitive like GitHub. */
-export function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .split('')
-    .map((c) => (c === '*' ? '[^/]*' : c === '?' ? '[^/]' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${body}$`, 'i');
-}
-
-export function isExcluded(fullName: string, exclude: readonly RegExp[]): boolean {
-  return exclude.some((pattern) => pattern.test(fullName));
-}
+// One glob matcher for the source and the schedules' scopes (app/src/core/audience.ts).
+export { globToRegExp, isExcluded } from '../core/repository-globs.ts';

@@ -12,17 +12,20 @@ import { pullRequestKey } from '../core/keys.ts';
 import type { PullRequestSource } from '../core/ports.ts';
 import type { PullRequest, PullRequestSnapshot, RepositoryFailure, Review } from '../core/types.ts';
 import type { AppMetrics } from '../metrics.ts';
+import type { GitHubAuth } from '../config/schema.ts';
+import { authSecret } from './app-auth.ts';
 import { createGitHubClient, type GitHubOctokit } from './client.ts';
 import { failureDescriber } from './failures.ts';
 import { resolveRepositories } from './repositories.ts';
 import { mapBounded, startReviewReads, type ReviewsRead } from './review-reads.ts';
 import { summarizeReviews } from './reviews.ts';
+import { readTeamMembers } from './teams.ts';
 
 export type GitHubSource = PullRequestSource & { close(): Promise<void> };
 
 export interface GitHubSourceOptions {
   baseUrl: string;
-  token: string;
+  auth: GitHubAuth;
   /** requests in flight at once */
   concurrency: number;
   requestTimeoutMs: number;
@@ -98,6 +101,7 @@ function sameETags(known: readonly string[], current: readonly string[] | undefi
 /** One read of every repository: the failures of every step, each logged once, in one list. */
 class CycleRead {
   readonly failures: RepositoryFailure[] = [];
+  readonly reviewsUnknown: RepositoryFailure[] = [];
   readonly pullRequests: PullRequest[] = [];
   changed = 0;
 
@@ -107,6 +111,12 @@ class CycleRead {
   fail({ repository, reason }: RepositoryFailure): void {
     this.log.warn({ repository, reason }, 'repository could not be read');
     this.failures.push({ repository, reason });
+  }
+
+  /** A repository whose PRs were listed but whose reviews could not be read. */
+  reviewsFailed({ repository, reason }: RepositoryFailure): void {
+    this.log.warn({ repository, reason }, 'reviews could not be read: pull requests listed with the review state unknown');
+    this.reviewsUnknown.push({ repository, reason });
   }
 }
 
@@ -152,7 +162,16 @@ function completeRepository(context: ReadContext, repository: ListedRepository, 
   }
   const reason = fresh.failed.get(repository.fullName);
   if (reason !== undefined) {
-    cycle.fail({ repository: repository.fullName, reason });
+    // Listed all the same: a PR unchanged since the last read keeps its reviews, the rest are unknown.
+    // Nothing is remembered, so the next cycle reads the reviews again.
+    cycle.reviewsFailed({ repository: repository.fullName, reason });
+    cycle.pullRequests.push(
+      ...repository.pulls.map((pr) => {
+        const cached = repository.known.get(pr.number);
+        if (cached?.updatedAt === pr.updated_at) return toPullRequest(repository.fullName, pr, cached.reviews);
+        return { ...toPullRequest(repository.fullName, pr, []), reviewState: 'unknown' as const };
+      }),
+    );
     return;
   }
   const read = repository.pulls.map((pr) => {
@@ -167,7 +186,7 @@ function completeRepository(context: ReadContext, repository: ListedRepository, 
 
 export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
   const { metrics, logger: log } = options;
-  const { describe, scrub } = failureDescriber(options.token);
+  const { describe, scrub } = failureDescriber(authSecret(options.auth), options.auth.kind === 'app' ? 'githubApp' : 'githubToken');
   const client = createGitHubClient({ ...options, scrub });
   const { octokit } = client;
   const context: ReadContext = { octokit, describe, lastReads: new Map() };
@@ -199,6 +218,7 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
           reviewsRead: cycle.changed,
           graphqlQueries: fresh.queries,
           failedRepositories: failedRepositories.length,
+          reviewsUnknown: cycle.reviewsUnknown.length,
           durationMs: Date.now() - started,
         },
         'pull requests read',
@@ -206,10 +226,12 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
       const snapshot: PullRequestSnapshot = {
         pullRequests: cycle.pullRequests,
         failedRepositories: failedRepositories.sort((a, b) => a.repository.localeCompare(b.repository)),
+        reviewsUnknown: cycle.reviewsUnknown.sort((a, b) => a.repository.localeCompare(b.repository)),
         fetchedAt: new Date().toISOString(),
       };
       return snapshot;
     },
+    fetchTeamMembers: (teams) => readTeamMembers({ octokit, concurrency: options.concurrency, describe, logger: log }, teams),
     async checkReachable() {
       // GET /rate_limit checks the token and costs no rate-limit point.
       try {

@@ -66,7 +66,7 @@ export const httpApp: FastifyPluginAsync<HttpAppOptions> = async (fastify: Fasti
   fastify.addHook('onResponse', async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     const fields = {
-      http: { request: { method: request.method }, response: { status_code: reply.statusCode } },
+      http: { request: { method: request.method, id: request.id }, response: { status_code: reply.statusCode } },
       url: { path },
       client: { address: request.ip },
       event: { duration: Math.round(reply.elapsedTime * 1e6) },

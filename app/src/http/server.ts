@@ -28,6 +28,8 @@ export function buildServer(options: Omit<StartServerOptions, 'port'>): FastifyI
     loggerInstance: logger,
     // behind HAProxy: the client address comes from X-Forwarded-For
     trustProxy: true,
+    // HAProxy's per-request id (haproxy.cfg.j2), so the app's line and HAProxy's line correlate.
+    requestIdHeader: 'x-request-id',
     return503OnClosing: true,
     forceCloseConnections: 'idle' as const,
     // app.ts logs one ECS line per request instead (fastify's own lines lose the request here).

@@ -3,10 +3,12 @@
 import type { Logger } from 'pino';
 import type { Config, Schedule } from '../config/schema.ts';
 import { postMessageArgs } from '../core/messages.ts';
+import { mergeFilters, narrowSnapshot, scheduleAudience, scheduleScope } from '../core/audience.ts';
 import { nothingReadable, planReminder, type ReminderPlan } from '../core/plan.ts';
 import type { PullRequestSource, ReminderHistory, SlackPoster } from '../core/ports.ts';
 import type { AppMetrics } from '../metrics.ts';
 import { pullRequestRef } from '../core/keys.ts';
+import { SharedReads } from './shared-reads.ts';
 
 export type CycleOutcome = 'success' | 'partial' | 'failure';
 
@@ -32,16 +34,20 @@ export interface CycleDeps {
 
 export class CycleRunner {
   private readonly inFlight = new Set<Promise<CycleReport>>();
+  private readonly reads: SharedReads;
 
-  constructor(private readonly deps: CycleDeps) {}
+  constructor(private readonly deps: CycleDeps) {
+    this.reads = new SharedReads(deps.source, deps.config.github);
+  }
 
   /**
    * Runs the schedule once. Never rejects: failures are in the report, logs and metrics.
    * `fireTime` (scheduled fires) goes into the digest parent's Slack message metadata, so
-   * each posted digest names the fire it belongs to.
+   * each posted digest names the fire it belongs to. `group`: the schedules of the same fire,
+   * which share one GitHub read.
    */
-  run(schedule: Schedule, fireTime?: Date): Promise<CycleReport> {
-    const cycle = this.runCycle(schedule, fireTime).finally(() => this.inFlight.delete(cycle));
+  run(schedule: Schedule, fireTime?: Date, group: readonly Schedule[] = [schedule]): Promise<CycleReport> {
+    const cycle = this.runCycle(schedule, fireTime, group).finally(() => this.inFlight.delete(cycle));
     this.inFlight.add(cycle);
     return cycle;
   }
@@ -55,21 +61,28 @@ export class CycleRunner {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private async runCycle(schedule: Schedule, fireTime: Date | undefined): Promise<CycleReport> {
-    const { config, source, metrics } = this.deps;
+  private async runCycle(schedule: Schedule, fireTime: Date | undefined, group: readonly Schedule[]): Promise<CycleReport> {
+    const { config, metrics } = this.deps;
     const logger = this.deps.logger.child({ schedule: schedule.name, kind: schedule.kind });
     const stopTimer = metrics.reminderCycleDuration.startTimer({ schedule: schedule.name });
     logger.info('reminder cycle started');
     const report: CycleReport = { schedule: schedule.name, outcome: 'failure', posted: 0, failedPosts: 0, pullRequests: 0, failedRepositories: 0 };
     try {
-      const snapshot = await source.fetchOpenPullRequests(config.github.repositories, config.github.exclude);
+      const read = await this.reads.read(group.includes(schedule) ? group : [schedule, ...group], fireTime);
+      const scope = scheduleScope(schedule, config.github);
+      const snapshot = narrowSnapshot(read.snapshot, scope);
       report.pullRequests = snapshot.pullRequests.length;
       report.failedRepositories = snapshot.failedRepositories.length;
       // Each failure was logged where it happened (the source); the gauge follows the snapshot a fake source gives too.
       metrics.githubRepositoriesFailed.set(snapshot.failedRepositories.length);
-      const plan = planReminder({ schedule, snapshot, filters: config.filters, users: config.users, now: (this.deps.clock ?? (() => new Date()))() });
+      const audience = scheduleAudience(schedule, read.roster);
+      if (audience?.kind === 'team' && audience.failure !== undefined) {
+        logger.warn({ team: audience.team, reason: audience.failure }, 'the schedule\'s team could not be read: it has no members this cycle');
+      }
+      const filters = mergeFilters(config.filters, schedule.filters);
+      const plan = planReminder({ schedule, snapshot, filters, users: config.users, now: (this.deps.clock ?? (() => new Date()))(), roster: read.roster });
       await this.carryOut(plan, report, logger, fireTime);
-      if (nothingReadable(config.github.repositories, snapshot)) {
+      if (nothingReadable(scope.patterns, snapshot)) {
         report.outcome = 'failure';
         report.error = 'no configured repository could be read';
         logger.error({ failedRepositories: report.failedRepositories }, 'no configured repository could be read');
@@ -120,7 +133,7 @@ export class CycleRunner {
           }
           if (history) {
             await history
-              .recordReply({ pr, channel: posted.channel, ts: posted.ts, threadTs: parent.ts, schedule: plan.schedule })
+              .recordReply({ pr, channel: posted.channel, ts: posted.ts, threadTs: parent.ts, schedule: plan.schedule, shown: reply.shown })
               .catch((error: unknown) => logger.warn({ err: error, pr: pullRequestRef(pr) }, 'could not record the reply'));
           }
         } catch (error) {

@@ -9,7 +9,8 @@ import type { CycleReport } from './cycle.ts';
 
 export interface SchedulerOptions {
   schedules: readonly Schedule[];
-  run: (schedule: Schedule, fireTime: Date) => Promise<CycleReport>;
+  /** `group`: every schedule firing at `fireTime` (this one included); they share one GitHub read */
+  run: (schedule: Schedule, fireTime: Date, group: readonly Schedule[]) => Promise<CycleReport>;
   gate?: FireGate;
   logger: Logger;
 }
@@ -37,7 +38,7 @@ export function cronLogger(logger: Logger): CronLogger {
 }
 
 export class Scheduler {
-  private readonly tasks: ScheduledTask[] = [];
+  private readonly tasks = new Map<Schedule, ScheduledTask>();
   /** Fires past node-cron but not finished: stop() waits, so a claimed fire is never dropped. */
   private readonly firing = new Set<Promise<unknown>>();
   private readonly gate: FireGate;
@@ -57,7 +58,7 @@ export class Scheduler {
         logger: cronLogger(this.options.logger),
       });
       await task.start();
-      this.tasks.push(task);
+      this.tasks.set(schedule, task);
       this.options.logger.info(
         { schedule: schedule.name, cron: schedule.cron, timezone: schedule.timezone, next: task.getNextRun()?.toISOString() },
         'schedule armed',
@@ -80,7 +81,13 @@ export class Scheduler {
       logger.info('another replica runs this fire');
       return undefined;
     }
-    return this.options.run(schedule, fireTime);
+    return this.options.run(schedule, fireTime, this.firingAt(schedule, fireTime));
+  }
+
+  /** The schedules whose cron matches `fireTime` in their own zones: they fire together. */
+  private firingAt(schedule: Schedule, fireTime: Date): Schedule[] {
+    const others = [...this.tasks].filter(([other, task]) => other !== schedule && task.match(fireTime)).map(([other]) => other);
+    return [schedule, ...others];
   }
 
   private track<T>(fire: Promise<T>): Promise<T> {
@@ -91,8 +98,8 @@ export class Scheduler {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.tasks.map(async (task) => task.destroy()));
-    this.tasks.length = 0;
+    await Promise.all([...this.tasks.values()].map(async (task) => task.destroy()));
+    this.tasks.clear();
     await Promise.allSettled([...this.firing]);
   }
 }

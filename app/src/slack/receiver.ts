@@ -70,6 +70,7 @@ export class FastifyReceiver implements Receiver {
     }
     const parsed = parseSlackRequest(raw, firstHeader(request.headers['content-type']));
     if (parsed.kind === 'unparseable') return reply.code(400).send({ error: 'invalid_body', message: 'Expected a form-encoded or JSON Slack payload.' });
+    if (parsed.kind === 'malformed') return reply.code(400).send({ error: 'invalid_body', message: parsed.problem });
     if (parsed.kind === 'url_verification') return reply.send({ challenge: parsed.challenge });
     if (parsed.kind === 'ssl_check') return reply.send();
 

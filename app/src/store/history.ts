@@ -2,7 +2,7 @@
 // find and update the reply in the latest digest.
 import type { Client } from '@elastic/elasticsearch';
 import type { ReminderHistory, ReplyRecord } from '../core/ports.ts';
-import type { PullRequest } from '../core/types.ts';
+import type { PullRequest, ReplyShown } from '../core/types.ts';
 import { guarded } from './errors.ts';
 import { pullRequestKey } from '../core/keys.ts';
 
@@ -21,6 +21,8 @@ export interface HistoryDocument {
   state: ReplyState;
   updatedAt?: string;
   pr: PullRequest;
+  /** absent in records written before it was kept */
+  shown?: ReplyShown;
 }
 
 export interface StoredReply extends HistoryDocument {
@@ -48,6 +50,7 @@ export class ElasticReminderHistory implements ReminderHistory {
       postedAt: this.clock().toISOString(),
       state: 'open',
       pr: record.pr,
+      ...(record.shown ? { shown: record.shown } : {}),
     };
     await guarded('record reply', () => this.client.index({ index: this.index, id: `${record.channel}:${record.ts}`, document }));
   }

@@ -58,6 +58,8 @@ export function indexDefinitions(names: IndexNames): IndexDefinition[] {
         updatedAt: { type: 'date' },
         // the PR as rendered, kept to re-render the reply; not searchable
         pr: { type: 'object', enabled: false },
+        // age, stale flag and rule as first posted, so an update renders the same reply
+        shown: { type: 'object', enabled: false },
       },
     },
     {
@@ -100,6 +102,8 @@ export async function ensureDefinedIndices(client: Client, definitions: readonly
     );
     const exists = await guarded('check index', () => client.indices.exists({ index: definition.name }, slow));
     if (exists) {
+      // Fields added since the index was created (mappings only grow; strict refuses unknown ones).
+      await guarded('update index mapping', () => client.indices.putMapping({ index: definition.name, properties: definition.properties }, slow));
       logger.debug({ index: definition.name }, 'index already present');
       continue;
     }

@@ -11,6 +11,7 @@ import type { AppMetrics } from '../metrics.ts';
 import type { ElasticDeliveryLedger } from '../store/deliveries.ts';
 import { StoreUnavailableError } from '../store/errors.ts';
 import { WebhookEffects, type WebhookEffectsOptions } from './effects.ts';
+import { dismissReview, withdrawReviewRequest } from './render.ts';
 
 export interface GitHubWebhookOptions {
   secret: string;
@@ -26,22 +27,44 @@ const reviewStates: Record<string, Review['state'] | undefined> = {
   commented: 'commented',
 };
 
+/** pull_request actions acted on; the rest are acknowledged and ignored. */
+const pullRequestActions = new Set(['closed', 'review_requested', 'review_request_removed', 'reopened', 'ready_for_review', 'converted_to_draft', 'synchronize']);
+
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** What is missing from a payload the handlers below act on; a signed but malformed body is a 400, not a retryable 500. */
 export function payloadProblem(event: string, payload: unknown): string | undefined {
+  // @octokit/webhooks looks handlers up by event and action in a plain object.
+  if (event in Object.prototype) return 'X-GitHub-Event is not an event name';
   if (!isObject(payload)) return 'body must be a JSON object';
   const action = payload.action;
-  const acted = (event === 'pull_request' && (action === 'closed' || action === 'review_requested')) || (event === 'pull_request_review' && action === 'submitted');
+  if (action !== undefined && typeof action !== 'string') return 'payload.action must be a string';
+  const acted =
+    (event === 'pull_request' && typeof action === 'string' && pullRequestActions.has(action)) ||
+    (event === 'pull_request_review' && (action === 'submitted' || action === 'dismissed'));
   if (!acted) return undefined;
   const pr = payload.pull_request;
   const repository = payload.repository;
   if (!isObject(repository) || typeof repository.full_name !== 'string') return 'payload.repository.full_name must be a string';
   if (!isObject(pr) || !Number.isInteger(pr.number) || typeof pr.title !== 'string') return 'payload.pull_request must carry an integer number and a string title';
+  const hasLogin = (user: unknown): boolean => user === undefined || user === null || (isObject(user) && typeof user.login === 'string');
   if (action === 'review_requested' && (typeof pr.html_url !== 'string' || !isObject(payload.sender) || typeof payload.sender.login !== 'string')) {
     return 'payload.pull_request.html_url and payload.sender.login must be strings';
   }
+  if (action === 'review_requested' && isObject(payload.requested_team)) {
+    if (typeof payload.requested_team.slug !== 'string') return 'payload.requested_team.slug must be a string';
+    if (!hasLogin(pr.user)) return 'payload.pull_request.user must be an object with a string login';
+  } else if (action === 'review_requested' && (!hasLogin(payload.requested_reviewer) || !hasLogin(pr.user))) {
+    return 'payload.requested_reviewer and payload.pull_request.user must be objects with a string login';
+  }
   if (event === 'pull_request_review' && (!isObject(payload.review) || typeof payload.review.state !== 'string')) return 'payload.review.state must be a string';
+  if (action === 'dismissed' && !(isObject(payload.review) && isObject(payload.review.user) && typeof payload.review.user.login === 'string')) {
+    return 'payload.review.user.login must be a string';
+  }
+  if (action === 'review_request_removed' && !(isObject(payload.requested_reviewer) || (isObject(payload.requested_team) && typeof payload.requested_team.slug === 'string'))) {
+    return 'payload.requested_reviewer or payload.requested_team.slug must be given';
+  }
+  if (event === 'pull_request_review' && isObject(payload.review) && !hasLogin(payload.review.user)) return 'payload.review.user must be an object with a string login';
   return undefined;
 }
 
@@ -52,15 +75,48 @@ export function createWebhooks(options: Pick<GitHubWebhookOptions, 'secret' | 'e
     await effects.pullRequestClosed(payload.repository.full_name, payload.pull_request.number, payload.pull_request.merged === true, payload.pull_request.title);
   });
   webhooks.on('pull_request.review_requested', async ({ payload }) => {
-    if (!('requested_reviewer' in payload) || !payload.requested_reviewer) return; // team requests have no single reviewer
     const pr = payload.pull_request;
-    await effects.reviewRequested(
-      { repository: payload.repository.full_name, number: pr.number, title: pr.title, url: pr.html_url, author: pr.user?.login ?? 'ghost', requester: payload.sender.login },
-      payload.requested_reviewer.login,
-    );
+    const request = { repository: payload.repository.full_name, number: pr.number, title: pr.title, url: pr.html_url, author: pr.user?.login ?? 'ghost', requester: payload.sender.login };
+    // A team request names the team only: its members are read from GitHub.
+    if ('requested_team' in payload && payload.requested_team) {
+      await effects.teamReviewRequested(request, `${payload.repository.full_name.split('/')[0] ?? ''}/${payload.requested_team.slug}`);
+      return;
+    }
+    if (!('requested_reviewer' in payload) || !payload.requested_reviewer) return;
+    await effects.reviewRequested(request, payload.requested_reviewer.login);
+  });
+  webhooks.on('pull_request.reopened', async ({ payload }) => {
+    const { number, title, draft } = payload.pull_request;
+    await effects.updateReplies(payload.repository.full_name, number, (pr) => ({ ...pr, title, draft: draft === true }), { state: 'open', what: 'reopened' });
+  });
+  webhooks.on(['pull_request.ready_for_review', 'pull_request.converted_to_draft'], async ({ payload }) => {
+    const { number, title } = payload.pull_request;
+    const draft = payload.action === 'converted_to_draft';
+    await effects.updateReplies(payload.repository.full_name, number, (pr) => ({ ...pr, title, draft }), { what: payload.action });
+  });
+  webhooks.on('pull_request.synchronize', async ({ payload }) => {
+    const { number, title, updated_at: updatedAt } = payload.pull_request;
+    await effects.updateReplies(payload.repository.full_name, number, (pr) => ({ ...pr, title, updatedAt }), { what: 'new commits pushed' });
+  });
+  webhooks.on('pull_request.review_request_removed', async ({ payload }) => {
+    const owner = payload.repository.full_name.split('/')[0] ?? '';
+    const withdrawn =
+      'requested_reviewer' in payload && payload.requested_reviewer
+        ? { login: payload.requested_reviewer.login }
+        : 'requested_team' in payload && payload.requested_team
+          ? { team: `${owner}/${payload.requested_team.slug}` }
+          : undefined;
+    if (!withdrawn) return;
+    await effects.updateReplies(payload.repository.full_name, payload.pull_request.number, (pr) => withdrawReviewRequest(pr, withdrawn), { what: 'review request removed' });
+  });
+  webhooks.on('pull_request_review.dismissed', async ({ payload }) => {
+    const login = payload.review.user?.login;
+    if (!login) return;
+    await effects.updateReplies(payload.repository.full_name, payload.pull_request.number, (pr) => dismissReview(pr, login), { what: `review by ${login} dismissed` });
   });
   webhooks.on('pull_request_review.submitted', async ({ payload }) => {
-    const state = reviewStates[payload.review.state.toLowerCase()];
+    const key = payload.review.state.toLowerCase();
+    const state = Object.hasOwn(reviewStates, key) ? reviewStates[key] : undefined;
     if (!state || !payload.review.user) return;
     await effects.reviewSubmitted(payload.repository.full_name, payload.pull_request.number, {
       login: payload.review.user.login,
@@ -94,6 +150,8 @@ export function githubWebhookRoutes(options: GitHubWebhookOptions): FastifyPlugi
       };
       if (typeof raw !== 'string') return reject(415, 'expected Content-Type: application/json (set the webhook content type to application/json)');
       if (!signature) return reject(401, 'missing X-Hub-Signature-256: set the webhook secret in GitHub to secrets.yml githubWebhookSecret');
+      // @octokit/webhooks refuses to verify an empty payload by throwing; GitHub never sends one.
+      if (raw === '') return reject(400, 'empty body: expected the JSON payload of the event');
       if (!(await webhooks.verify(raw, signature))) return reject(401, 'bad signature: the webhook secret in GitHub differs from secrets.yml githubWebhookSecret');
       if (!event) return reject(400, 'missing X-GitHub-Event header');
       if (!delivery) return reject(400, 'missing X-GitHub-Delivery header');
@@ -143,6 +201,7 @@ export interface GitHubWebhookPluginOptions {
   /** the replica's one Slack Web API client */
   slack: SlackPoster;
   users: readonly User[];
+  teams: WebhookEffectsOptions['teams'];
   metrics: GitHubWebhookOptions['metrics'];
   logger: Logger;
 }
@@ -161,7 +220,7 @@ export function githubWebhookPlugin(options: GitHubWebhookPluginOptions): Fastif
   return githubWebhookRoutes({
     secret,
     ledger: options.deliveries,
-    effects: new WebhookEffects({ history: options.history, slack: options.slack, users: options.users, logger }),
+    effects: new WebhookEffects({ history: options.history, slack: options.slack, users: options.users, teams: options.teams, logger }),
     metrics: options.metrics,
     logger,
   });

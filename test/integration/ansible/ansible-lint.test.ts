@@ -115,6 +115,12 @@ describe('role conventions', () => {
         }
       });
 
+      it('finds its controller content through chatops_content_dir, not the playbook location', () => {
+        const files = ['defaults/main.yml', 'meta/argument_specs.yml', 'vars/main.yml', ...readdirSync(path.join(dir, 'tasks')).map((f) => `tasks/${f}`)];
+        const text = files.filter((f) => existsSync(path.join(dir, f))).map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n');
+        expect(text).not.toMatch(/playbook_dir|\.\.\//);
+      });
+
       it('prefixes every default with the role name', () => {
         const defaults = Object.keys((readYaml(path.join(dir, 'defaults/main.yml')) ?? {}) as object);
         expect(defaults.filter((name) => !name.startsWith(`${role}_`))).toEqual([]);
@@ -135,6 +141,16 @@ describe('role conventions', () => {
         for (const file of ['preflight.yml', 'install.yml', 'configure.yml']) {
           expect(existsSync(path.join(dir, 'tasks', file))).toBe(true);
         }
+      });
+
+      it('tags its install and configure halves, and runs its checks with either', () => {
+        const main = readYaml(path.join(dir, 'tasks/main.yml')) as { [k: string]: unknown }[];
+        const tags = Object.fromEntries(main.map((t) => [String(t['ansible.builtin.import_tasks']), t.tags]));
+        expect(tags).toEqual({
+          'preflight.yml': [`${role}_install`, `${role}_configure`],
+          'install.yml': [`${role}_install`],
+          'configure.yml': [`${role}_configure`],
+        });
       });
 
       it('names every assert with a message', () => {
@@ -163,6 +179,15 @@ describe('role conventions', () => {
           expect(topics).toContain(`${role} reload`);
           const reload = handlers.find((h) => h.listen === `${role} reload`);
           expect(reload?.when).toMatch(/_restarted is not defined/);
+        });
+
+        it('names each handler for what it does', () => {
+          const handlers = readYaml(path.join(dir, 'handlers/main.yml')) as { name: string; [k: string]: unknown }[];
+          const verbs: Record<string, RegExp> = { restarted: /^Restart /, reloaded: /^Reload /, started: /^(Start|Keep) / };
+          for (const handler of handlers) {
+            const state = (handler['ansible.builtin.systemd'] as { state?: string } | undefined)?.state;
+            if (state) expect(handler.name, `${role}: state ${state}`).toMatch(verbs[state] ?? /^$/);
+          }
         });
 
         it('is tagged with its own name in site.yml', () => {

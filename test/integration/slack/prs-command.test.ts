@@ -16,6 +16,8 @@ let url: string;
 let brokenServer: FastifyInstance;
 let brokenUrl: string;
 let brokenLog: ReturnType<typeof capturedLogger>;
+let teamServer: FastifyInstance;
+let teamUrl: string;
 const manyPullRequests = Array.from({ length: 2500 }, (_, i) =>
   aPullRequest({ number: i + 1, author: 'alice', createdAt: hoursAgo(30 + i), title: `A long title for pull request ${i + 1} `.padEnd(200, 'x') }),
 );
@@ -35,11 +37,18 @@ beforeAll(async () => {
   brokenServer = Fastify();
   await brokenServer.register(broken.receiver.routes);
   brokenUrl = await brokenServer.listen({ host: '127.0.0.1', port: 0 });
+
+  const teamRequested = snapshot([aPullRequest({ number: 7, author: 'alice', requestedTeams: ['acme/backend'] }), aPullRequest({ number: 8, author: 'alice', requestedTeams: ['acme/frontend'] })]);
+  const team = createSlackApp({ config, secrets: aSecrets(), source: fixedSource(teamRequested, { 'acme/backend': ['bob'], 'acme/frontend': ['carol'] }), poster, logger });
+  teamServer = Fastify();
+  await teamServer.register(team.receiver.routes);
+  teamUrl = await teamServer.listen({ host: '127.0.0.1', port: 0 });
 });
 
 afterAll(async () => {
   await server?.close();
   await brokenServer?.close();
+  await teamServer?.close();
   await slack?.close();
 });
 
@@ -69,6 +78,13 @@ describe('/prs over a listening server', () => {
     const result = await slack.sendSlashCommand(`${url}/slack/events`, signingSecret, { command: '/prs', text: 'reviews', user_id: 'U0BOB' });
     const [answer] = (await until(() => slack.responses.filter((r) => r.id === result.responseId), 1)).map((r) => r.body as { text: string });
     expect(answer?.text).toBe('Pull requests waiting for your review');
+  });
+
+  it('lists a PR awaiting review from a team among its members\' reviews, naming the team once', async () => {
+    const result = await slack.sendSlashCommand(`${teamUrl}/slack/events`, signingSecret, { command: '/prs', text: 'reviews', user_id: 'U0BOB' });
+    const [answer] = (await until(() => slack.responses.filter((r) => r.id === result.responseId), 1)).map((r) => r.body as { text: string; blocks: unknown[] });
+    expect(answer?.text).toBe('Pull requests waiting for your review (1)');
+    expect(JSON.stringify(answer?.blocks)).toMatch(/acme\/api#7 Change 7> · by <@U0ALICE> · open \d+ days · :eyes: waiting for @acme\/backend · /);
   });
 
   it('tells the user when GitHub cannot be read, and logs the error', async () => {

@@ -50,11 +50,12 @@ describe('runCommand', () => {
   it('validates the shipped examples', async () => {
     const sink = io();
     expect(await runCommand(['check-config', '--config', 'app/examples/config.yml', '--secrets', 'app/examples/secrets.yml'], productionCommands, sink)).toBe(0);
-    expect(sink.out).toMatch(/^configuration OK: 1 repository pattern\(s\), 4 user\(s\), 3 schedule\(s\)\n/);
+    expect(sink.out).toMatch(/^configuration OK: 1 repository pattern\(s\), 4 user\(s\), 5 schedule\(s\)\n/);
+    expect(sink.out).toMatch(/\n {2}backend-digest: digest for team acme\/backend "0 10 \* \* 1-5" next /);
   });
 });
 
-const EVERY_COMMAND = ['check-config', 'remind', 'serve', 'slack-manifest', 'demo', 'certs', 'deploy', 'status', 'lab'];
+const EVERY_COMMAND = ['check-config', 'remind', 'serve', 'slack-manifest', 'demo', 'certs', 'deploy', 'status', 'lab', 'logs'];
 const listed = (overview: string): string[] => overview.split('\n').flatMap((line) => /^ {2}(\S+) {2,}/.exec(line)?.[1] ?? []);
 
 describe('one CLI for the app and the operator', () => {
@@ -118,7 +119,7 @@ describe('one CLI for the app and the operator', () => {
 
   it('says in the production help which commands run from a checkout only', async () => {
     const fromCheckout = Object.keys(allCommands).filter((name) => !(name in productionCommands));
-    expect(fromCheckout).toEqual(['demo', 'certs', 'deploy', 'status', 'lab']);
+    expect(fromCheckout).toEqual(['demo', 'certs', 'deploy', 'status', 'lab', 'logs']);
     expect(PRODUCTION_FOOTER).toBe(`From a checkout, \`npx chatops\` also runs ${fromCheckout.slice(0, -1).join(', ')} and ${fromCheckout.at(-1)}.`);
     const sink = io();
     expect(await runCommand(['--help'], productionCommands, sink, PRODUCTION_FOOTER)).toBe(0);

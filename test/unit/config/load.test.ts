@@ -1,8 +1,10 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatProblem, loadSettings } from '../../../app/src/config/load.ts';
+import { githubAuthOf } from '../../../app/src/config/schema.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'chatops-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -147,6 +149,127 @@ schedules:
     const result = loadSettings({ configPath: write(validConfig), secretsPath });
     if (!result.ok) throw new Error('expected success');
     expect(result.warnings.map(formatProblem)).toEqual([`${secretsPath}: mode is 0644; run "chmod 600 ${secretsPath}" so only the owner can read the tokens`]);
+  });
+
+  it('takes users[].github as GitHub allows logins, EMU shortcode included, and names a bad one', () => {
+    const configPath = write(`
+server: { insecureHttp: true }
+github: { repositories: [acme/api] }
+users:
+  - { slack: U0A, github: mona-cat_acme, name: A }
+  - { slack: U0B, github: -bob, name: B }
+  - { slack: U0C, github: carol--x, name: C }
+`);
+    const result = loadSettings({ configPath, secretsPath: write(validSecrets) });
+    if (result.ok) throw new Error('expected problems');
+    const rule = 'expected a GitHub login: letters, digits and single hyphens, not first or last, at most 39 (an Enterprise Managed User adds "_shortcode")';
+    expect(result.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([`users[1].github: ${rule}`, `users[2].github: ${rule}`]);
+  });
+
+  describe('githubApp', () => {
+    const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+    const slack = 'slackBotToken: xoxb-1-2-example\nslackSigningSecret: 8f742231b10e8888abcd99yyyzzz85a5\n';
+    const indented = (text: string) => text.trimEnd().split('\n').map((line) => `    ${line}`).join('\n');
+    const load = (secrets: string) => loadSettings({ configPath: write(validConfig), secretsPath: write(secrets + slack) });
+    const problems = (secrets: string) => {
+      const result = load(secrets);
+      if (result.ok) throw new Error('expected problems');
+      return result.problems.map((p) => `${p.path}: ${p.message}`);
+    };
+
+    it('takes the PEM text or a file holding it, with ids as numbers or numeric strings', () => {
+      const inline = load(`githubApp:\n  appId: 12345\n  installationId: "678"\n  privateKey: |\n${indented(pem)}\n`);
+      if (!inline.ok) throw new Error(inline.problems.map(formatProblem).join('\n'));
+      expect(githubAuthOf(inline.secrets)).toEqual({ kind: 'app', appId: 12345, installationId: 678, privateKey: pem });
+      const keyFile = join(dir, 'app.pem');
+      writeFileSync(keyFile, pem, { mode: 0o600 });
+      const fromFile = load(`githubApp: { appId: "12345", installationId: 678, privateKeyFile: ${keyFile} }\n`);
+      if (!fromFile.ok) throw new Error(fromFile.problems.map(formatProblem).join('\n'));
+      expect(githubAuthOf(fromFile.secrets)).toEqual({ kind: 'app', appId: 12345, installationId: 678, privateKey: pem });
+    });
+
+    it('wants exactly one of githubToken and githubApp', () => {
+      expect(problems('')).toEqual(['githubToken: is required: give githubToken (a token) or githubApp: { appId, installationId, privateKey } (a GitHub App)']);
+      expect(problems(`githubToken: ghp_example0123456789\ngithubApp:\n  appId: 1\n  installationId: 2\n  privateKey: |\n${indented(pem)}\n`)).toEqual([
+        'githubApp: give exactly one of githubToken or githubApp: remove the one not meant',
+      ]);
+    });
+
+    it('names the field of a malformed key, a non-numeric id, an unreadable key file, and never quotes the key', () => {
+      const broken = pem.replace(/\n[A-Za-z0-9+/]{20}/, '\n!!!!');
+      const malformed = problems(`githubApp:\n  appId: 1\n  installationId: 2\n  privateKey: |\n${indented(broken)}\n`);
+      expect(malformed).toEqual([
+        "githubApp.privateKey: is not a PEM private key: paste the GitHub App's private key (-----BEGIN RSA PRIVATE KEY----- ... -----END RSA PRIVATE KEY-----)",
+      ]);
+      expect(problems('githubApp: { appId: my-app, installationId: 2.5, privateKey: x }\n')).toEqual([
+        'githubApp.appId: expected the GitHub App id as a number such as 123456',
+        'githubApp.installationId: expected the installation id as a number such as 123456',
+      ]);
+      expect(problems(`githubApp: { appId: 1, installationId: 2, privateKeyFile: ${dir}/missing.pem }\n`)).toEqual([
+        `githubApp.privateKeyFile: cannot read "${dir}/missing.pem" (ENOENT); expected a readable PEM file`,
+      ]);
+      expect(problems('githubApp: { appId: 1, installationId: 2 }\n')).toEqual([
+        'githubApp.privateKey: give exactly one of privateKey (the PEM text) or privateKeyFile (its path)',
+      ]);
+      expect(JSON.stringify(malformed)).not.toContain(pem.split('\n')[3]);
+    });
+  });
+});
+
+describe('schedules with their own repositories, filters and audience', () => {
+  const withSchedules = (schedules: string): string => `
+server: { insecureHttp: true, port: 0 }
+github:
+  repositories: ["acme/*"]
+schedules:
+${schedules}
+`;
+
+  it('accepts team and members audiences, and DM schedules without a channel', () => {
+    const configPath = write(
+      withSchedules(`  - { name: backend, channel: C0BACK, cron: "0 9 * * 1-5", timezone: UTC, kind: digest, team: acme/backend, repositories: [acme/api, "acme/infra-*"], exclude: [acme/infra-old], filters: { staleAfterDays: 3 } }
+  - { name: pair, channel: C0PAIR, cron: "0 9 * * 1-5", timezone: UTC, kind: digest, members: [alice, bob] }
+  - { name: dms, cron: "0 9 * * 1-5", timezone: UTC, kind: reviews, team: acme/frontend }`),
+    );
+    const result = loadSettings({ configPath, secretsPath: write(validSecrets) });
+    if (!result.ok) throw new Error(result.problems.map(formatProblem).join('\n'));
+    expect(result.config.schedules.map((s) => [s.team, s.members, s.channel])).toEqual([
+      ['acme/backend', undefined, 'C0BACK'],
+      [undefined, ['alice', 'bob'], 'C0PAIR'],
+      ['acme/frontend', undefined, undefined],
+    ]);
+    expect(result.config.schedules[0]?.filters).toEqual({ staleAfterDays: 3 });
+  });
+
+  it('reports unknown keys, bad patterns, both audiences and a digest without channel, by field', () => {
+    const configPath = write(
+      withSchedules(`  - { name: a, channel: C0A, cron: "0 9 * * *", timezone: UTC, kind: digest, repos: [acme/api], repositories: [acme], filters: { staleAfterDay: 3 } }
+  - { name: b, channel: C0B, cron: "0 9 * * *", timezone: UTC, kind: digest, team: backend, members: [alice] }
+  - { name: c, cron: "0 9 * * *", timezone: UTC, kind: digest, team: acme/x, members: [alice, "bad login"] }`),
+    );
+    const result = loadSettings({ configPath, secretsPath: write(validSecrets) });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => `${p.path}: ${p.message}`).sort()).toEqual([
+      'schedules[0].filters: unknown key "staleAfterDay": check the spelling or remove it',
+      'schedules[0].repositories[0]: expected "owner/repo" or "owner/*"',
+      'schedules[0]: unknown key "repos": check the spelling or remove it',
+      'schedules[1].members: give either team or members, not both',
+      'schedules[1].team: expected a GitHub team as "org/team-slug" such as "acme/backend"',
+      'schedules[2].channel: is required for a digest: the Slack channel id such as "C012ABCDEF"',
+      'schedules[2].members: give either team or members, not both',
+      'schedules[2].members[1]: expected a GitHub login: letters, digits and single hyphens, not first or last, at most 39 (an Enterprise Managed User adds "_shortcode")',
+    ]);
+  });
+
+  it('reports a digest without channel and a schedule with both team and members', () => {
+    const configPath = write(withSchedules(`  - { name: c, cron: "0 9 * * *", timezone: UTC, kind: digest, team: acme/x, members: [alice] }`));
+    const result = loadSettings({ configPath, secretsPath: write(validSecrets) });
+    if (result.ok) throw new Error('expected problems');
+    expect(result.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'schedules[0].channel: is required for a digest: the Slack channel id such as "C012ABCDEF"',
+      'schedules[0].members: give either team or members, not both',
+    ]);
   });
 });
 

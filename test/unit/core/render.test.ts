@@ -37,7 +37,7 @@ describe('renderDigest', () => {
     expect(digest.replies.map((r) => blockTexts(r.message.blocks)[0])).toEqual([
       '<https://github.com/acme/api/pull/4|acme/api#4 Change 4>\nby dave · open 20 days · :x: changes requested · :construction: draft · :hourglass_flowing_sand: stale (open over 14 days)',
       '<https://github.com/acme/web/pull/5|acme/web#5 Change 5>\nby <@U0ALICE> · open 26 hours · :white_check_mark: approved',
-      '<https://github.com/acme/api/pull/7|acme/api#7 Add &lt;b&gt; &amp; more>\nby <@U0BOB> · open 3 hours · :eyes: waiting for <@U0ALICE>, carol, acme/core',
+      '<https://github.com/acme/api/pull/7|acme/api#7 Add &lt;b&gt; &amp; more>\nby <@U0BOB> · open 3 hours · :eyes: waiting for <@U0ALICE>, carol, @acme/core',
     ]);
     expect(digest.replies.map((r) => r.reaction)).toEqual(['hourglass_flowing_sand', undefined, undefined]);
     expect(digest.replies[0]?.message.text).toBe('acme/api#4 Change 4');
@@ -122,7 +122,7 @@ describe('reviewSummary', () => {
         aPullRequest({ reviewState: 'approved', reviews: [{ login: 'alice', state: 'approved', submittedAt: at }], requestedReviewers: ['carol'], requestedTeams: ['acme/core'] }),
         directory,
       ),
-    ).toBe(':white_check_mark: approved by <@U0ALICE> · :eyes: waiting for carol, acme/core');
+    ).toBe(':white_check_mark: approved by <@U0ALICE> · :eyes: waiting for carol, @acme/core');
     expect(
       reviewSummary(
         aPullRequest({
@@ -140,5 +140,15 @@ describe('reviewSummary', () => {
   it('says when nobody was asked', () => {
     expect(reviewSummary(aPullRequest(), directory)).toBe(':grey_question: no reviewer requested');
     expect(reviewSummary(aPullRequest({ requestedReviewers: ['bob'] }), directory)).toBe(':eyes: waiting for <@U0BOB>');
+  });
+});
+
+describe('the stale flag with staleBy: updated', () => {
+  it('says the PR was not updated, not how long it is open', () => {
+    const selected = selectPullRequests([aPullRequest({ number: 7, author: 'carol', createdAt: hoursAgo(30 * 24), updatedAt: hoursAgo(15 * 24) })], filters({ staleBy: 'updated' }), now);
+    const digest = renderDigest({ scheduleName: 'team', selected, failures: [], directory, staleAfterDays: 14 });
+    expect(blockTexts(digest.replies[0]?.message.blocks ?? [])[0]).toBe(
+      '<https://github.com/acme/api/pull/7|acme/api#7 Change 7>\nby carol · open 30 days · :grey_question: no reviewer requested · :hourglass_flowing_sand: stale (not updated in over 14 days)',
+    );
   });
 });

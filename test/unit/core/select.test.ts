@@ -84,3 +84,39 @@ describe('UserDirectory', () => {
     expect(directory.byGitHubLogin('mallory')).toBeUndefined();
   });
 });
+
+describe('filters.approvalsRequired and filters.staleBy', () => {
+  const approvals = (n: number, changes = false) =>
+    aPullRequest({
+      number: 10 + n,
+      reviewState: changes ? 'changes_requested' : n > 0 ? 'approved' : 'pending',
+      reviews: [
+        ...Array.from({ length: n }, (_, i) => ({ login: `r${i}`, state: 'approved' as const, submittedAt: hoursAgo(2) })),
+        ...(changes ? [{ login: 'x', state: 'changes_requested' as const, submittedAt: hoursAgo(1) }] : []),
+      ],
+    });
+  const prs = [approvals(0), approvals(1), approvals(2), approvals(3, true)];
+
+  it('leaves a PR out once it has N approvals and no changes requested; 0 is off, skipApproved means 1', () => {
+    expect(numbers(selectPullRequests(prs, filters(), now))).toEqual([10, 11, 12, 13]);
+    expect(numbers(selectPullRequests(prs, filters({ approvalsRequired: 0, skipApproved: true }), now))).toEqual([10, 11, 12, 13]);
+    expect(numbers(selectPullRequests(prs, filters({ skipApproved: true }), now))).toEqual([10, 13]);
+    expect(numbers(selectPullRequests(prs, filters({ approvalsRequired: 1 }), now))).toEqual([10, 13]);
+    expect(numbers(selectPullRequests(prs, filters({ approvalsRequired: 2 }), now))).toEqual([10, 11, 13]);
+  });
+
+  it('measures staleness from creation by default, from the last update with staleBy: updated', () => {
+    const old = [
+      aPullRequest({ number: 1, createdAt: hoursAgo(20 * 24), updatedAt: hoursAgo(1) }),
+      aPullRequest({ number: 2, createdAt: hoursAgo(20 * 24), updatedAt: hoursAgo(15 * 24) }),
+    ];
+    expect(selectPullRequests(old, filters(), now).map((s) => [s.pr.number, s.stale, s.staleBy])).toEqual([
+      [1, true, 'created'],
+      [2, true, 'created'],
+    ]);
+    expect(selectPullRequests(old, filters({ staleBy: 'updated' }), now).map((s) => [s.pr.number, s.ageHours, s.stale])).toEqual([
+      [1, 480, false],
+      [2, 480, true],
+    ]);
+  });
+});

@@ -13,6 +13,7 @@ function countingSource() {
       return new Promise((resolve, reject) => pending.push({ resolve, reject }));
     },
     checkReachable: () => Promise.resolve(),
+    fetchTeamMembers: () => Promise.resolve({ members: new Map(), failures: [] }),
   };
 }
 

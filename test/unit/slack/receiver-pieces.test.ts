@@ -1,6 +1,6 @@
 import { ReceiverMultipleAckError } from '@slack/bolt';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseSlackBody, parseSlackRequest } from '../../../app/src/slack/parse-request.ts';
+import { parseSlackBody, parseSlackRequest, slackPayloadProblem } from '../../../app/src/slack/parse-request.ts';
 import { ResponseAck } from '../../../app/src/slack/response-ack.ts';
 import { signatureProblem } from '../../../app/src/slack/verify-request.ts';
 import { signingSecret, slackSignature } from '../support.ts';
@@ -43,6 +43,23 @@ describe('parseSlackRequest', () => {
     expect(parseSlackRequest('{"type":"url_verification","challenge":"c-1"}', 'application/json')).toEqual({ kind: 'url_verification', challenge: 'c-1' });
     expect(parseSlackRequest('ssl_check=1&token=x', 'application/x-www-form-urlencoded')).toEqual({ kind: 'ssl_check' });
     expect(parseSlackRequest('{not json', 'application/json')).toEqual({ kind: 'unparseable' });
+  });
+});
+
+describe('slackPayloadProblem', () => {
+  it('names what Bolt would dereference unchecked in a signed payload', () => {
+    expect(parseSlackRequest('null', 'application/json')).toEqual({ kind: 'malformed', problem: 'body must be a JSON object (or a form whose payload field is one)' });
+    expect(parseSlackRequest('{"type":"event_callback","event":"app_mention"}', 'application/json')).toEqual({ kind: 'malformed', problem: 'event must be an object' });
+    expect(slackPayloadProblem({ type: 'block_actions', actions: [{ action_id: 'a' }] })).toBe('user must be an object');
+    expect(slackPayloadProblem({ type: 'block_actions', user: { id: 'U0ALICE' }, actions: 0 })).toBe('actions must be a list of objects');
+    expect(slackPayloadProblem({ command: '/prs', text: 'mine', team_id: 'constructor' })).toBe('team_id is not a Slack ID');
+    expect(slackPayloadProblem({ command: '/prs', user_id: 'U0ALICE' })).toBe('text is required in a slash command');
+  });
+
+  it('passes the payloads Slack sends', () => {
+    expect(slackPayloadProblem({ command: '/prs', text: '', user_id: 'U0ALICE', team_id: 'T0SANDBOX' })).toBeUndefined();
+    expect(slackPayloadProblem({ type: 'block_actions', user: { id: 'U0ALICE', team_id: 'T0' }, team: null, actions: [{ action_id: 'a' }] })).toBeUndefined();
+    expect(slackPayloadProblem({ type: 'event_callback', team_id: 'T0', event: { type: 'app_mention', user: 'U0ALICE', channel: 'C0' } })).toBeUndefined();
   });
 });
 

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { PullRequest } from '../../../app/src/core/types.ts';
-import { applyReview, renderReplyUpdate, renderReviewRequest } from '../../../app/src/webhooks/render.ts';
+import { renderDigest } from '../../../app/src/core/render.ts';
+import { selectPullRequests, UserDirectory } from '../../../app/src/core/select.ts';
+import { payloadProblem } from '../../../app/src/webhooks/github-webhook.ts';
+import { applyReview, dismissReview, renderReplyUpdate, renderReviewRequest, withdrawReviewRequest } from '../../../app/src/webhooks/render.ts';
 
 const users = [
   { slack: 'U0ALICE', github: 'alice', name: 'Alice' },
@@ -66,5 +69,55 @@ describe('renderReviewRequest', () => {
     const message = renderReviewRequest({ repository: 'acme/api', number: 7, title: 'Fix\nit', url: 'https://github.test/acme/api/pull/7', author: 'alice', requester: 'carol' }, users);
     expect(message.text).toBe('Review requested: acme/api#7');
     expect(sectionText(message)).toBe(':eyes: carol asked for your review on <https://github.test/acme/api/pull/7|acme/api#7 Fix it> (by <@U0ALICE>)');
+  });
+
+  it('says the team was asked when the request went to a team', () => {
+    const message = renderReviewRequest({ repository: 'acme/api', number: 7, title: 'Fix', url: 'https://github.test/acme/api/pull/7', author: 'alice', requester: 'bob' }, users, 'acme/back<end>');
+    expect(sectionText(message)).toBe(':eyes: <@U0BOB> asked your team @acme/back&lt;end&gt; for a review on <https://github.test/acme/api/pull/7|acme/api#7 Fix> (by <@U0ALICE>)');
+  });
+});
+
+describe('renderReplyUpdate with what the first post showed', () => {
+  it('renders an open PR exactly as the digest did, and a merged one with the same facts after the mark', () => {
+    const now = new Date('2026-01-21T00:00:00Z');
+    const pr = pullRequest({ draft: true });
+    const [item] = selectPullRequests([pr], { includeDrafts: true, labels: { include: [], exclude: [] }, ignoredTitleTerms: [], minimumAgeHours: 0, staleAfterDays: 14, skipApproved: false, staleBy: 'created' }, now);
+    const reply = renderDigest({ scheduleName: 's', selected: item ? [item] : [], failures: [], directory: new UserDirectory(users), staleAfterDays: 14 }).replies[0];
+    if (!reply) throw new Error('no reply');
+    expect(renderReplyUpdate(pr, 'open', users, reply.shown)).toEqual(reply.message);
+    expect(sectionText(reply.message)).toContain('open 20 days · :eyes: waiting for <@U0BOB> · :construction: draft · :hourglass_flowing_sand: stale (open over 14 days)');
+    expect(sectionText(renderReplyUpdate(pr, 'merged', users, reply.shown))).toBe(`:white_check_mark: *Merged* · ${sectionText(reply.message)}`);
+  });
+});
+
+describe('dismissReview and withdrawReviewRequest', () => {
+  it('drops the dismissed review and recomputes the state', () => {
+    const before = pullRequest({
+      reviews: [
+        { login: 'bob', state: 'approved', submittedAt: '2026-01-02T00:00:00Z' },
+        { login: 'carol', state: 'commented', submittedAt: '2026-01-02T00:00:00Z' },
+      ],
+      reviewState: 'approved',
+    });
+    const after = dismissReview(before, 'BOB');
+    expect([after.reviews.map((r) => r.login), after.reviewState]).toEqual([['carol'], 'commented']);
+  });
+
+  it('withdraws a person or a team, case-insensitively', () => {
+    const pr = pullRequest({ requestedReviewers: ['Bob', 'carol'], requestedTeams: ['acme/Frontend'] });
+    expect(withdrawReviewRequest(pr, { login: 'bob' }).requestedReviewers).toEqual(['carol']);
+    expect(withdrawReviewRequest(pr, { team: 'acme/frontend' }).requestedTeams).toEqual([]);
+  });
+});
+
+describe('payloadProblem for the events handled', () => {
+  const base = { repository: { full_name: 'acme/api' }, pull_request: { number: 1, title: 't' } };
+  it('accepts the new pull_request and review actions when they carry what is used, and names what is missing', () => {
+    for (const action of ['reopened', 'ready_for_review', 'converted_to_draft', 'synchronize']) expect(payloadProblem('pull_request', { ...base, action })).toBeUndefined();
+    expect(payloadProblem('pull_request', { ...base, action: 'review_request_removed', requested_team: { slug: 'web' } })).toBeUndefined();
+    expect(payloadProblem('pull_request', { ...base, action: 'review_request_removed' })).toBe('payload.requested_reviewer or payload.requested_team.slug must be given');
+    expect(payloadProblem('pull_request_review', { ...base, action: 'dismissed', review: { state: 'dismissed' } })).toBe('payload.review.user.login must be a string');
+    expect(payloadProblem('pull_request', { action: 'synchronize', repository: {} })).toBe('payload.repository.full_name must be a string');
+    expect(payloadProblem('pull_request', { action: 'labeled', repository: {} })).toBeUndefined();
   });
 });

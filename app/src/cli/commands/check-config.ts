@@ -15,7 +15,8 @@ export async function checkConfig(argv: string[], io: CommandIo): Promise<number
   for (const schedule of config.schedules) {
     const next = nextFireTimes(schedule, 1)[0];
     const when = next ? `${localTime(next, schedule.timezone)} ${schedule.timezone} (${next.toISOString()})` : 'never';
-    io.stdout(`  ${schedule.name}: ${schedule.kind} "${schedule.cron}" next ${when}\n`);
+    const audience = schedule.team ? ` for team ${schedule.team}` : schedule.members ? ` for ${schedule.members.join(', ')}` : '';
+    io.stdout(`  ${schedule.name}: ${schedule.kind}${audience} "${schedule.cron}" next ${when}\n`);
   }
   return 0;
 }

@@ -5,6 +5,7 @@ import { findSchedule } from '../../core/schedule.ts';
 import type { SlackPoster } from '../../core/ports.ts';
 import { createLogger } from '../../logging.ts';
 import { CycleRunner } from '../../scheduling/cycle.ts';
+import { checkScheduleTeams } from '../../scheduling/team-check.ts';
 import { DryRunPoster } from '../../slack/web-api.ts';
 import { loadSettingsOrReport, secretValues, settingsFlags } from '../args.ts';
 import { parseFlags, requireFlag, UsageError, type CommandIo } from '../flags.ts';
@@ -27,6 +28,7 @@ export async function remind(argv: string[], io: CommandIo): Promise<number> {
   const poster: SlackPoster = values['dry-run'] ? new DryRunPoster(io.stdout) : runtime.slack;
   const runner = new CycleRunner({ config, source: runtime.source, poster, metrics: runtime.metrics, logger });
   try {
+    await checkScheduleTeams([schedule], runtime.source, logger);
     const report = await runner.run(schedule);
     return report.outcome === 'failure' ? 1 : 0;
   } finally {

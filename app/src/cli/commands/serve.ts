@@ -14,8 +14,10 @@ import { createLogger, createScrubber } from '../../logging.ts';
 import { CycleRunner } from '../../scheduling/cycle.ts';
 import { schedulingPlugin } from '../../scheduling/plugin.ts';
 import { Scheduler } from '../../scheduling/scheduler.ts';
+import { checkScheduleTeams } from '../../scheduling/team-check.ts';
 import { createSlackApp } from '../../slack/app.ts';
 import { version } from '../../version.ts';
+import { MemoryDeliveryLedger, MemoryReminderHistory } from '../../store/memory.ts';
 import { githubWebhookPlugin } from '../../webhooks/github-webhook.ts';
 import { loadSettingsOrReport, parseFlags, secretValues, settingsFlags, UsageError, type CommandIo } from '../args.ts';
 import { createRuntime, runtimePlugin, type Runtime } from '../runtime.ts';
@@ -52,17 +54,21 @@ async function coordinationFor(config: Config, secrets: Secrets, runtime: Runtim
 /** The replica's parts, in the order they are registered (and so closed in reverse). */
 async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, logger: Logger): Promise<Replica> {
   const coordination = await coordinationFor(config, secrets, runtime, logger);
+  // Webhooks need to remember deliveries and replies: in Elasticsearch, or in this one process.
+  const memory = !coordination && secrets.githubWebhookSecret ? { deliveries: new MemoryDeliveryLedger(), history: new MemoryReminderHistory() } : undefined;
+  if (memory) logger.warn('no elasticsearch in config.yml: webhook deliveries and digest replies are kept in memory, so run a single replica only');
+  const history = coordination?.history ?? memory?.history;
   const runner = new CycleRunner({
     config,
     source: runtime.source,
     poster: runtime.slack,
     metrics: runtime.metrics,
     logger,
-    ...(coordination ? { history: coordination.history } : {}),
+    ...(history ? { history } : {}),
   });
   const scheduler = new Scheduler({
     schedules: config.schedules,
-    run: (schedule, fireTime) => runner.run(schedule, fireTime),
+    run: (schedule, fireTime, group) => runner.run(schedule, fireTime, group),
     logger,
     ...(coordination ? { gate: coordination.gate } : {}),
   });
@@ -71,15 +77,17 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
     : undefined;
   const { receiver } = createSlackApp({ config, secrets, source: runtime.source, poster: runtime.slack, logger, ...(alerts ? { alertButtons: alerts.buttons } : {}) });
   const plugins: FastifyPluginAsync[] = [runtimePlugin(runtime)];
-  if (coordination) {
+  if (coordination) plugins.push(coordinationPlugin(coordination));
+  const stores = coordination ?? memory;
+  if (stores) {
     plugins.push(
-      coordinationPlugin(coordination),
       githubWebhookPlugin({
         secret: secrets.githubWebhookSecret,
-        deliveries: coordination.deliveries,
-        history: coordination.history,
+        deliveries: stores.deliveries,
+        history: stores.history,
         slack: runtime.slack,
         users: config.users,
+        teams: runtime.source,
         metrics: runtime.metrics,
         logger: logger.child({ component: 'coordination' }),
       }),
@@ -117,6 +125,7 @@ export async function serve(argv: string[], io: CommandIo): Promise<number> {
       scrub: createScrubber(secretsList),
     },
   });
+  await checkScheduleTeams(config.schedules, runtime.source, replicaLogger);
   await scheduler.start();
   replicaLogger.info({ url: running.url, port: running.port, version, schedules: config.schedules.length }, 'chatops serving');
 

@@ -3,6 +3,7 @@
 import type { AllMiddlewareArgs, RespondArguments, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from '../../../config/schema.ts';
+import { teamsToRead } from '../../../core/audience.ts';
 import { parsePrsCommand, renderCommandReply, renderHelp, unknownUserReply } from '../../../core/commands.ts';
 import { postMessageArgs, type SlackMessage } from '../../../core/messages.ts';
 import type { PullRequestSource, SlackPoster } from '../../../core/ports.ts';
@@ -49,7 +50,10 @@ export function createPrsCommand(deps: PrsCommandDeps) {
     await ack();
     try {
       const snapshot = await deps.source.fetchOpenPullRequests(deps.config.github.repositories, deps.config.github.exclude);
+      // A team asked for review counts as each member: only `reviews` needs the members.
+      const teams = parsed.action === 'reviews' ? (await deps.source.fetchTeamMembers(teamsToRead([], snapshot))).members : undefined;
       const messages = renderCommandReply({
+        ...(teams ? { teams } : {}),
         action: parsed.action,
         slackUserId: command.user_id,
         snapshot,

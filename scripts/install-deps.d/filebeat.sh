@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds Filebeat 7.17 (Apache-2.0 part only, journald input included) on the controller into
+# .cache/filebeat/; the Ansible filebeat role copies the binary to the lab hosts.
+# Idempotent: a binary of the wanted version is kept. About 4 minutes, once.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+VERSION="${CHATOPS_FILEBEAT_VERSION:-7.17.29}"
+MODULE="github.com/elastic/beats/v7"
+OUT_DIR=".cache/filebeat"
+BIN="$OUT_DIR/filebeat-$VERSION"
+
+LOG_TAG=filebeat
+# shellcheck source=scripts/lib/log.sh
+source scripts/lib/log.sh
+
+if [[ -x "$BIN" ]]; then
+  log "already present, skipping: $BIN"
+  exit 0
+fi
+export PATH="$PATH:/usr/local/go/bin"
+if ! command -v go >/dev/null 2>&1; then
+  err "go not found: building filebeat needs Go (https://go.dev/dl/) and the Go module proxy"
+  exit 1
+fi
+if ! pkg-config --exists libsystemd 2>/dev/null; then
+  err "libsystemd headers not found: the journald input needs the apt package libsystemd-dev (scripts/install-deps.sh installs it)"
+  exit 1
+fi
+
+log "downloading $MODULE@v$VERSION through the Go module proxy"
+dir="$(go mod download -json "$MODULE@v$VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+if [[ -z "$dir" || ! -d "$dir" ]]; then
+  err "go mod download did not report a source directory for $MODULE@v$VERSION"
+  exit 1
+fi
+mkdir -p "$OUT_DIR"
+# Built inside the module so its go.mod `replace` lines apply (`go install` refuses them);
+# ./filebeat is the Apache-2.0 beat, no x-pack code.
+log "building $BIN with the journald input (about 4 minutes)"
+(cd "$dir" && CGO_ENABLED=1 GOFLAGS=-mod=mod go build -tags withjournald -trimpath -o "$OLDPWD/$BIN.part" ./filebeat)
+mv "$BIN.part" "$BIN"
+"$BIN" version
+log "ready: $BIN"
