@@ -1,8 +1,8 @@
 // `chatops serve --config F --secrets F [--port N]`: one replica. Wires its parts explicitly,
 // each a fastify plugin on the one server that closes its own resources in onClose: the
 // GitHub and Slack clients, coordination (with `elasticsearch`), the Slack receiver, the
-// GitHub webhook, the alert messages (with `alerts`), the schedules. SIGTERM stops firing, closes the server (which drains and
-// releases every part, last-registered first) and exits 0.
+// GitHub webhook, the alert messages (with `alerts`), the schedules. SIGTERM stops firing,
+// closes the server (which drains and releases every part, last-registered first) and exits 0.
 import closeWithGrace from 'close-with-grace';
 import type { FastifyPluginAsync } from 'fastify';
 import pino, { type Logger } from 'pino';
