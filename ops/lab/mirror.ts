@@ -2,7 +2,7 @@
 // apt already uses (deb822 `.sources` and one-line `.list` files), so no mirror is written here.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../errors.ts';
+import { UsageError } from '../../app/src/cli/flags.ts';
 
 export interface AptSource {
   uri: string;
@@ -57,14 +57,14 @@ export function parseOneLineSources(text: string): AptSource[] {
 
 /**
  * The mirror serving `suite` with its `main` component, and the one serving `<suite>-security`,
- * in apt's own order (first match wins). Throws a UserError naming the files read when none does.
+ * in apt's own order (first match wins). Throws a UsageError naming the files read when none does.
  */
 export function findDebianMirror(sources: AptSource[], suite: string, readFrom: string): DebianMirror {
   const serving = (wanted: string): string | undefined =>
     sources.find((s) => s.suites.includes(wanted) && s.components.includes('main') && isHttp(s.uri))?.uri;
   const archive = serving(suite);
   if (archive === undefined) {
-    throw new UserError(
+    throw new UsageError(
       `no http(s) apt source for "${suite} main" in ${readFrom}: the lab builds its hosts from the controller's Debian mirror; ` +
         `add one (a deb822 entry with URIs:, Suites: ${suite} and Components: main) and run again`,
     );

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UserError } from '../../ops/errors.ts';
+import { UsageError } from '../../app/src/cli/flags.ts';
 import { findDebianMirror, labMirror, mirrorHosts, parseDeb822Sources, parseOneLineSources } from '../../ops/lab/mirror.ts';
 
 const DEB822 = `Types: deb
@@ -70,7 +70,7 @@ describe('findDebianMirror', () => {
 
   it('names the files read and the entry to add when nothing serves the suite', () => {
     const sources = parseOneLineSources('deb http://mirror.example.net/debian trixie main\n');
-    expect(() => findDebianMirror(sources, 'bookworm', '/etc/apt/sources.list')).toThrow(UserError);
+    expect(() => findDebianMirror(sources, 'bookworm', '/etc/apt/sources.list')).toThrow(UsageError);
     expect(() => findDebianMirror(sources, 'bookworm', '/etc/apt/sources.list')).toThrow(
       'no http(s) apt source for "bookworm main" in /etc/apt/sources.list',
     );
