@@ -22,7 +22,7 @@ if [[ -x "$BIN" ]]; then
 fi
 export PATH="$PATH:/usr/local/go/bin"
 if ! command -v go >/dev/null 2>&1; then
-  err "go not found: building cadvisor needs Go (https://go.dev/dl/) and the Go module proxy"
+  err "go not found: building cadvisor needs a Go toolchain (on PATH or in /usr/local/go) and the Go module proxy"
   exit 1
 fi
 

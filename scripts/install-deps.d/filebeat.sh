@@ -20,7 +20,7 @@ if [[ -x "$BIN" ]]; then
 fi
 export PATH="$PATH:/usr/local/go/bin"
 if ! command -v go >/dev/null 2>&1; then
-  err "go not found: building filebeat needs Go (https://go.dev/dl/) and the Go module proxy"
+  err "go not found: building filebeat needs a Go toolchain (on PATH or in /usr/local/go) and the Go module proxy"
   exit 1
 fi
 if ! pkg-config --exists libsystemd 2>/dev/null; then
