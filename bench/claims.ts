@@ -70,9 +70,15 @@ async function main(): Promise<number> {
     latencies.lost.sort((a, b) => a - b);
     const row = (name: string, values: number[]): string =>
       `| ${name} | ${values.length} | ${percentile(values, 50).toFixed(1)} | ${percentile(values, 99).toFixed(1)} | ${(values[values.length - 1] ?? Number.NaN).toFixed(1)} |`;
-    console.log(`claims bench: ${fires} fires x ${replicaCount} replicas, Elasticsearch ${es.url} (single node, 256 MB heap), wall ${(wallMs / 1000).toFixed(1)} s`);
+    console.log(
+      `claims bench: ${fires} fires x ${replicaCount} replicas, Elasticsearch ${es.url} (single node, 256 MB heap), wall ${(wallMs / 1000).toFixed(1)} s`,
+    );
     // The tail follows the machine's load: say what it was.
-    console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(
+      `machine: ${cpus().length} cores, load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
     console.log('| claims | count | p50 ms | p99 ms | max ms |');
     console.log('|---|---|---|---|---|');
     console.log(row('all', all));

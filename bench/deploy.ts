@@ -15,7 +15,6 @@ const { values } = parseArgs({ options: { cold: { type: 'boolean' }, keep: { typ
 const seconds = (from: number): number => (Date.now() - from) / 1000;
 const quiet = (): void => undefined;
 
-
 await labDown();
 if (values.cold) {
   if (mountedHostCount() > 0) throw new Error('hosts still mounted on the base');
@@ -50,7 +49,12 @@ const rows: [string, string, string, string][] = [
   [`lab up (${up.hosts.length} hosts${values.cold ? ', base built by debootstrap' : ', base cached'})`, up.seconds.toFixed(1), '', ''],
   ['first deploy (certs + site.yml)', firstDeploy.toFixed(1), `changed=${totalChanged(first.deploy)}`, ''],
   ['from nothing to all green', total.toFixed(1), `${green.up}/${green.total} probes up`, total <= 300 ? 'yes (<= 300 s)' : 'NO (> 300 s)'],
-  ['rerun of site.yml', rerunSeconds.toFixed(1), `changed=${totalChanged(rerun)}, exit ${rerun.exitCode}`, rerunSeconds <= 60 && totalChanged(rerun) === 0 ? 'yes (<= 60 s, changed=0)' : 'NO'],
+  [
+    'rerun of site.yml',
+    rerunSeconds.toFixed(1),
+    `changed=${totalChanged(rerun)}, exit ${rerun.exitCode}`,
+    rerunSeconds <= 60 && totalChanged(rerun) === 0 ? 'yes (<= 60 s, changed=0)' : 'NO',
+  ],
   ['lab down', Number.isNaN(downSeconds) ? 'kept up' : downSeconds.toFixed(1), '', ''],
 ];
 console.log('| step | wall time (s) | result | target met |');

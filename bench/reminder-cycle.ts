@@ -106,9 +106,12 @@ async function startFakeProcess(settings: Settings): Promise<{ child: ChildProce
       ...process.execArgv,
       fileURLToPath(import.meta.url),
       '--fake',
-      '--repos', String(settings.repos),
-      '--prs-per-repo', String(settings.prsPerRepo),
-      '--latency-ms', String(settings.latencyMs),
+      '--repos',
+      String(settings.repos),
+      '--prs-per-repo',
+      String(settings.prsPerRepo),
+      '--latency-ms',
+      String(settings.latencyMs),
     ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
@@ -161,8 +164,7 @@ async function main(): Promise<void> {
 
   const fake = await startFakeProcess(settings);
   const api = new Octokit({ baseUrl: fake.url, auth: fake.token });
-  const requestLog = async (): Promise<RecordedRequest[]> =>
-    (await api.request('GET /_fake/requests')).data as RecordedRequest[];
+  const requestLog = async (): Promise<RecordedRequest[]> => (await api.request('GET /_fake/requests')).data as RecordedRequest[];
   // Both budgets: REST (core) and GraphQL, each 5,000+ points an hour on GitHub.
   const points = async (): Promise<{ core: number; graphql: number }> => {
     const { resources } = (await api.rest.rateLimit.get()).data;
@@ -214,7 +216,12 @@ async function main(): Promise<void> {
       if (snapshot.failedRepositories.length > 0) throw new Error(`cycle failed: ${JSON.stringify(snapshot.failedRepositories.slice(0, 3))}`);
       return snapshot.pullRequests.length;
     };
-    rows.push(await measure(`source, cold (concurrency ${settings.concurrency}, ${settings.reviewBatchSize} PRs per GraphQL query, ${settings.reviewBatchConcurrency} in flight)`, cycle));
+    rows.push(
+      await measure(
+        `source, cold (concurrency ${settings.concurrency}, ${settings.reviewBatchSize} PRs per GraphQL query, ${settings.reviewBatchConcurrency} in flight)`,
+        cycle,
+      ),
+    );
     rows.push(await measure('source, warm (nothing changed)', cycle));
     await source.close();
 
@@ -239,7 +246,18 @@ async function main(): Promise<void> {
     fake.child.stdin?.end();
   }
 
-  const header = ['run', 'wall time', 'app CPU time', 'requests (of them GraphQL)', '304s', 'rate-limit points core + graphql', 'RSS after', 'heap used after', 'heap retained after GC', 'PRs read'];
+  const header = [
+    'run',
+    'wall time',
+    'app CPU time',
+    'requests (of them GraphQL)',
+    '304s',
+    'rate-limit points core + graphql',
+    'RSS after',
+    'heap used after',
+    'heap retained after GC',
+    'PRs read',
+  ];
   const body = rows.map((r) => [
     r.label,
     `${(r.wallMs / 1000).toFixed(2)} s`,
@@ -255,7 +273,9 @@ async function main(): Promise<void> {
   process.stdout.write(
     `GitHub read of ${settings.repos} repositories, ${settings.repos * settings.prsPerRepo} open PRs, ` +
       `${settings.latencyMs} ms per request, 100 per page; node ${process.version}; ` +
-      `load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')} on this machine\n\n`,
+      `load average at the end ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on this machine\n\n`,
   );
   const memory = process.memoryUsage();
   process.stdout.write(
@@ -268,6 +288,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

@@ -3,9 +3,7 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { subjectAltName, type LeafSpec } from './plan.ts';
-import {
-  createCa, fingerprint, issueLeaf, keyMatchesCert, notAfter, readSubjectAltName, validFor, verifiedBy,
-} from './openssl.ts';
+import { createCa, fingerprint, issueLeaf, keyMatchesCert, notAfter, readSubjectAltName, validFor, verifiedBy } from './openssl.ts';
 
 export const CA_DAYS = 3650;
 export const LEAF_DAYS = 365;

@@ -25,7 +25,10 @@ export async function generateKey(keyPath: string): Promise<void> {
   chmodSync(keyPath, 0o600);
 }
 
-const serial = (): string => `0x${randomBytes(16).toString('hex').replace(/^[89a-f]/, '1')}`;
+const serial = (): string =>
+  `0x${randomBytes(16)
+    .toString('hex')
+    .replace(/^[89a-f]/, '1')}`;
 
 export async function createCa(keyPath: string, certPath: string, commonName: string, days: number): Promise<void> {
   await generateKey(keyPath);

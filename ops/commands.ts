@@ -9,7 +9,7 @@ export const operatorCommands: Record<string, Command> = {
   certs: {
     section: OPERATOR,
     usage: 'chatops certs [--out DIR] [--domain DOMAIN] [--inventory DIR] [--renew-days N]',
-    summary: 'the private CA and one certificate per service, for the inventory\'s hosts',
+    summary: "the private CA and one certificate per service, for the inventory's hosts",
     details: `  --out DIR        where the CA and the leaves go (default certs/generated)
   --domain DOMAIN  the appliance's domain (default chatops_domain from the inventory, else lab.chatops.test)
 ${INVENTORY}
@@ -54,8 +54,9 @@ Exits 0 when every probe is up, 3 otherwise.`,
   },
   logs: {
     section: OPERATOR,
-    usage: 'chatops logs [--service S] [--host H] [--level L] [--since 15m] [--grep TEXT] [--request-id ID] [--follow] [--json] [--limit N] [--url URL] [--inventory DIR] [--ca FILE] [--username U]',
-    summary: 'the appliance\'s logs from Elasticsearch: time, host, service, level, message, request id',
+    usage:
+      'chatops logs [--service S] [--host H] [--level L] [--since 15m] [--grep TEXT] [--request-id ID] [--follow] [--json] [--limit N] [--url URL] [--inventory DIR] [--ca FILE] [--username U]',
+    summary: "the appliance's logs from Elasticsearch: time, host, service, level, message, request id",
     details: `  --service S      the app (chatops), a unit (haproxy, chatops@1, prometheus) or a dataset (haproxy.log)
   --host H         one host (host.name)
   --level L        L and worse: trace, debug, info, warn, error, fatal

@@ -8,9 +8,7 @@ import { parseFlags, UsageError } from '../app/src/cli/flags.ts';
 import { err, log, out, table } from './log.ts';
 import { KNOWN_HOSTS, SSH_KEY } from './lab/topology.ts';
 import { LAB_DIR, LAB_INVENTORY, REPO_ROOT, SITE_PLAYBOOK } from './paths.ts';
-import {
-  finishPlaybook, initialPlaybookState, playbookArgs, reduceLine, type DeployResult, type PlaybookOptions,
-} from './playbook.ts';
+import { finishPlaybook, initialPlaybookState, playbookArgs, reduceLine, type DeployResult, type PlaybookOptions } from './playbook.ts';
 
 export interface DeployOptions extends Omit<PlaybookOptions, 'playbook'> {
   /** default ansible/site.yml */
@@ -105,7 +103,7 @@ async function runPlaybook(deploy: DeployOptions, lab: boolean, print: (line: st
   checkInputs(opts);
   const args = playbookArgs(opts, lab ? { sshKey: SSH_KEY, knownHosts: KNOWN_HOSTS } : undefined);
   const env = ansibleEnv(lab);
-  print(env['ANSIBLE_STRATEGY'] === 'mitogen_linear' ? 'strategy mitogen_linear (Mitogen; CHATOPS_MITOGEN=0 for Ansible\'s linear)' : 'strategy linear');
+  print(env['ANSIBLE_STRATEGY'] === 'mitogen_linear' ? "strategy mitogen_linear (Mitogen; CHATOPS_MITOGEN=0 for Ansible's linear)" : 'strategy linear');
   const proc = $({ quiet: true, nothrow: true, cwd: REPO_ROOT, env })`ansible-playbook ${args}`;
   printWarnings(proc.stderr, print);
   let state = initialPlaybookState;
@@ -123,7 +121,14 @@ export function totalChanged(result: DeployResult): number {
 }
 
 export function formatRecap(result: DeployResult): string {
-  const rows = Object.entries(result.recap).map(([host, r]) => [host, String(r.ok), String(r.changed), String(r.failures), String(r.unreachable), String(r.skipped)]);
+  const rows = Object.entries(result.recap).map(([host, r]) => [
+    host,
+    String(r.ok),
+    String(r.changed),
+    String(r.failures),
+    String(r.unreachable),
+    String(r.skipped),
+  ]);
   return table(['host', 'ok', 'changed', 'failed', 'unreachable', 'skipped'], rows);
 }
 
@@ -165,6 +170,8 @@ export async function deployCommand(argv: string[]): Promise<number> {
   if (values['skip-tags']) opts.skipTags = values['skip-tags'];
   if (values.limit) opts.limit = values.limit;
   if (values['vault-password-file']) opts.vaultPasswordFile = path.resolve(values['vault-password-file']);
-  log(`deploy: ${path.relative(REPO_ROOT, opts.playbook ?? SITE_PLAYBOOK)} on ${path.relative(REPO_ROOT, opts.inventoryDir) || opts.inventoryDir}${opts.check ? ' (check mode)' : ''}`);
+  log(
+    `deploy: ${path.relative(REPO_ROOT, opts.playbook ?? SITE_PLAYBOOK)} on ${path.relative(REPO_ROOT, opts.inventoryDir) || opts.inventoryDir}${opts.check ? ' (check mode)' : ''}`,
+  );
   return reportDeploy(await runDeploy(opts));
 }

@@ -104,7 +104,8 @@ function pick(source: Record<string, unknown>, dotted: string): unknown {
   return head !== null && typeof head === 'object' ? pick(head as Record<string, unknown>, dotted.slice(dot + 1)) : undefined;
 }
 
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : typeof value === 'number' ? String(value) : undefined);
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.length > 0 ? value : typeof value === 'number' ? String(value) : undefined;
 
 /** One search hit as the terminal shows it. */
 export function toRecord(source: Record<string, unknown>): LogRecord {
@@ -138,7 +139,8 @@ export function describeFailure(error: unknown, url: string): string {
   if (error instanceof errors.ResponseError) {
     const body = error.meta.body as { error?: { root_cause?: { reason?: string }[]; reason?: string } } | undefined;
     const reason = body?.error?.root_cause?.[0]?.reason ?? body?.error?.reason ?? error.message;
-    if (error.meta.statusCode === 401 || error.meta.statusCode === 403) return `Elasticsearch at ${url} refused the credentials (${error.meta.statusCode}): set --username and ES_PASSWORD`;
+    if (error.meta.statusCode === 401 || error.meta.statusCode === 403)
+      return `Elasticsearch at ${url} refused the credentials (${error.meta.statusCode}): set --username and ES_PASSWORD`;
     return `Elasticsearch at ${url} rejected the query (${error.meta.statusCode ?? '?'}): ${reason}`;
   }
   if (error instanceof errors.ConnectionError || error instanceof errors.TimeoutError) {

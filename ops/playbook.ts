@@ -31,10 +31,13 @@ export function playbookArgs(opts: PlaybookOptions, lab?: LabConnection): string
   if (opts.vaultPasswordFile) args.push('--vault-password-file', opts.vaultPasswordFile);
   if (opts.extraVars) args.push('--extra-vars', JSON.stringify(opts.extraVars));
   if (lab) {
-    args.push('--extra-vars', JSON.stringify({
-      ansible_ssh_private_key_file: lab.sshKey,
-      ansible_ssh_common_args: `-o UserKnownHostsFile=${lab.knownHosts} -o StrictHostKeyChecking=yes`,
-    }));
+    args.push(
+      '--extra-vars',
+      JSON.stringify({
+        ansible_ssh_private_key_file: lab.sshKey,
+        ansible_ssh_common_args: `-o UserKnownHostsFile=${lab.knownHosts} -o StrictHostKeyChecking=yes`,
+      }),
+    );
   }
   return args;
 }

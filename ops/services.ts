@@ -39,10 +39,7 @@ export const SERVICES: Service[] = [
   {
     name: 'haproxy',
     group: 'lb',
-    listeners: [
-      listener('haproxy exporter', 'haproxy_exporter_port', 8405, '/metrics'),
-      listener('haproxy stats', 'haproxy_stats_port', 8404, '/'),
-    ],
+    listeners: [listener('haproxy exporter', 'haproxy_exporter_port', 8405, '/metrics'), listener('haproxy stats', 'haproxy_stats_port', 8404, '/')],
   },
   { name: 'chatops', group: 'app', listeners: [], subdomain: 'chatops', front: { check: '/ready', probe: '/ready' } },
   { name: 'cadvisor', group: 'app', enabledVar: 'cadvisor_enabled', listeners: [listener('cadvisor', 'cadvisor_port', 8080, '/healthz')] },

@@ -52,11 +52,28 @@ function frontDoorProbes(inventory: Inventory, domain: string): Probe[] {
     const port = portOf(lb.vars, FRONT_DOOR.https);
     const probes: Probe[] = fronts.map((s) => {
       const name = `${s.subdomain}.${domain}`;
-      return { service: `${s.name} via haproxy`, host: lb.name, url: `https://${name}${s.front.probe}`, address: lb.address, port, servername: name, path: s.front.probe };
+      return {
+        service: `${s.name} via haproxy`,
+        host: lb.name,
+        url: `https://${name}${s.front.probe}`,
+        address: lb.address,
+        port,
+        servername: name,
+        path: s.front.probe,
+      };
     });
     const name = `chatops.${domain}`;
     const http = portOf(lb.vars, FRONT_DOOR.http);
-    probes.push({ service: 'http redirect', host: lb.name, url: `http://${name}/`, address: lb.address, port: http, servername: name, path: '/', redirectOnly: true });
+    probes.push({
+      service: 'http redirect',
+      host: lb.name,
+      url: `http://${name}/`,
+      address: lb.address,
+      port: http,
+      servername: name,
+      path: '/',
+      redirectOnly: true,
+    });
     return probes;
   });
 }

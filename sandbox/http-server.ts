@@ -25,14 +25,12 @@ export async function listen(handler: RequestHandler, options: ListenOptions = {
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     handler(req, res).catch((error: unknown) => {
       // A bug in a fake must be loud: answer 500 with the reason so the test failing shows it.
-      const message = error instanceof Error ? error.stack ?? error.message : String(error);
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(`fake failed: ${message}`);
     });
   };
-  const server = options.tls
-    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
-    : createHttpServer(onRequest);
+  const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : createHttpServer(onRequest);
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -71,12 +69,7 @@ export function presentedCredential(req: IncomingMessage, schemes: readonly stri
   return match?.[1] && schemes.includes(match[1].toLowerCase()) ? match[2] : undefined;
 }
 
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   sendJsonText(res, status, JSON.stringify(body), headers);
 }
 

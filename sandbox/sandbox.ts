@@ -102,25 +102,59 @@ export function seedDemo(github: GitHubFake, slack: SlackFake, now: Date): void 
 
   const api = 'acme/api';
   github.addPullRequest(api, { number: 101, title: 'Add pagination to /v1/orders', user: 'alice', created_at: ago(30), requested_reviewers: ['bob', 'carol'] });
-  github.addPullRequest(api, { number: 102, title: 'Fix race in session refresh', user: 'bob', labels: ['bug'], created_at: ago(24 * 4), requested_reviewers: ['alice'] });
+  github.addPullRequest(api, {
+    number: 102,
+    title: 'Fix race in session refresh',
+    user: 'bob',
+    labels: ['bug'],
+    created_at: ago(24 * 4),
+    requested_reviewers: ['alice'],
+  });
   github.addReview(api, 102, { user: 'carol', state: 'APPROVED', submitted_at: ago(24 * 3) });
-  github.addPullRequest(api, { number: 103, title: 'Upgrade fastify to v5', user: 'erin', labels: ['dependencies'], created_at: ago(24 * 16), requested_reviewers: ['dave'] });
+  github.addPullRequest(api, {
+    number: 103,
+    title: 'Upgrade fastify to v5',
+    user: 'erin',
+    labels: ['dependencies'],
+    created_at: ago(24 * 16),
+    requested_reviewers: ['dave'],
+  });
   github.addPullRequest(api, { number: 104, title: 'WIP: rate limiting middleware', user: 'carol', draft: true, labels: ['wip'], created_at: ago(6) });
 
   const web = 'acme/web';
-  github.addPullRequest(web, { number: 51, title: 'Dark mode for the dashboard', user: 'dave', created_at: ago(24 * 2), requested_reviewers: ['alice', 'carol'], requested_teams: ['frontend'] });
+  github.addPullRequest(web, {
+    number: 51,
+    title: 'Dark mode for the dashboard',
+    user: 'dave',
+    created_at: ago(24 * 2),
+    requested_reviewers: ['alice', 'carol'],
+    requested_teams: ['frontend'],
+  });
   github.addReview(web, 51, { user: 'alice', state: 'CHANGES_REQUESTED', submitted_at: ago(24) });
-  github.addPullRequest(web, { number: 52, title: 'Fix typo on the pricing page', user: 'alice', created_at: ago(3) , requested_reviewers: ['dave'] });
+  github.addPullRequest(web, { number: 52, title: 'Fix typo on the pricing page', user: 'alice', created_at: ago(3), requested_reviewers: ['dave'] });
   github.addPullRequest(web, { number: 53, title: 'Migrate charts to the new library', user: 'bob', created_at: ago(24 * 21), requested_reviewers: ['carol'] });
   github.addReview(web, 53, { user: 'dave', state: 'COMMENTED', submitted_at: ago(24 * 18) });
 
   const infra = 'acme/infra';
-  github.addPullRequest(infra, { number: 7, title: 'Rotate the HAProxy certificates monthly', user: 'carol', created_at: ago(24 * 9), requested_reviewers: ['bob'] });
+  github.addPullRequest(infra, {
+    number: 7,
+    title: 'Rotate the HAProxy certificates monthly',
+    user: 'carol',
+    created_at: ago(24 * 9),
+    requested_reviewers: ['bob'],
+  });
   github.addReview(infra, 7, { user: 'dave', state: 'APPROVED', submitted_at: ago(24 * 8) });
   github.addReview(infra, 7, { user: 'alice', state: 'CHANGES_REQUESTED', submitted_at: ago(24 * 7) });
   github.addReview(infra, 7, { user: 'alice', state: 'APPROVED', submitted_at: ago(24 * 6) });
   github.addPullRequest(infra, { number: 8, title: 'Terraform: add the staging VPC', user: 'dave', draft: true, created_at: ago(24 * 12) });
-  github.addPullRequest(infra, { number: 9, title: 'Alert on certificate expiry', user: 'bob', labels: ['monitoring'], created_at: ago(12), requested_reviewers: ['carol', 'dave'] });
+  github.addPullRequest(infra, {
+    number: 9,
+    title: 'Alert on certificate expiry',
+    user: 'bob',
+    labels: ['monitoring'],
+    created_at: ago(12),
+    requested_reviewers: ['carol', 'dave'],
+  });
 
   for (const team of SANDBOX_TEAMS) github.addTeam(SANDBOX_ORG, team.slug, { name: team.name, members: [...team.members] });
 }
@@ -231,8 +265,11 @@ const usage =
   'usage: npx tsx sandbox/sandbox.ts [--tls-cert F --tls-key F] [--host H] [--github-port P] [--slack-port P] [--seed demo|none] [--github-latency-ms N] [--github-app-key F]\n';
 
 if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
-    process.stderr.write(`sandbox: ${String(error)}\n`);
-    process.exit(1);
-  });
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`sandbox: ${String(error)}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -9,8 +9,17 @@ import { BASE_DIR, LAB_SUITE } from './topology.ts';
 
 /** Packages in the base; roles install everything else through the proxy. */
 export const BASE_PACKAGES = [
-  'systemd', 'systemd-sysv', 'dbus', 'openssh-server', 'python3', 'python3-apt',
-  'iproute2', 'sudo', 'ca-certificates', 'curl', 'procps',
+  'systemd',
+  'systemd-sysv',
+  'dbus',
+  'openssh-server',
+  'python3',
+  'python3-apt',
+  'iproute2',
+  'sudo',
+  'ca-certificates',
+  'curl',
+  'procps',
 ];
 const STAMP = '.chatops-lab-base.json';
 
@@ -43,9 +52,14 @@ export async function ensureBase(mountedHosts: number): Promise<void> {
   if (!existsSync(path.join(partial, STAMP + '.debootstrapped'))) {
     rmSync(partial, { recursive: true, force: true });
     log(`lab: building the Debian base with debootstrap into ${BASE_DIR} (about a minute, once)`);
-    const result = await $({ quiet: true, nothrow: true })`debootstrap --variant=minbase --include=${wanted.packages.join(',')} ${wanted.suite} ${partial} ${mirror.archive}`;
+    const result = await $({
+      quiet: true,
+      nothrow: true,
+    })`debootstrap --variant=minbase --include=${wanted.packages.join(',')} ${wanted.suite} ${partial} ${mirror.archive}`;
     if (result.exitCode !== 0) {
-      throw new Error(`debootstrap failed (exit ${result.exitCode}); is ${mirror.archive} reachable?\n${result.stdout.slice(-2000)}${result.stderr.slice(-2000)}`);
+      throw new Error(
+        `debootstrap failed (exit ${result.exitCode}); is ${mirror.archive} reachable?\n${result.stdout.slice(-2000)}${result.stderr.slice(-2000)}`,
+      );
     }
     writeFileSync(path.join(partial, STAMP + '.debootstrapped'), '');
   }

@@ -12,7 +12,11 @@ import { SANDBOX_PID, sandboxUrls } from './sandbox.ts';
 import { BASE_DIR, BRIDGE, KNOWN_HOSTS, SSH_KEY, labHosts } from './topology.ts';
 
 async function sshReady(ip: string): Promise<boolean> {
-  const r = await $({ quiet: true, nothrow: true, timeout: '5s' })`ssh -i ${SSH_KEY} -o BatchMode=yes -o ConnectTimeout=2 -o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes root@${ip} systemctl is-system-running`;
+  const r = await $({
+    quiet: true,
+    nothrow: true,
+    timeout: '5s',
+  })`ssh -i ${SSH_KEY} -o BatchMode=yes -o ConnectTimeout=2 -o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes root@${ip} systemctl is-system-running`;
   return r.exitCode === 0 || ['degraded', 'starting'].includes(r.stdout.trim());
 }
 
@@ -24,7 +28,15 @@ export async function labStatusTable(): Promise<{ text: string; allUp: boolean }
     hosts.map(async (h) => {
       const running = hostRunning(h.name);
       const ssh = running && (await sshReady(h.ip));
-      return [h.name, h.ip, h.groups.join(','), mounted.has(h.root) ? 'yes' : 'no', netns.has(h.netns) ? 'yes' : 'no', running ? 'yes' : 'no', ssh ? 'yes' : 'no'];
+      return [
+        h.name,
+        h.ip,
+        h.groups.join(','),
+        mounted.has(h.root) ? 'yes' : 'no',
+        netns.has(h.netns) ? 'yes' : 'no',
+        running ? 'yes' : 'no',
+        ssh ? 'yes' : 'no',
+      ];
     }),
   );
   const bridge = await linkExists(BRIDGE);

@@ -38,7 +38,9 @@ async function labSummary(): Promise<string> {
   const inventory = await readInventory(LAB_INVENTORY);
   const lb = hostsInGroup(inventory, 'lb')[0];
   const address = lb?.address ?? '(no lb host)';
-  const urls = routedServices(inventory).map((s) => `https://${s.subdomain}.${domain}/`).join('   ');
+  const urls = routedServices(inventory)
+    .map((s) => `https://${s.subdomain}.${domain}/`)
+    .join('   ');
   const sandbox = sandboxUrls();
   return `\nThe lab answers on ${lb?.name ?? 'lb'} (${address}); resolve the names to it, e.g.
   curl --cacert certs/generated/ca.crt --resolve chatops.${domain}:443:${address} https://chatops.${domain}/ready

@@ -7,10 +7,7 @@ import { ensureCertificates } from '../certs.ts';
 import { log } from '../log.ts';
 import { DEFAULT_CERTS_DIR, LAB_DIR, LAB_INVENTORY } from '../paths.ts';
 import { ensureBase } from './base.ts';
-import {
-  bootHost, ensureSshKey, hostRunning, mountedRoots, mountHost, provisionHost, stopHost, unmountHost,
-  waitForSsh, writeKnownHosts,
-} from './machines.ts';
+import { bootHost, ensureSshKey, hostRunning, mountedRoots, mountHost, provisionHost, stopHost, unmountHost, waitForSsh, writeKnownHosts } from './machines.ts';
 import { ensureBridge, ensureHostNetwork, listNetns, removeBridge, removeHostNetwork } from './network.ts';
 import { withLabLock } from './lock.ts';
 import { startProxy, stopProxy } from './proxy.ts';

@@ -10,12 +10,9 @@ import { $ } from 'zx';
 import { DEFAULT_DOMAIN } from '../paths.ts';
 import { frontServices } from '../services.ts';
 import { isAlive, readPid, removePidFile, runningPid, stopProcess, waitForExit } from './processes.ts';
-import {
-  BASE_DIR, CONTROLLER_IP, KNOWN_HOSTS, LOG_DIR, PROXY_PORT, RUN_DIR, SSH_DIR, SSH_KEY, type LabHost,
-} from './topology.ts';
+import { BASE_DIR, CONTROLLER_IP, KNOWN_HOSTS, LOG_DIR, PROXY_PORT, RUN_DIR, SSH_DIR, SSH_KEY, type LabHost } from './topology.ts';
 
 const sh = $({ quiet: true });
-
 
 export function mountedRoots(): string[] {
   return readFileSync('/proc/mounts', 'utf8')
@@ -44,7 +41,12 @@ function etcHosts(hosts: LabHost[], domain: string): string {
   const lb = hosts.find((h) => h.groups.includes('lb'));
   const lines = ['127.0.0.1 localhost', '::1 localhost ip6-localhost ip6-loopback', `${CONTROLLER_IP} controller controller.${domain} sandbox.${domain}`];
   for (const h of hosts) lines.push(`${h.ip} ${h.name}.${domain} ${h.name}`);
-  if (lb) lines.push(`${lb.ip} ${domain} ${frontServices().map((s) => `${s.subdomain}.${domain}`).join(' ')}`);
+  if (lb)
+    lines.push(
+      `${lb.ip} ${domain} ${frontServices()
+        .map((s) => `${s.subdomain}.${domain}`)
+        .join(' ')}`,
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -57,7 +59,10 @@ export async function provisionHost(host: LabHost, all: LabHost[], publicKey: st
   // No resolver is reachable from the lab; names come from /etc/hosts, apt goes through the proxy.
   rmSync(r('etc/resolv.conf'), { force: true });
   writeFileSync(r('etc/resolv.conf'), '# chatops lab: no DNS, see /etc/hosts\noptions timeout:1 attempts:1\n');
-  writeFileSync(r('etc/apt/apt.conf.d/01chatops-lab-proxy'), `Acquire::http::Proxy "http://${CONTROLLER_IP}:${PROXY_PORT}";\nAcquire::https::Proxy "http://${CONTROLLER_IP}:${PROXY_PORT}";\n`);
+  writeFileSync(
+    r('etc/apt/apt.conf.d/01chatops-lab-proxy'),
+    `Acquire::http::Proxy "http://${CONTROLLER_IP}:${PROXY_PORT}";\nAcquire::https::Proxy "http://${CONTROLLER_IP}:${PROXY_PORT}";\n`,
+  );
   const hostKey = r('etc/ssh/ssh_host_ed25519_key');
   if (!existsSync(hostKey)) await sh`ssh-keygen -q -t ed25519 -N ${''} -C ${host.name} -f ${hostKey}`;
   mkdirSync(r('root/.ssh'), { recursive: true, mode: 0o700 });
@@ -97,9 +102,17 @@ export async function bootHost(host: LabHost): Promise<void> {
   mkdirSync(LOG_DIR, { recursive: true });
   const logFd = openSync(path.join(LOG_DIR, `${host.name}.console.log`), 'a', 0o600);
   const nspawn = [
-    'systemd-nspawn', '--quiet', `--directory=${host.root}`, `--machine=${host.name}`,
-    '--register=no', '--keep-unit', `--network-namespace-path=/run/netns/${host.netns}`,
-    '--console=passive', '--resolv-conf=off', '--link-journal=no', '--boot',
+    'systemd-nspawn',
+    '--quiet',
+    `--directory=${host.root}`,
+    `--machine=${host.name}`,
+    '--register=no',
+    '--keep-unit',
+    `--network-namespace-path=/run/netns/${host.netns}`,
+    '--console=passive',
+    '--resolv-conf=off',
+    '--link-journal=no',
+    '--boot',
   ];
   const child = spawn('bash', ['-c', SUPERVISOR, `chatops-lab-${host.name}`, nspawnPidFile(host.name), ...nspawn], {
     detached: true,
@@ -115,7 +128,10 @@ export async function bootHost(host: LabHost): Promise<void> {
 export async function waitForSsh(host: LabHost, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const r = await $({ quiet: true, nothrow: true })`ssh -i ${SSH_KEY} -o BatchMode=yes -o ConnectTimeout=2 -o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes root@${host.ip} true`;
+    const r = await $({
+      quiet: true,
+      nothrow: true,
+    })`ssh -i ${SSH_KEY} -o BatchMode=yes -o ConnectTimeout=2 -o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes root@${host.ip} true`;
     if (r.exitCode === 0) return;
     if (!hostRunning(host.name)) break;
     await sleep(300);

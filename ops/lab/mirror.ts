@@ -47,7 +47,11 @@ export function parseDeb822Sources(text: string): AptSource[] {
 export function parseOneLineSources(text: string): AptSource[] {
   const sources: AptSource[] = [];
   for (const raw of text.split('\n')) {
-    const words = raw.replace(/#.*$/, '').replace(/\[[^\]]*\]/, ' ').trim().split(/\s+/);
+    const words = raw
+      .replace(/#.*$/, '')
+      .replace(/\[[^\]]*\]/, ' ')
+      .trim()
+      .split(/\s+/);
     if (words[0] !== 'deb' || words.length < 3) continue;
     const [, uri, suite, ...components] = words as [string, string, string, ...string[]];
     sources.push({ uri, suites: [suite], components });
@@ -60,8 +64,7 @@ export function parseOneLineSources(text: string): AptSource[] {
  * in apt's own order (first match wins). Throws a UsageError naming the files read when none does.
  */
 export function findDebianMirror(sources: AptSource[], suite: string, readFrom: string): DebianMirror {
-  const serving = (wanted: string): string | undefined =>
-    sources.find((s) => s.suites.includes(wanted) && s.components.includes('main') && isHttp(s.uri))?.uri;
+  const serving = (wanted: string): string | undefined => sources.find((s) => s.suites.includes(wanted) && s.components.includes('main') && isHttp(s.uri))?.uri;
   const archive = serving(suite);
   if (archive === undefined) {
     throw new UsageError(

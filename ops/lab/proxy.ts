@@ -22,7 +22,12 @@ export async function startProxy(): Promise<void> {
   mkdirSync(PROXY_DIR, { recursive: true });
   mkdirSync(LOG_DIR, { recursive: true });
   const filter = path.join(PROXY_DIR, 'allow');
-  writeFileSync(filter, mirrorHosts(labMirror(LAB_SUITE)).map((host) => `^${escapeRegex(host)}$\n`).join(''));
+  writeFileSync(
+    filter,
+    mirrorHosts(labMirror(LAB_SUITE))
+      .map((host) => `^${escapeRegex(host)}$\n`)
+      .join(''),
+  );
   const conf = path.join(PROXY_DIR, 'tinyproxy.conf');
   writeFileSync(
     conf,

@@ -226,13 +226,7 @@ export type GraphqlOutcome =
  * Runs one POST body. Charges `budget` the query's cost (nothing for requests that do not parse or
  * validate), answers RATE_LIMITED at HTTP 200 once the budget is spent, as GitHub documents.
  */
-export function runGraphql(
-  rawBody: string,
-  store: GraphqlStore,
-  budget: GraphqlBudget,
-  fault: RepositoryFault,
-  userId: number,
-): GraphqlOutcome {
+export function runGraphql(rawBody: string, store: GraphqlStore, budget: GraphqlBudget, fault: RepositoryFault, userId: number): GraphqlOutcome {
   let request: { query?: unknown; variables?: unknown; operationName?: unknown };
   try {
     request = JSON.parse(rawBody) as typeof request;
@@ -284,7 +278,14 @@ export function runGraphql(
   if (result instanceof Promise) throw new Error('GitHub fake: GraphQL resolvers must be synchronous');
   if (injected !== undefined) return { kind: 'fault', status: injected, aliases: analysis.aliases };
   const dryRun = document.definitions.some(
-    (d) => d.kind === Kind.OPERATION_DEFINITION && d.selectionSet.selections.some((s) => s.kind === Kind.FIELD && s.name.value === 'rateLimit' && s.arguments?.some((a) => a.name.value === 'dryRun' && valueFromASTUntyped(a.value, variables) === true)),
+    (d) =>
+      d.kind === Kind.OPERATION_DEFINITION &&
+      d.selectionSet.selections.some(
+        (s) =>
+          s.kind === Kind.FIELD &&
+          s.name.value === 'rateLimit' &&
+          s.arguments?.some((a) => a.name.value === 'dryRun' && valueFromASTUntyped(a.value, variables) === true),
+      ),
   );
   const cost = dryRun ? 0 : analysis.cost;
   budget.remaining -= cost;
@@ -413,7 +414,11 @@ interface ConnectionArguments {
 }
 
 /** A connection over `all` with cursor pagination as GitHub's: first/after or last/before. */
-function connection<T>(all: readonly T[], { first, last, after, before }: ConnectionArguments, render: (item: T) => Record<string, unknown>): Record<string, unknown> {
+function connection<T>(
+  all: readonly T[],
+  { first, last, after, before }: ConnectionArguments,
+  render: (item: T) => Record<string, unknown>,
+): Record<string, unknown> {
   let start = 0;
   let end = all.length;
   if (after !== undefined) start = Math.min(end, (indexOfCursor(after) ?? -1) + 1);
@@ -437,10 +442,7 @@ function connection<T>(all: readonly T[], { first, last, after, before }: Connec
 
 /** Pending review requests in GitHub's order: people, then teams. */
 function reviewRequests(pr: GraphqlPull): { kind: 'user' | 'team'; name: string }[] {
-  return [
-    ...pr.requested_reviewers.map((name) => ({ kind: 'user' as const, name })),
-    ...pr.requested_teams.map((name) => ({ kind: 'team' as const, name })),
-  ];
+  return [...pr.requested_reviewers.map((name) => ({ kind: 'user' as const, name })), ...pr.requested_teams.map((name) => ({ kind: 'team' as const, name }))];
 }
 
 function teamNode(org: string, slug: string, store: GraphqlStore): Record<string, unknown> {
@@ -482,9 +484,7 @@ function analyse(document: DocumentNode, variables: Record<string, unknown>, ope
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
-  const operation = document.definitions.find(
-    (d) => d.kind === Kind.OPERATION_DEFINITION && (operationName === undefined || d.name?.value === operationName),
-  );
+  const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION && (operationName === undefined || d.name?.value === operationName));
   const errors: GraphQLFormattedError[] = [];
   let requests = 0;
   let nodes = 0;
@@ -524,7 +524,9 @@ function analyse(document: DocumentNode, variables: Record<string, unknown>, ope
           errors.push({ message: `You must provide a \`first\` or \`last\` value to properly paginate the \`${alias}\` connection.` } as GraphQLFormattedError);
         } else if (size < 1 || size > MAX_PAGE) {
           const which = typeof first === 'number' ? 'first' : 'last';
-          errors.push({ message: `Requesting ${size} records on the \`${alias}\` connection exceeds the \`${which}\` limit of ${MAX_PAGE} records.` } as GraphQLFormattedError);
+          errors.push({
+            message: `Requesting ${size} records on the \`${alias}\` connection exceeds the \`${which}\` limit of ${MAX_PAGE} records.`,
+          } as GraphQLFormattedError);
         }
         requests += multiplier;
         nodes += multiplier * (size ?? 0);
@@ -536,7 +538,10 @@ function analyse(document: DocumentNode, variables: Record<string, unknown>, ope
   const query = schema.getQueryType();
   if (query) walk(operation.selectionSet, query, 1, true);
   if (nodes > MAX_NODES) {
-    errors.push({ type: 'MAX_NODE_LIMIT_EXCEEDED', message: `This query requests up to ${nodes} possible nodes which exceeds the maximum limit of ${MAX_NODES}.` } as GraphQLFormattedError);
+    errors.push({
+      type: 'MAX_NODE_LIMIT_EXCEEDED',
+      message: `This query requests up to ${nodes} possible nodes which exceeds the maximum limit of ${MAX_NODES}.`,
+    } as GraphQLFormattedError);
   }
   return { cost: Math.max(1, Math.round(requests / 100)), nodeCount: nodes, aliases, errors };
 }

@@ -301,14 +301,24 @@ function answerRest(fake: Fake, exchange: Exchange, identity: Identity, path: st
   const result =
     failed === undefined
       ? route.answer(exchange.url)
-      : { status: failed, body: { message: failed >= 500 ? 'Server Error' : failed === 404 ? 'Not Found' : 'Injected failure', documentation_url: DOCS, status: String(failed) } };
+      : {
+          status: failed,
+          body: {
+            message: failed >= 500 ? 'Server Error' : failed === 404 ? 'Not Found' : 'Injected failure',
+            documentation_url: DOCS,
+            status: String(failed),
+          },
+        };
   if (result.status !== 200) {
     budget.remaining -= 1;
     exchange.respond(result.status, result.body);
     return;
   }
   const text = JSON.stringify(result.body);
-  const etag = `W/"${createHash('sha256').update(text).update(result.link ?? '').digest('hex')}"`;
+  const etag = `W/"${createHash('sha256')
+    .update(text)
+    .update(result.link ?? '')
+    .digest('hex')}"`;
   const headers: Record<string, string> = {
     ...(result.link ? { link: result.link } : {}),
     etag,

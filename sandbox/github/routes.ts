@@ -126,9 +126,7 @@ export class RestRoutes {
     const sort = url.searchParams.get('sort') ?? (owner.type === 'Organization' ? 'created' : 'full_name');
     const direction = url.searchParams.get('direction') ?? (sort === 'full_name' ? 'asc' : 'desc');
     const items = [...this.state.repositories.values()].filter((r) => r.owner === owner);
-    items.sort((a, b) =>
-      sort === 'full_name' ? a.name.localeCompare(b.name) : a.created_at.localeCompare(b.created_at) || a.id - b.id,
-    );
+    items.sort((a, b) => (sort === 'full_name' ? a.name.localeCompare(b.name) : a.created_at.localeCompare(b.created_at) || a.id - b.id));
     if (direction === 'desc') items.reverse();
     return this.paginate(url, linkBase, items, (repo) => this.json.repository(repo));
   }

@@ -63,12 +63,7 @@ export interface SlackFake {
   rateLimitNext(method: string, retryAfterSeconds: number, times?: number): void;
   failNext(method: string, error: string, times?: number): void;
   incomingWebhook: { url: string; received: unknown[] };
-  sendSlashCommand(
-    targetUrl: string,
-    signingSecret: string,
-    fields: Record<string, string>,
-    options?: SlashCommandOptions,
-  ): Promise<SlashCommandResult>;
+  sendSlashCommand(targetUrl: string, signingSecret: string, fields: Record<string, string>, options?: SlashCommandOptions): Promise<SlashCommandResult>;
   close(): Promise<void>;
 }
 

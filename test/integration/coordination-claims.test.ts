@@ -36,7 +36,15 @@ function replicas(prefix: string, count: number, primaryIndex = 0) {
   const claims = new ElasticFireClaims(client, indexNames(prefix).claims);
   return Array.from({ length: count }, (_, i) => {
     const metrics = createMetrics({ defaultMetrics: false });
-    const coordinator = new RunCoordinator({ claims, replicaId: `replica-${i}`, primary: i === primaryIndex, logger, metrics, claimTimeoutMs: 1_000, retryDelayMs: 100 });
+    const coordinator = new RunCoordinator({
+      claims,
+      replicaId: `replica-${i}`,
+      primary: i === primaryIndex,
+      logger,
+      metrics,
+      claimTimeoutMs: 1_000,
+      retryDelayMs: 100,
+    });
     return { coordinator, metrics, client };
   });
 }
@@ -153,8 +161,19 @@ describe('deliveries and history', () => {
     let now = new Date('2026-01-01T09:00:00Z');
     const history = new ElasticReminderHistory(client, indexNames('history').history, 'a', () => now);
     const pr = {
-      repository: 'Acme/API', number: 7, title: 'Fix', url: 'https://github.test/acme/api/pull/7', author: 'dev', draft: false, labels: [],
-      createdAt: '2025-12-01T00:00:00Z', updatedAt: '2025-12-01T00:00:00Z', requestedReviewers: [], requestedTeams: [], reviews: [], reviewState: 'pending' as const,
+      repository: 'Acme/API',
+      number: 7,
+      title: 'Fix',
+      url: 'https://github.test/acme/api/pull/7',
+      author: 'dev',
+      draft: false,
+      labels: [],
+      createdAt: '2025-12-01T00:00:00Z',
+      updatedAt: '2025-12-01T00:00:00Z',
+      requestedReviewers: [],
+      requestedTeams: [],
+      reviews: [],
+      reviewState: 'pending' as const,
     };
     await history.recordReply({ pr, channel: 'C1', ts: '100.1', threadTs: '100.0', schedule: 'daily' });
     now = new Date('2026-01-02T09:00:00Z');
@@ -162,7 +181,10 @@ describe('deliveries and history', () => {
     await history.recordReply({ pr, channel: 'C2', ts: '300.1', threadTs: '300.0', schedule: 'other' });
     await client.indices.refresh({ index: indexNames('history').history });
     const latest = await history.latestReplies('acme/api', 7);
-    expect(latest.map((r) => [r.channel, r.ts]).sort()).toEqual([['C1', '200.1'], ['C2', '300.1']]);
+    expect(latest.map((r) => [r.channel, r.ts]).sort()).toEqual([
+      ['C1', '200.1'],
+      ['C2', '300.1'],
+    ]);
     await client.close();
   });
 });

@@ -34,7 +34,10 @@ const logs: ServingChatops[] = [];
 async function startReplica(id: ReplicaId): Promise<void> {
   const files = settings.get(id);
   if (!files) throw new Error(`no settings for ${id}`);
-  const child = spawn(process.execPath, [chatopsBin, 'serve', '--config', files.configPath, '--secrets', files.secretsPath], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [chatopsBin, 'serve', '--config', files.configPath, '--secrets', files.secretsPath], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const app = new ServingChatops(child);
   logs.push(app);
   await app.waitFor((l) => l.message === 'chatops serving', 90_000);
@@ -67,7 +70,11 @@ function postedDigests(): PostedDigest[] {
 async function claimsByFire(client: Client): Promise<Map<number, { replica: string; degraded: boolean }>> {
   await client.indices.refresh({ index: `${prefix}-fire-claims` });
   const result = await client.search<{ fireTime: string; replica: string; degraded: boolean }>({ index: `${prefix}-fire-claims`, size: 10_000 });
-  return new Map(result.hits.hits.flatMap((h) => (h._source ? [[Date.parse(h._source.fireTime), { replica: h._source.replica, degraded: h._source.degraded }] as const] : [])));
+  return new Map(
+    result.hits.hits.flatMap((h) =>
+      h._source ? [[Date.parse(h._source.fireTime), { replica: h._source.replica, degraded: h._source.degraded }] as const] : [],
+    ),
+  );
 }
 
 function countBy<T>(items: T[], key: (item: T) => number): Map<number, number> {
@@ -141,9 +148,7 @@ describe('three replicas, one schedule firing every second', () => {
     };
     // A non-primary whose process stalled past the late limit skips the fire (fail-safe, logged).
     const busy = (life: Life, fire: number): boolean =>
-      life.app.lines.some(
-        (l) => l.message === 'fire came too late to claim: skipping' && String(l.fire).endsWith(`@${new Date(fire).toISOString()}`),
-      );
+      life.app.lines.some((l) => l.message === 'fire came too late to claim: skipping' && String(l.fire).endsWith(`@${new Date(fire).toISOString()}`));
     const allBusy = (fire: number): boolean => lives.filter((l) => l.up <= fire - 500 && l.down >= fire + 3_000).every((l) => busy(l, fire));
     const missing = fires.filter((f) => !perFire.has(f));
     const missingNoReplica = missing.filter((f) => !covered(f));
@@ -163,7 +168,9 @@ describe('three replicas, one schedule firing every second', () => {
           .filter((l) => Math.abs(Date.parse(String(l['@timestamp'])) - fire) < 3_000)
           .map((l) => `${String(l.replica ?? '?')} ${String(l['@timestamp'])} ${String(l.message)} ${String(l.fire ?? l.fireTime ?? '')}`),
       );
-      console.log(`[coordination] unexplained ${iso}: claim=${JSON.stringify(claims.get(fire))} lives=${JSON.stringify(lives.map((l) => ({ replica: l.replica, signal: l.signal, up: l.up - fire, down: l.down - fire })))} logs=${JSON.stringify(related)}`);
+      console.log(
+        `[coordination] unexplained ${iso}: claim=${JSON.stringify(claims.get(fire))} lives=${JSON.stringify(lives.map((l) => ({ replica: l.replica, signal: l.signal, up: l.up - fire, down: l.down - fire })))} logs=${JSON.stringify(related)}`,
+      );
     }
     expect(fires.length).toBeGreaterThanOrEqual(60);
     expect(duplicates).toEqual([]);

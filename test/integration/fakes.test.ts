@@ -56,11 +56,15 @@ describe('GitHub fake through Octokit', () => {
 
   it('answers 304 to a matching If-None-Match without spending a rate-limit point', async () => {
     const first = await octokit.rest.repos.listForOrg({ org: 'acme', per_page: 100 });
-    expect(first.data.map((r) => [r.full_name, r.archived])).toEqual([['acme/old', true], ['acme/api', false]]);
+    expect(first.data.map((r) => [r.full_name, r.archived])).toEqual([
+      ['acme/old', true],
+      ['acme/api', false],
+    ]);
     const before = github.rateLimit().remaining;
-    const error = await octokit.rest.repos
-      .listForOrg({ org: 'acme', per_page: 100, headers: { 'if-none-match': first.headers.etag } })
-      .then(() => undefined, (e: unknown) => e);
+    const error = await octokit.rest.repos.listForOrg({ org: 'acme', per_page: 100, headers: { 'if-none-match': first.headers.etag } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ status: 304 });
     expect(github.rateLimit().remaining).toBe(before);
     await octokit.rest.repos.listForOrg({ org: 'acme', per_page: 100 });
@@ -112,7 +116,15 @@ describe('GitHub fake GraphQL endpoint through Octokit', () => {
     rateLimit { cost limit remaining used resetAt }
   }`;
   type ReviewsAnswer = {
-    repository: { pullRequest: { reviews: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: { state: string; submittedAt: string | null; author: { __typename: string; login: string } }[] } } };
+    repository: {
+      pullRequest: {
+        reviews: {
+          totalCount: number;
+          pageInfo: { hasNextPage: boolean; endCursor: string | null };
+          nodes: { state: string; submittedAt: string | null; author: { __typename: string; login: string } }[];
+        };
+      };
+    };
     rateLimit: { cost: number; limit: number; remaining: number; used: number; resetAt: string };
   };
 
@@ -166,7 +178,12 @@ describe('GitHub fake GraphQL endpoint through Octokit', () => {
     expect(error.data).toEqual({ ok: { pullRequest: { number: 5 } }, gone: null, nopr: { pullRequest: null } });
     expect(error.errors).toEqual([
       { type: 'NOT_FOUND', path: ['gone'], locations: [{ line: 3, column: 7 }], message: "Could not resolve to a Repository with the name 'gql/gone'." },
-      { type: 'NOT_FOUND', path: ['nopr', 'pullRequest'], locations: [{ line: 4, column: 50 }], message: 'Could not resolve to a PullRequest with the number of 999.' },
+      {
+        type: 'NOT_FOUND',
+        path: ['nopr', 'pullRequest'],
+        locations: [{ line: 4, column: 50 }],
+        message: 'Could not resolve to a PullRequest with the number of 999.',
+      },
     ]);
   });
 
@@ -180,7 +197,9 @@ describe('GitHub fake GraphQL endpoint through Octokit', () => {
       'Cannot query field "stars" on type "Repository".',
       'Field "repository" argument "name" of type "String!" is required, but it was not provided.',
     ]);
-    const unpaged = await octokit.request('POST /graphql', { query: '{ repository(owner: "gql", name: "api") { pullRequest(number: 5) { reviews(first: 101) { totalCount } } } }' });
+    const unpaged = await octokit.request('POST /graphql', {
+      query: '{ repository(owner: "gql", name: "api") { pullRequest(number: 5) { reviews(first: 101) { totalCount } } } }',
+    });
     expect(unpaged.data).toEqual({ errors: [{ message: 'Requesting 101 records on the `reviews` connection exceeds the `first` limit of 100 records.' }] });
     const badState = await octokit.request('POST /graphql', { query: '{ repository(owner: "gql", name: "api") { pullRequest(number: "5") { number } } }' });
     expect((badState.data as { data?: unknown }).data).toBeUndefined();
@@ -231,7 +250,7 @@ describe('GitHub fake GraphQL endpoint through Octokit', () => {
     }
   });
 
-  it('serves GraphQL at /api/graphql when REST is under GitHub Enterprise\'s /api/v3', async () => {
+  it("serves GraphQL at /api/graphql when REST is under GitHub Enterprise's /api/v3", async () => {
     const enterprise = await startGitHubFake({ pathPrefix: '/api/v3' });
     try {
       enterprise.addRepository('ghe/repo');
@@ -256,7 +275,13 @@ describe('GitHub fake: timestamps, teams and logins as GitHub serves them', () =
     github.addRepository('acme/api');
     github.addTeam('acme', 'backend', { name: 'Backend', members: Array.from({ length: 120 }, (_, i) => `dev-${i}`) });
     github.addTeam('acme', 'frontend', { name: 'Frontend', members: ['carol'] });
-    github.addPullRequest('acme/api', { number: 1, user: 'alice', created_at: '2026-11-28T09:00:00.123Z', requested_reviewers: ['bob'], requested_teams: ['backend', 'frontend'] });
+    github.addPullRequest('acme/api', {
+      number: 1,
+      user: 'alice',
+      created_at: '2026-11-28T09:00:00.123Z',
+      requested_reviewers: ['bob'],
+      requested_teams: ['backend', 'frontend'],
+    });
     github.addReview('acme/api', 1, { user: 'carol', state: 'COMMENTED', submitted_at: '2026-11-28T10:30:00.999Z' });
   });
   afterAll(() => github.close());
@@ -269,14 +294,21 @@ describe('GitHub fake: timestamps, teams and logins as GitHub serves them', () =
     expect(review?.submitted_at).toBe('2026-11-28T10:30:00Z');
     expect((await octokit.rest.repos.get({ owner: 'acme', repo: 'api' })).data.created_at).toMatch(GITHUB_TIME);
     expect((await octokit.rest.teams.getByName({ org: 'acme', team_slug: 'backend' })).data.created_at).toMatch(GITHUB_TIME);
-    const answer = await octokit.graphql<{ repository: { pullRequest: { createdAt: string; updatedAt: string; reviews: { nodes: { submittedAt: string }[] } } }; rateLimit: { resetAt: string } }>(
+    const answer = await octokit.graphql<{
+      repository: { pullRequest: { createdAt: string; updatedAt: string; reviews: { nodes: { submittedAt: string }[] } } };
+      rateLimit: { resetAt: string };
+    }>(
       '{ repository(owner: "acme", name: "api") { pullRequest(number: 1) { createdAt updatedAt reviews(first: 5) { nodes { submittedAt } } } } rateLimit { resetAt } }',
     );
-    expect(answer.repository.pullRequest).toEqual({ createdAt: '2026-11-28T09:00:00Z', updatedAt: '2026-11-28T10:30:00Z', reviews: { nodes: [{ submittedAt: '2026-11-28T10:30:00Z' }] } });
+    expect(answer.repository.pullRequest).toEqual({
+      createdAt: '2026-11-28T09:00:00Z',
+      updatedAt: '2026-11-28T10:30:00Z',
+      reviews: { nodes: [{ submittedAt: '2026-11-28T10:30:00Z' }] },
+    });
     expect(answer.rateLimit.resetAt).toMatch(GITHUB_TIME);
   });
 
-  it('lists a team\'s members page by page with Link headers, 304 on a matching ETag, 404 for an unknown team', async () => {
+  it("lists a team's members page by page with Link headers, 304 on a matching ETag, 404 for an unknown team", async () => {
     const team = await octokit.rest.teams.getByName({ org: 'acme', team_slug: 'backend' });
     expect(team.data).toMatchObject({ slug: 'backend', name: 'Backend', members_count: 120, organization: { login: 'acme' } });
     const members = await octokit.paginate(octokit.rest.teams.listMembersInOrg, { org: 'acme', team_slug: 'backend', per_page: 100 });
@@ -310,7 +342,9 @@ describe('GitHub fake: timestamps, teams and logins as GitHub serves them', () =
       ['backend', 'Backend', backend.id],
       ['frontend', 'Frontend', expect.any(Number)],
     ]);
-    const answer = await octokit.graphql<{ repository: { pullRequest: { reviewRequests: { totalCount: number; nodes: { requestedReviewer: Record<string, unknown> }[] } } } }>(
+    const answer = await octokit.graphql<{
+      repository: { pullRequest: { reviewRequests: { totalCount: number; nodes: { requestedReviewer: Record<string, unknown> }[] } } };
+    }>(
       `{ repository(owner: "acme", name: "api") { pullRequest(number: 1) { reviewRequests(first: 10) { totalCount nodes { requestedReviewer {
         __typename ... on User { login } ... on Team { slug name organization { login } }
       } } } } } }`,
@@ -325,7 +359,7 @@ describe('GitHub fake: timestamps, teams and logins as GitHub serves them', () =
     });
   });
 
-  it('accepts logins as GitHub allows them, Enterprise Managed Users\' _shortcode included, and names the field of one it refuses', async () => {
+  it("accepts logins as GitHub allows them, Enterprise Managed Users' _shortcode included, and names the field of one it refuses", async () => {
     github.addPullRequest('acme/api', { number: 2, user: 'mona-lisa_acme', requested_reviewers: ['a1', 'octo-cat-2'] });
     github.addTeam('acme', 'emu', { members: ['hubot_acme', 'x9'] });
     const pr = (await octokit.rest.pulls.get({ owner: 'acme', repo: 'api', pull_number: 2 })).data;
@@ -393,10 +427,13 @@ describe('GitHub fake: GitHub App authentication through @octokit/auth-app', () 
     expect((await app.rest.pulls.get({ owner: 'acme', repo: 'api', pull_number: 1 })).status).toBe(200);
     const second = (await app.auth({ type: 'installation' })) as { token: string };
     expect(second.token).not.toBe(first.token);
-    expect(issued().map((r) => [r.method, r.status])).toEqual([['POST', 201], ['POST', 201]]);
+    expect(issued().map((r) => [r.method, r.status])).toEqual([
+      ['POST', 201],
+      ['POST', 201],
+    ]);
   });
 
-  it('answers GET /app and GET /app/installations/{id} to the app\'s JWT, 404 for an installation it lacks', async () => {
+  it("answers GET /app and GET /app/installations/{id} to the app's JWT, 404 for an installation it lacks", async () => {
     const app = new Octokit({ baseUrl: github.url, authStrategy: createAppAuth, auth: { appId, privateKey: keys.privateKey } });
     expect((await app.rest.apps.getAuthenticated()).data).toMatchObject({ id: appId, slug: 'chatops-test', installations_count: 1 });
     const installation = (await app.rest.apps.getInstallation({ installation_id: installationId })).data;
@@ -408,9 +445,12 @@ describe('GitHub fake: GitHub App authentication through @octokit/auth-app', () 
     expect(Object.keys(token.data).sort()).toEqual(['expires_at', 'permissions', 'repository_selection', 'token']);
   });
 
-  it('refuses a JWT that is too long-lived, expired, issued in the future, undecodable or signed by another key, with GitHub\'s messages', async () => {
+  it("refuses a JWT that is too long-lived, expired, issued in the future, undecodable or signed by another key, with GitHub's messages", async () => {
     const refusal = async (auth: string): Promise<unknown> => {
-      const error = (await new Octokit({ baseUrl: github.url, auth }).rest.apps.getAuthenticated().catch((e: unknown) => e)) as { status: number; response: { data: { message: string } } };
+      const error = (await new Octokit({ baseUrl: github.url, auth }).rest.apps.getAuthenticated().catch((e: unknown) => e)) as {
+        status: number;
+        response: { data: { message: string } };
+      };
       return [error.status, error.response.data.message];
     };
     const t = now();
@@ -424,7 +464,10 @@ describe('GitHub fake: GitHub App authentication through @octokit/auth-app', () 
       "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued",
     ]);
     expect(await refusal(github.token)).toEqual([401, 'A JSON web token could not be decoded']);
-    expect(await refusal(jwt({ iat: t - 30, exp: t + 500, iss: appId }, generateAppKeyPair().privateKey))).toEqual([401, 'A JSON web token could not be decoded']);
+    expect(await refusal(jwt({ iat: t - 30, exp: t + 500, iss: appId }, generateAppKeyPair().privateKey))).toEqual([
+      401,
+      'A JSON web token could not be decoded',
+    ]);
     const valid = new Octokit({ baseUrl: github.url, auth: jwt({ iat: t - 30, exp: t + 500, iss: String(appId) }) });
     expect((await valid.rest.apps.getAuthenticated()).data?.id).toBe(appId);
     // A JWT is not a token for the rest of the API.
@@ -544,7 +587,9 @@ describe('sandbox CLI', () => {
     const dir = await mkdtemp(join(tmpdir(), 'sandbox-app-'));
     const { privateKey } = generateAppKeyPair();
     await writeFile(join(dir, 'app.pem'), privateKey, { mode: 0o600 });
-    const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/sandbox.ts', '--seed', 'demo', '--github-app-key', join(dir, 'app.pem')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/sandbox.ts', '--seed', 'demo', '--github-app-key', join(dir, 'app.pem')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       const line = await new Promise<string>((resolve, reject) => {
         createInterface({ input: child.stdout }).once('line', resolve);
@@ -582,7 +627,7 @@ describe('sandbox CLI', () => {
     const { execFile } = await import('node:child_process');
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       execFile(process.execPath, ['--import', 'tsx', 'sandbox/sandbox.ts', '--github-port', 'abc'], (error, _stdout, stderr) =>
-        resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stderr }),
+        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stderr }),
       );
     });
     expect(result.code).toBe(2);
@@ -593,7 +638,7 @@ describe('sandbox CLI', () => {
     const { execFile } = await import('node:child_process');
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       execFile(process.execPath, ['--import', 'tsx', 'sandbox/sandbox.ts', '--github-app-key', 'package.json'], (error, _stdout, stderr) =>
-        resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stderr }),
+        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stderr }),
       );
     });
     expect(result.code).toBe(2);
@@ -604,7 +649,7 @@ describe('sandbox CLI', () => {
     const { execFile } = await import('node:child_process');
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       execFile(process.execPath, ['--import', 'tsx', 'sandbox/sandbox.ts', '--host', '0.0.0.0'], (error, _stdout, stderr) =>
-        resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stderr }),
+        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stderr }),
       );
     });
     expect(result.code).toBe(2);

@@ -47,22 +47,44 @@ beforeAll(async () => {
   await renderTemplates(
     inventory,
     { chatops_tls_dir: tlsDir },
-    HOSTS.flatMap((host) => PIPELINES.map((pipeline) => ({ src: 'filebeat/filebeat.yml.j2', dest: renderedFile(host, pipeline), vars: { filebeat_host: host, logging_pipeline: pipeline, filebeat_data_dir: join(work, 'data') } }))),
+    HOSTS.flatMap((host) =>
+      PIPELINES.map((pipeline) => ({
+        src: 'filebeat/filebeat.yml.j2',
+        dest: renderedFile(host, pipeline),
+        vars: { filebeat_host: host, logging_pipeline: pipeline, filebeat_data_dir: join(work, 'data') },
+      })),
+    ),
   );
-  for (const host of HOSTS) for (const pipeline of PIPELINES) rendered.set(`${host}-${pipeline}`, parse(await readFile(renderedFile(host, pipeline), 'utf8')) as Config);
+  for (const host of HOSTS)
+    for (const pipeline of PIPELINES) rendered.set(`${host}-${pipeline}`, parse(await readFile(renderedFile(host, pipeline), 'utf8')) as Config);
   es = await startElasticsearch({ settings: { 'cluster.name': 'chatops-test' } });
   await run('python3', [join(repoRoot, 'elasticsearch/log_retention.py'), 'setup', '--url', es.url, '--days', '14']);
   const pem = join(work, 'elasticsearch.pem');
   await writeFile(pem, `${certificates.cert}${certificates.key}`, { mode: 0o600 });
   const proxyPort = await freePort();
   const role = join(repoRoot, 'ansible/roles/elasticsearch');
-  const roleVars = { ...(parse(await readFile(join(role, 'defaults/main.yml'), 'utf8')) as object), ...(parse(await readFile(join(role, 'vars/main.yml'), 'utf8')) as object) };
-  await renderTemplates(inventory, { ...roleVars, ansible_managed: 'test', elasticsearch_port: proxyPort, elasticsearch_internal_port: es.httpPort, elasticsearch_tls_proxy_pem: pem }, [
-    { src: join(role, 'templates/tls-proxy.cfg.j2'), dest: join(work, 'elasticsearch-tls.cfg'), vars: { inventory_hostname: 'mon1', ansible_host: '127.0.0.1' } },
-  ]);
+  const roleVars = {
+    ...(parse(await readFile(join(role, 'defaults/main.yml'), 'utf8')) as object),
+    ...(parse(await readFile(join(role, 'vars/main.yml'), 'utf8')) as object),
+  };
+  await renderTemplates(
+    inventory,
+    { ...roleVars, ansible_managed: 'test', elasticsearch_port: proxyPort, elasticsearch_internal_port: es.httpPort, elasticsearch_tls_proxy_pem: pem },
+    [
+      {
+        src: join(role, 'templates/tls-proxy.cfg.j2'),
+        dest: join(work, 'elasticsearch-tls.cfg'),
+        vars: { inventory_hostname: 'mon1', ansible_host: '127.0.0.1' },
+      },
+    ],
+  );
   proxy = startDaemon('haproxy', ['-f', join(work, 'elasticsearch-tls.cfg')]);
   esUrl = `https://127.0.0.1:${proxyPort}`;
-  await waitFor('the TLS proxy', async () => ((await runCommand('curl', ['-sf', '--cacert', certificates.caFile, `${esUrl}/`])).code === 0 ? true : undefined), 20_000);
+  await waitFor(
+    'the TLS proxy',
+    async () => ((await runCommand('curl', ['-sf', '--cacert', certificates.caFile, `${esUrl}/`])).code === 0 ? true : undefined),
+    20_000,
+  );
 });
 
 afterAll(async () => {
@@ -91,7 +113,15 @@ async function ship(config: Config, inputId: string, lines: string[], dataset: s
   const output = config['output.elasticsearch'] as Record<string, unknown>;
   const replay = {
     // The journald entries' MESSAGE as a file: same processors, same routing.
-    'filebeat.inputs': [{ type: 'filestream', id: inputId, paths: [source], ...(rendered.parsers ? { parsers: rendered.parsers } : {}), ...(rendered.processors ? { processors: rendered.processors } : {}) }],
+    'filebeat.inputs': [
+      {
+        type: 'filestream',
+        id: inputId,
+        paths: [source],
+        ...(rendered.parsers ? { parsers: rendered.parsers } : {}),
+        ...(rendered.processors ? { processors: rendered.processors } : {}),
+      },
+    ],
     processors: config.processors,
     'output.elasticsearch': { ...output, hosts: [esUrl] },
     'setup.template.enabled': false,
@@ -101,7 +131,9 @@ async function ship(config: Config, inputId: string, lines: string[], dataset: s
     'logging.level': 'warning',
   };
   await writeFile(join(dir, 'filebeat.yml'), stringify(replay), { mode: 0o600 });
-  const child = spawn(filebeat, ['-e', '-c', join(dir, 'filebeat.yml'), '--path.data', join(dir, 'data'), '--path.home', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(filebeat, ['-e', '-c', join(dir, 'filebeat.yml'), '--path.data', join(dir, 'data'), '--path.home', dir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   try {
@@ -119,7 +151,11 @@ async function ship(config: Config, inputId: string, lines: string[], dataset: s
 }
 
 async function searchAll(query: Record<string, unknown>): Promise<{ _index: string; _source: Record<string, unknown> }[]> {
-  const response = await fetch(`${es.url}/logs-chatops-*/_search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size: 100, query }) });
+  const response = await fetch(`${es.url}/logs-chatops-*/_search`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ size: 100, query }),
+  });
   const body = (await response.json()) as { hits: { hits: { _index: string; _source: Record<string, unknown> }[] } };
   return body.hits.hits;
 }
@@ -154,7 +190,11 @@ describe('rendered filebeat.yml on Filebeat 7.17', () => {
   it('uses only settings 7.17 reads (8.x forms such as include_matches.match would be ignored silently)', () => {
     for (const [name, config] of rendered) expect(filebeat717Drift(config), name).toEqual([]);
     const app = rendered.get('app2-direct');
-    expect(input(app as Config, 'chatops-app').include_matches).toEqual(['_SYSTEMD_UNIT=chatops@1.service', '_SYSTEMD_UNIT=chatops@2.service', '_SYSTEMD_UNIT=chatops@3.service']);
+    expect(input(app as Config, 'chatops-app').include_matches).toEqual([
+      '_SYSTEMD_UNIT=chatops@1.service',
+      '_SYSTEMD_UNIT=chatops@2.service',
+      '_SYSTEMD_UNIT=chatops@3.service',
+    ]);
     // The check catches the drift it exists for.
     const eightX = structuredClone(app) as Config;
     const journald = input(eightX, 'chatops-app');
@@ -172,7 +212,9 @@ describe('rendered filebeat.yml on Filebeat 7.17', () => {
   it('sends Logstash exactly the log_source values its pipeline routes on', async () => {
     const pipeline = await readFile(join(repoRoot, 'logstash/pipeline/chatops.conf.j2'), 'utf8');
     const routed = [...pipeline.matchAll(/if \[fields\]\[log_source\] == "(\w+)"/g)].map((m) => m[1]);
-    const sent = new Set(HOSTS.flatMap((host) => (rendered.get(`${host}-logstash`) as Config)['filebeat.inputs'].map((i) => (i.fields as { log_source: string }).log_source)));
+    const sent = new Set(
+      HOSTS.flatMap((host) => (rendered.get(`${host}-logstash`) as Config)['filebeat.inputs'].map((i) => (i.fields as { log_source: string }).log_source)),
+    );
     // Every routed value is sent by some host; the rest ("system") falls to the pipeline's else branch.
     expect(routed).toEqual(['app', 'haproxy']);
     expect([...sent].sort()).toEqual(['app', 'haproxy', 'system']);
@@ -181,7 +223,11 @@ describe('rendered filebeat.yml on Filebeat 7.17', () => {
   it('ships to Elasticsearch over TLS (direct) or to Logstash over mutual TLS, never both', () => {
     const direct = rendered.get('lb1-direct') as Config;
     expect(direct['output.logstash']).toBeUndefined();
-    expect(direct['output.elasticsearch']).toMatchObject({ hosts: ['https://10.77.0.31:9200'], 'ssl.verification_mode': 'full', 'ssl.certificate_authorities': [join(tlsDir, 'ca.crt')] });
+    expect(direct['output.elasticsearch']).toMatchObject({
+      hosts: ['https://10.77.0.31:9200'],
+      'ssl.verification_mode': 'full',
+      'ssl.certificate_authorities': [join(tlsDir, 'ca.crt')],
+    });
     const viaLogstash = rendered.get('lb1-logstash') as Config;
     expect(viaLogstash['output.elasticsearch']).toBeUndefined();
     expect(viaLogstash['output.logstash']).toMatchObject({ hosts: ['10.77.0.31:5044'], 'ssl.certificate': join(tlsDir, 'filebeat.crt') });
@@ -191,9 +237,12 @@ describe('rendered filebeat.yml on Filebeat 7.17', () => {
 describe('the direct pipeline into a real Elasticsearch', () => {
   const requestId = '3f0c2a8e-5b7d-4e1a-9c6f-0d2b4a6e8c1f';
 
-  it('decodes the app\'s ECS line and dissects HAProxy\'s line into the same request id, in the daily indices', async () => {
+  it("decodes the app's ECS line and dissects HAProxy's line into the same request id, in the daily indices", async () => {
     const app = await appLines((logger) => {
-      logger.info({ http: { request: { method: 'POST', id: requestId }, response: { status_code: 200 } }, url: { path: '/slack/events' } }, 'request completed');
+      logger.info(
+        { http: { request: { method: 'POST', id: requestId }, response: { status_code: 200 } }, url: { path: '/slack/events' } },
+        'request completed',
+      );
       logger.error({ err: new Error('channel_not_found') }, 'slack post failed');
     });
     await ship(rendered.get('app2-direct') as Config, 'chatops-app', app, 'chatops.app', app.length);
@@ -204,7 +253,12 @@ describe('the direct pipeline into a real Elasticsearch', () => {
     const byIndex = Object.fromEntries(hits.map((h) => [h._index, h._source]));
     expect(Object.keys(byIndex).sort()).toEqual([`logs-chatops-app-${today()}`, `logs-chatops-haproxy-${today()}`]);
     const appDoc = byIndex[`logs-chatops-app-${today()}`] as { log?: { level?: string }; 'log.level'?: string };
-    expect(appDoc).toMatchObject({ message: 'request completed', event: { dataset: 'chatops.app' }, service: { name: 'chatops' }, http: { request: { method: 'POST', id: requestId } } });
+    expect(appDoc).toMatchObject({
+      message: 'request completed',
+      event: { dataset: 'chatops.app' },
+      service: { name: 'chatops' },
+      http: { request: { method: 'POST', id: requestId } },
+    });
     expect(appDoc.log?.level ?? appDoc['log.level']).toBe('info');
     const haproxyDoc = byIndex[`logs-chatops-haproxy-${today()}`];
     expect(haproxyDoc).toMatchObject({
@@ -217,19 +271,33 @@ describe('the direct pipeline into a real Elasticsearch', () => {
     });
     // What Logstash removes too: no routing field, no Filebeat bookkeeping.
     for (const doc of [appDoc, haproxyDoc]) for (const gone of ['fields', 'agent', 'input']) expect(doc).not.toHaveProperty(gone);
-    const mapping = (await (await fetch(`${es.url}/logs-chatops-haproxy-${today()}/_mapping/field/http.response.status_code,source.ip,http.request.id`)).json()) as object;
+    const mapping = (await (
+      await fetch(`${es.url}/logs-chatops-haproxy-${today()}/_mapping/field/http.response.status_code,source.ip,http.request.id`)
+    ).json()) as object;
     expect(JSON.stringify(mapping)).toContain('"status_code":{"type":"long"}');
     expect(JSON.stringify(mapping)).toContain('"ip":{"type":"ip"}');
     expect(JSON.stringify(mapping)).toContain('"id":{"type":"keyword"}');
   });
 
-  it('keeps a real Java stack trace from Elasticsearch\'s log as one event', async () => {
+  it("keeps a real Java stack trace from Elasticsearch's log as one event", async () => {
     // Elasticsearch logs the trace of a rejected request at DEBUG on rest.suppressed.
-    const settings = await fetch(`${es.url}/_cluster/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ transient: { 'logger.rest.suppressed': 'DEBUG' } }) });
+    const settings = await fetch(`${es.url}/_cluster/settings`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ transient: { 'logger.rest.suppressed': 'DEBUG' } }),
+    });
     expect(settings.status).toBe(200);
-    const bad = await fetch(`${es.url}/logs-chatops-*/_search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":{"no_such_query":{}}}' });
+    const bad = await fetch(`${es.url}/logs-chatops-*/_search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":{"no_such_query":{}}}',
+    });
     expect(bad.status).toBe(400);
-    await fetch(`${es.url}/_cluster/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ transient: { 'logger.rest.suppressed': null } }) });
+    await fetch(`${es.url}/_cluster/settings`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ transient: { 'logger.rest.suppressed': null } }),
+    });
     const logFile = join(es.workDir, 'logs', 'chatops-test.log');
     const log = await readFile(logFile, 'utf8').catch(async () => {
       const { stdout } = await run('bash', ['-c', `ls ${join(es.workDir, 'logs')}`]);
@@ -261,9 +329,22 @@ describe('npx chatops logs against the same cluster', () => {
   const chatops = (...args: string[]) => runCommand(process.execPath, [join(repoRoot, 'bin/chatops.mjs'), 'logs', ...args]);
 
   it('finds both lines of one request by its id, as JSON for scripts', async () => {
-    const result = await chatops('--url', esUrl, '--ca', certificates.caFile, '--since', '1d', '--request-id', '3f0c2a8e-5b7d-4e1a-9c6f-0d2b4a6e8c1f', '--json');
+    const result = await chatops(
+      '--url',
+      esUrl,
+      '--ca',
+      certificates.caFile,
+      '--since',
+      '1d',
+      '--request-id',
+      '3f0c2a8e-5b7d-4e1a-9c6f-0d2b4a6e8c1f',
+      '--json',
+    );
     expect(result.code, result.stderr).toBe(0);
-    const records = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+    const records = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, string>);
     expect(records.map((r) => r.service).sort()).toEqual(['chatops', 'haproxy.log']);
     expect(records.every((r) => r.requestId === '3f0c2a8e-5b7d-4e1a-9c6f-0d2b4a6e8c1f')).toBe(true);
     expect(records.find((r) => r.service === 'chatops')).toMatchObject({ level: 'info', message: 'request completed' });
@@ -282,21 +363,40 @@ describe('npx chatops logs against the same cluster', () => {
   });
 
   it('follows: prints an entry that arrives after it started, and stops cleanly on Ctrl-C', async () => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bin/chatops.mjs'), 'logs', '--url', esUrl, '--ca', certificates.caFile, '--since', '1d', '--service', 'chatops', '--follow', '--json'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [join(repoRoot, 'bin/chatops.mjs'), 'logs', '--url', esUrl, '--ca', certificates.caFile, '--since', '1d', '--service', 'chatops', '--follow', '--json'],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     try {
       await waitFor('the first page', async () => (stdout.includes('slack post failed') ? true : undefined), 20_000);
-      const late = { '@timestamp': new Date().toISOString(), 'log.level': 'warn', message: 'arrived while following', service: { name: 'chatops' }, event: { dataset: 'chatops.app' }, host: { name: 'app1' } };
-      const indexed = await fetch(`${es.url}/logs-chatops-app-${today()}/_doc?refresh=true`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(late) });
+      const late = {
+        '@timestamp': new Date().toISOString(),
+        'log.level': 'warn',
+        message: 'arrived while following',
+        service: { name: 'chatops' },
+        event: { dataset: 'chatops.app' },
+        host: { name: 'app1' },
+      };
+      const indexed = await fetch(`${es.url}/logs-chatops-app-${today()}/_doc?refresh=true`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(late),
+      });
       expect(indexed.status).toBe(201);
       await waitFor('the late entry', async () => (stdout.includes('arrived while following') ? true : undefined), 15_000);
     } finally {
       child.kill('SIGINT');
     }
     expect(await exited).toBe(0);
-    const late = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>).filter((r) => r.message === 'arrived while following');
+    const late = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, string>)
+      .filter((r) => r.message === 'arrived while following');
     expect(late).toEqual([{ time: expect.any(String), host: 'app1', service: 'chatops', level: 'warn', message: 'arrived while following' }]);
   });
 

@@ -28,12 +28,53 @@ const secretsPath = join(dir, 'secrets.yml');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const hostileStrings = fc.constantFrom(
-  '', ' ', '0', '-1', '65536', '1e309', 'NaN', '.inf', '~', 'null', 'true', 'no', '0x1F', '0o777',
-  '*/5 * * * *', '61 25 * * *', '* * * * * * *', 'UTC', 'Nowhere/Zone', 'Europe/Berlin',
-  '../../etc/passwd', '/dev/null', '/nonexistent/cert.pem', 'file:///etc/passwd', 'http://127.0.0.1:1/', 'https://[::1]:0/',
-  '__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty',
-  'U0ALICE', 'C0PULLREQS', 'acme/*', 'acme/../x', 'xoxb-', 'xoxp-1', 'ghp_', 'digest', 'reviews', 'debug', 'fatal',
-  '\u0000', '\u202e', '\uffff', '💥', 'a'.repeat(5000),
+  '',
+  ' ',
+  '0',
+  '-1',
+  '65536',
+  '1e309',
+  'NaN',
+  '.inf',
+  '~',
+  'null',
+  'true',
+  'no',
+  '0x1F',
+  '0o777',
+  '*/5 * * * *',
+  '61 25 * * *',
+  '* * * * * * *',
+  'UTC',
+  'Nowhere/Zone',
+  'Europe/Berlin',
+  '../../etc/passwd',
+  '/dev/null',
+  '/nonexistent/cert.pem',
+  'file:///etc/passwd',
+  'http://127.0.0.1:1/',
+  'https://[::1]:0/',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  'U0ALICE',
+  'C0PULLREQS',
+  'acme/*',
+  'acme/../x',
+  'xoxb-',
+  'xoxp-1',
+  'ghp_',
+  'digest',
+  'reviews',
+  'debug',
+  'fatal',
+  '\u0000',
+  '\u202e',
+  '\uffff',
+  '💥',
+  'a'.repeat(5000),
 );
 const scalar = fc.oneof(
   hostileStrings,
@@ -81,7 +122,8 @@ function mutate(document: Record<string, unknown>, mutations: Mutation[]): unkno
     if (!parent || typeof parent !== 'object') continue;
     const target = parent as Record<string | number, unknown>;
     const last = m.at.at(-1);
-    if (m.op === 'add') Object.defineProperty(target, Array.isArray(target) ? target.length : m.key, { value: m.value, enumerable: true, writable: true, configurable: true });
+    if (m.op === 'add')
+      Object.defineProperty(target, Array.isArray(target) ? target.length : m.key, { value: m.value, enumerable: true, writable: true, configurable: true });
     else if (last === undefined) continue;
     else if (m.op === 'remove') {
       if (Array.isArray(target) && typeof last === 'number') target.splice(last, 1);
@@ -100,10 +142,41 @@ function mutatedDocument(document: Record<string, unknown>): fc.Arbitrary<string
 /** YAML text with hostile constructs spliced into a valid file at random places. */
 function splicedText(text: string): fc.Arbitrary<string> {
   const token = fc.constantFrom(
-    ': ', '- ', '&a ', '*a', '*undefined_anchor', '<<: *a', '!!binary ', '!!set ', '!!omap ', '!!js/function ', '!<tag:x> ', '? ',
-    '{', '}', '[', ']', '"', "'", '\n', '\n  ', '\t', '#', '|', '>-', '%YAML 1.1\n', '%TAG ! tag:x:\n', '---\n', '...\n', ',',
+    ': ',
+    '- ',
+    '&a ',
+    '*a',
+    '*undefined_anchor',
+    '<<: *a',
+    '!!binary ',
+    '!!set ',
+    '!!omap ',
+    '!!js/function ',
+    '!<tag:x> ',
+    '? ',
+    '{',
+    '}',
+    '[',
+    ']',
+    '"',
+    "'",
+    '\n',
+    '\n  ',
+    '\t',
+    '#',
+    '|',
+    '>-',
+    '%YAML 1.1\n',
+    '%TAG ! tag:x:\n',
+    '---\n',
+    '...\n',
+    ',',
     'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n',
-    'server: {}\n', 'server: {insecureHttp: true}\nserver: {}\n', '__proto__: {polluted: true}\n', '\uFEFF', '\u0000',
+    'server: {}\n',
+    'server: {insecureHttp: true}\nserver: {}\n',
+    '__proto__: {polluted: true}\n',
+    '\uFEFF',
+    '\u0000',
   );
   const splice = fc.record({ at: fc.nat({ max: text.length }), insert: fc.oneof(token, fc.string({ maxLength: 8 })), drop: fc.nat({ max: 6 }) });
   return fc
@@ -152,7 +225,9 @@ describe('generated config and secrets files through the loader', () => {
       { numRuns: RUNS },
     );
     const seconds = (performance.now() - started) / 1000;
-    process.stdout.write(`\nfuzz config loader: ${RUNS} pairs in ${seconds.toFixed(1)} s: ${tally.accepted} accepted, ${tally.rejected} rejected with ${tally.problems} problems, 0 throws\n`);
+    process.stdout.write(
+      `\nfuzz config loader: ${RUNS} pairs in ${seconds.toFixed(1)} s: ${tally.accepted} accepted, ${tally.rejected} rejected with ${tally.problems} problems, 0 throws\n`,
+    );
     expect(tally.accepted + tally.rejected).toBe(RUNS);
     // Both outcomes are exercised: the mutations are not all fatal, and not all harmless.
     expect(tally.accepted).toBeGreaterThan(RUNS / 100);

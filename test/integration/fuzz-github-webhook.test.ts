@@ -46,9 +46,32 @@ afterAll(async () => {
 });
 
 const hostile = fc.constantFrom(
-  '', ' ', 'acme/api', 'acme/web', 'acme/../etc', 'other/repo', 'alice', 'bob', 'ghost', '__proto__', 'constructor', 'toString',
-  'approved', 'APPROVED', 'changes_requested', 'commented', 'dismissed', 'pending', '<script>', '\u0000', '💥', 'x'.repeat(3000),
-  '2026-11-28T20:00:00Z', 'not-a-date', 'https://github.com/acme/api/pull/1', 'javascript:alert(1)',
+  '',
+  ' ',
+  'acme/api',
+  'acme/web',
+  'acme/../etc',
+  'other/repo',
+  'alice',
+  'bob',
+  'ghost',
+  '__proto__',
+  'constructor',
+  'toString',
+  'approved',
+  'APPROVED',
+  'changes_requested',
+  'commented',
+  'dismissed',
+  'pending',
+  '<script>',
+  '\u0000',
+  '💥',
+  'x'.repeat(3000),
+  '2026-11-28T20:00:00Z',
+  'not-a-date',
+  'https://github.com/acme/api/pull/1',
+  'javascript:alert(1)',
 );
 const text = fc.oneof(hostile, fc.string({ maxLength: 40 }));
 const { json } = fc.letrec<{ json: unknown }>((tie) => ({
@@ -105,7 +128,11 @@ const delivery = fc.record({
     { arbitrary: fc.constant(undefined), weight: 1 },
     { arbitrary: text, weight: 1 },
   ),
-  delivery: fc.oneof({ arbitrary: fc.constant('fresh'), weight: 8 }, { arbitrary: fc.constantFrom(undefined, '', 'repeated-delivery'), weight: 1 }, { arbitrary: text, weight: 1 }),
+  delivery: fc.oneof(
+    { arbitrary: fc.constant('fresh'), weight: 8 },
+    { arbitrary: fc.constantFrom(undefined, '', 'repeated-delivery'), weight: 1 },
+    { arbitrary: text, weight: 1 },
+  ),
   signature: fc.oneof(
     { arbitrary: fc.constant<Signature>('valid'), weight: 5 },
     { arbitrary: fc.constantFrom<Signature>('wrong-secret', 'tampered', 'sha1-only', 'malformed', 'missing'), weight: 5 },
@@ -159,7 +186,13 @@ describe('generated GitHub webhook deliveries against chatops serve', () => {
     const failures: string[] = [];
     const started = performance.now();
     await pool(inputs, CONCURRENCY, async (d, index) => {
-      const response = await fetch(`${url}/github/webhook`, { method: 'POST', headers: headers(d), body: d.body, dispatcher: agent, signal: AbortSignal.timeout(30_000) });
+      const response = await fetch(`${url}/github/webhook`, {
+        method: 'POST',
+        headers: headers(d),
+        body: d.body,
+        dispatcher: agent,
+        signal: AbortSignal.timeout(30_000),
+      });
       const answer = await response.text();
       const signed = d.signature === 'valid';
       const json = d.contentType.startsWith('application/json');
@@ -173,7 +206,9 @@ describe('generated GitHub webhook deliveries against chatops serve', () => {
       const leaks = /\bat .+\.(ts|js|mjs):\d+/.test(answer) || [...allSecretValues, webhookSecret].some((s) => answer.includes(s));
       if (!ok || leaks) {
         const lastError = app?.lines.findLast((l) => l['log.level'] === 'error');
-        failures[response.status >= 500 ? 'unshift' : 'push'](`#${index} (seed ${seed}) ${response.status} ${answer.slice(0, 200)}\n  ${JSON.stringify(d).slice(0, 800)}\n  ${JSON.stringify(lastError ?? '').slice(0, 800)}`);
+        failures[response.status >= 500 ? 'unshift' : 'push'](
+          `#${index} (seed ${seed}) ${response.status} ${answer.slice(0, 200)}\n  ${JSON.stringify(d).slice(0, 800)}\n  ${JSON.stringify(lastError ?? '').slice(0, 800)}`,
+        );
       }
     });
     const seconds = (performance.now() - started) / 1000;

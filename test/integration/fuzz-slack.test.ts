@@ -32,9 +32,39 @@ afterAll(async () => {
 });
 
 const hostile = fc.constantFrom(
-  '', ' ', 'help', 'mine', 'stale', 'all', 'repo:acme/api', 'repo:../../etc', 'stale:-1', 'stale:1e309', 'author:@alice',
-  '<@U0ALICE>', '<!channel>', '<script>alert(1)</script>', '${jndi:ldap://x}', '%00', '\u0000', '\u202e', '💥', 'null', '[]', '{}',
-  '__proto__', 'constructor', 'x'.repeat(4000), 'U0ALICE', 'U0NOBODY', 'C0PULLREQS', 'T0SANDBOX', '/prs', 'true', '-1', 'NaN',
+  '',
+  ' ',
+  'help',
+  'mine',
+  'stale',
+  'all',
+  'repo:acme/api',
+  'repo:../../etc',
+  'stale:-1',
+  'stale:1e309',
+  'author:@alice',
+  '<@U0ALICE>',
+  '<!channel>',
+  '<script>alert(1)</script>',
+  '${jndi:ldap://x}',
+  '%00',
+  '\u0000',
+  '\u202e',
+  '💥',
+  'null',
+  '[]',
+  '{}',
+  '__proto__',
+  'constructor',
+  'x'.repeat(4000),
+  'U0ALICE',
+  'U0NOBODY',
+  'C0PULLREQS',
+  'T0SANDBOX',
+  '/prs',
+  'true',
+  '-1',
+  'NaN',
 );
 const text = fc.oneof(hostile, fc.string({ maxLength: 60 }), fc.string({ unit: 'grapheme', maxLength: 20 }));
 const { json } = fc.letrec<{ json: unknown }>((tie) => ({
@@ -80,10 +110,16 @@ const slashCommand = fc
 
 const interactivePayload = fc
   .record({
-    type: field(fc.constantFrom('block_actions', 'view_submission', 'view_closed', 'shortcut', 'message_action', 'block_suggestion', 'interactive_message', 'nonsense')),
+    type: field(
+      fc.constantFrom('block_actions', 'view_submission', 'view_closed', 'shortcut', 'message_action', 'block_suggestion', 'interactive_message', 'nonsense'),
+    ),
     user: field(fc.record({ id: field(fc.constantFrom('U0ALICE', 'U0NOBODY')), team_id: field(fc.constant('T0SANDBOX')) })),
     team: field(fc.record({ id: field(fc.constant('T0SANDBOX')) })),
-    actions: field(fc.array(fc.record({ action_id: field(text), block_id: field(text), value: field(text), type: field(fc.constantFrom('button', 'static_select')) }), { maxLength: 2 })),
+    actions: field(
+      fc.array(fc.record({ action_id: field(text), block_id: field(text), value: field(text), type: field(fc.constantFrom('button', 'static_select')) }), {
+        maxLength: 2,
+      }),
+    ),
     view: field(fc.record({ callback_id: field(text), id: field(text), state: field(json) })),
     callback_id: field(text),
     trigger_id: field(fc.constant('1.2.fuzz')),
@@ -140,7 +176,17 @@ const request = fc.record({
   ),
   contentType: fc.oneof(
     { arbitrary: fc.constant(undefined), weight: 8 },
-    { arbitrary: fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain', 'application/xml', 'multipart/form-data; boundary=x', ''), weight: 2 },
+    {
+      arbitrary: fc.constantFrom(
+        'application/json',
+        'application/x-www-form-urlencoded',
+        'text/plain',
+        'application/xml',
+        'multipart/form-data; boundary=x',
+        '',
+      ),
+      weight: 2,
+    },
   ),
 });
 
@@ -148,7 +194,8 @@ function signed(body: string, signature: Signature): Record<string, string> {
   const now = Math.floor(Date.now() / 1000);
   const timestamps: Partial<Record<Signature, string>> = { stale: String(now - 6 * 60), future: String(now + 6 * 60), 'not-a-number': 'yesterday' };
   const timestamp = timestamps[signature] ?? String(now);
-  const hmac = (secret: string, text: string, encoding: 'hex' | 'base64' = 'hex'): string => createHmac('sha256', secret).update(`v0:${timestamp}:${text}`).digest(encoding);
+  const hmac = (secret: string, text: string, encoding: 'hex' | 'base64' = 'hex'): string =>
+    createHmac('sha256', secret).update(`v0:${timestamp}:${text}`).digest(encoding);
   const values: Record<Signature, string | undefined> = {
     valid: `v0=${hmac(SLACK_FAKE_SIGNING_SECRET, body)}`,
     'wrong-secret': `v0=${hmac('another-apps-signing-secret', body)}`,
@@ -204,8 +251,14 @@ describe('generated Slack requests against chatops serve', () => {
     expect(total).toBe(RUNS);
     // Every kind was refused at the signature check and also got past the parser to Bolt (200 acked, 404 no listener).
     for (const kind of ['command', 'interactivity', 'event']) {
-      expect([...statuses.keys()].some((k) => k === `${kind} signed 200` || k === `${kind} signed 404`), kind).toBe(true);
-      expect([...statuses.keys()].some((k) => k.startsWith(`${kind} unsigned 401`)), kind).toBe(true);
+      expect(
+        [...statuses.keys()].some((k) => k === `${kind} signed 200` || k === `${kind} signed 404`),
+        kind,
+      ).toBe(true);
+      expect(
+        [...statuses.keys()].some((k) => k.startsWith(`${kind} unsigned 401`)),
+        kind,
+      ).toBe(true);
     }
   }, 240_000);
 

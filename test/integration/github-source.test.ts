@@ -133,12 +133,7 @@ describe('GitHub source', () => {
     const changedStart = github.requests.length;
     const changed = await s.fetchOpenPullRequests(['warm/*'], []);
     const changedRequests = github.requests.slice(changedStart).map((r) => `${r.status} ${r.path.replace(/\?.*/, '')}`);
-    expect(changedRequests.sort()).toEqual([
-      '200 /graphql',
-      '200 /repos/warm/a/pulls',
-      '304 /orgs/warm/repos',
-      '304 /repos/warm/b/pulls',
-    ]);
+    expect(changedRequests.sort()).toEqual(['200 /graphql', '200 /repos/warm/a/pulls', '304 /orgs/warm/repos', '304 /repos/warm/b/pulls']);
     expect(github.requests.slice(changedStart).find(isGraphql)?.graphql).toEqual({ aliases: 1, cost: 1 });
     const pr2 = changed.pullRequests.find((pr) => pr.repository === 'warm/a' && pr.number === 2);
     expect(pr2?.reviewState).toBe('approved');
@@ -238,9 +233,7 @@ describe('GitHub source', () => {
     const { source: s, metrics } = source({ auth: { kind: 'token', token } });
     await expect(s.checkReachable()).rejects.toThrow(/HTTP 401: Bad credentials \(check githubToken in secrets.yml\)/);
     const snapshot = await s.fetchOpenPullRequests(['auth/repo'], []);
-    expect(snapshot.failedRepositories).toEqual([
-      { repository: 'auth/repo', reason: 'HTTP 401: Bad credentials (check githubToken in secrets.yml)' },
-    ]);
+    expect(snapshot.failedRepositories).toEqual([{ repository: 'auth/repo', reason: 'HTTP 401: Bad credentials (check githubToken in secrets.yml)' }]);
     expect(JSON.stringify(snapshot)).not.toContain(token);
     expect(await counter(metrics, '401')).toBe(2);
     const { source: good } = source();
@@ -270,9 +263,7 @@ describe('GitHub source', () => {
     try {
       const { source: s, metrics } = source({ requestTimeoutMs: 300, retries: 0 });
       const snapshot = await s.fetchOpenPullRequests(['slow/repo'], []);
-      expect(snapshot.failedRepositories).toEqual([
-        { repository: 'slow/repo', reason: 'GitHub did not answer within 300 ms (github.requestTimeoutMs)' },
-      ]);
+      expect(snapshot.failedRepositories).toEqual([{ repository: 'slow/repo', reason: 'GitHub did not answer within 300 ms (github.requestTimeoutMs)' }]);
       expect(await counter(metrics, 'error')).toBe(1);
     } finally {
       github.setLatency(0);
@@ -331,7 +322,10 @@ describe('GitHub source on GitHub App authentication', () => {
       const start = enterprise.requests.length;
       expect((await s.fetchOpenPullRequests(['ghe/*'], [])).pullRequests.map((pr) => pr.title)).toEqual(['by the app']);
       await s.close();
-      expect(enterprise.requests.slice(start).map((r) => `${r.status} ${r.path.split('?')[0]}`)).toEqual(['304 /api/v3/orgs/ghe/repos', '304 /api/v3/repos/ghe/repo/pulls']);
+      expect(enterprise.requests.slice(start).map((r) => `${r.status} ${r.path.split('?')[0]}`)).toEqual([
+        '304 /api/v3/orgs/ghe/repos',
+        '304 /api/v3/repos/ghe/repo/pulls',
+      ]);
       expect(enterprise.requests.filter((r) => r.path.endsWith('/access_tokens')).map((r) => `${r.method} ${r.status} ${r.path}`)).toEqual([
         'POST 201 /api/v3/app/installations/990/access_tokens',
       ]);
@@ -473,7 +467,11 @@ describe('GitHub source reading reviews through GraphQL', () => {
     github.addReview('warm/r1', 2, { user: 'carol', state: 'CHANGES_REQUESTED' });
     const changedStart = github.requests.length;
     const changed = await s.fetchOpenPullRequests(['warm/*'], []);
-    expect(since(changedStart).filter(isGraphql).map((r) => r.graphql)).toEqual([{ aliases: 1, cost: 1 }]);
+    expect(
+      since(changedStart)
+        .filter(isGraphql)
+        .map((r) => r.graphql),
+    ).toEqual([{ aliases: 1, cost: 1 }]);
     const pr = changed.pullRequests.find((p) => p.repository === 'warm/r1' && p.number === 2);
     expect(pr?.reviewState).toBe('changes_requested');
     expect(pr?.reviews.find((r) => r.login === 'carol')?.state).toBe('changes_requested');
@@ -490,9 +488,7 @@ describe('GitHub source reading reviews through GraphQL', () => {
     const queries = github.requests.filter(isGraphql);
     expect(queries.map((q) => [q.status, q.graphql?.aliases])).toEqual([[200, 12]]);
     expect(snapshot.failedRepositories).toEqual([]);
-    expect(snapshot.reviewsUnknown).toEqual([
-      { repository: 'nf/r2', reason: "GraphQL NOT_FOUND: Could not resolve to a Repository with the name 'nf/r2'." },
-    ]);
+    expect(snapshot.reviewsUnknown).toEqual([{ repository: 'nf/r2', reason: "GraphQL NOT_FOUND: Could not resolve to a Repository with the name 'nf/r2'." }]);
     expect([...new Set(snapshot.pullRequests.map((pr) => pr.repository))].sort()).toEqual(['nf/r0', 'nf/r1', 'nf/r2', 'nf/r3']);
     expect(snapshot.pullRequests).toHaveLength(12);
     const unknown = snapshot.pullRequests.filter((pr) => pr.repository === 'nf/r2');
@@ -502,10 +498,19 @@ describe('GitHub source reading reviews through GraphQL', () => {
     expect(new Map(read.map((pr) => [`${pr.repository}#${pr.number}`, pr.reviews]))).toEqual(expected);
 
     const selected = selectPullRequests(snapshot.pullRequests, filters(), new Date());
-    const digest = renderDigest({ scheduleName: 'nf', selected, failures: snapshot.failedRepositories, reviewsUnknown: snapshot.reviewsUnknown ?? [], directory: new UserDirectory([]), staleAfterDays: 14 });
+    const digest = renderDigest({
+      scheduleName: 'nf',
+      selected,
+      failures: snapshot.failedRepositories,
+      reviewsUnknown: snapshot.reviewsUnknown ?? [],
+      directory: new UserDirectory([]),
+      staleAfterDays: 14,
+    });
     const parent = JSON.stringify(digest.parent);
     expect(parent).not.toContain('Could not read');
-    expect(parent).toContain(":grey_question: *Review state unknown* for the pull requests of nf/r2: GraphQL NOT_FOUND: Could not resolve to a Repository with the name 'nf/r2'.");
+    expect(parent).toContain(
+      ":grey_question: *Review state unknown* for the pull requests of nf/r2: GraphQL NOT_FOUND: Could not resolve to a Repository with the name 'nf/r2'.",
+    );
     expect(digest.replies).toHaveLength(12);
     expect(digest.replies.filter((r) => JSON.stringify(r.message.blocks).includes(':grey_question: review state unknown'))).toHaveLength(3);
 
@@ -550,7 +555,12 @@ describe('GitHub source reading reviews through GraphQL', () => {
     expect(unknown).toContain('mix/r3');
     expect(snapshot.reviewsUnknown?.every((f) => f.reason === 'HTTP 503: Server Error')).toBe(true);
     expect(snapshot.pullRequests.map((pr) => pr.repository).sort()).toEqual(['mix/r0', 'mix/r1', 'mix/r2', 'mix/r3']);
-    expect(snapshot.pullRequests.filter((pr) => pr.reviewState === 'unknown').map((pr) => pr.repository).sort()).toEqual([...unknown].sort());
+    expect(
+      snapshot.pullRequests
+        .filter((pr) => pr.reviewState === 'unknown')
+        .map((pr) => pr.repository)
+        .sort(),
+    ).toEqual([...unknown].sort());
   });
 
   it('lists every PR when the GraphQL endpoint itself answers 404 (an Enterprise server without it), one line saying why', async () => {
@@ -558,15 +568,27 @@ describe('GitHub source reading reviews through GraphQL', () => {
     // In front of the fake: every request passed through, except that POST /graphql is Not Found.
     const front = createServer((req, res) => {
       if (req.url?.startsWith('/graphql')) {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }));
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }));
         return;
       }
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection').map(([k, v]) => [k, String(v)]));
-        void fetch(`${github.url}${req.url ?? ''}`, { method: req.method ?? 'GET', headers, ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}) }).then(async (answer) => {
-          const answerHeaders = Object.fromEntries([...answer.headers].filter(([k]) => k !== 'content-encoding' && k !== 'content-length' && k !== 'transfer-encoding'));
+        const headers = Object.fromEntries(
+          Object.entries(req.headers)
+            .filter(([k]) => k !== 'host' && k !== 'connection')
+            .map(([k, v]) => [k, String(v)]),
+        );
+        void fetch(`${github.url}${req.url ?? ''}`, {
+          method: req.method ?? 'GET',
+          headers,
+          ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+        }).then(async (answer) => {
+          const answerHeaders = Object.fromEntries(
+            [...answer.headers].filter(([k]) => k !== 'content-encoding' && k !== 'content-length' && k !== 'transfer-encoding'),
+          );
           res.writeHead(answer.status, answerHeaders).end(Buffer.from(await answer.arrayBuffer()));
         });
       });
@@ -581,7 +603,14 @@ describe('GitHub source reading reviews through GraphQL', () => {
       // who is still asked comes from the REST list, which was read
       expect(snapshot.pullRequests.filter((pr) => pr.requestedReviewers.length > 0)).not.toEqual([]);
       const selected = selectPullRequests(snapshot.pullRequests, filters(), new Date());
-      const digest = renderDigest({ scheduleName: 'g', selected, failures: snapshot.failedRepositories, reviewsUnknown: snapshot.reviewsUnknown ?? [], directory: new UserDirectory([]), staleAfterDays: 14 });
+      const digest = renderDigest({
+        scheduleName: 'g',
+        selected,
+        failures: snapshot.failedRepositories,
+        reviewsUnknown: snapshot.reviewsUnknown ?? [],
+        directory: new UserDirectory([]),
+        staleAfterDays: 14,
+      });
       const lines = digest.parent.flatMap((m) => m.blocks).flatMap((b) => (b.type === 'section' ? b.text.text.split('\n') : []));
       expect(lines.filter((l) => l.includes('Review state unknown'))).toEqual([
         ':grey_question: *Review state unknown* for the pull requests of g404/r0, g404/r1, g404/r2: HTTP 404: Not Found (does the repository exist, and may the token read it?)',
@@ -662,13 +691,11 @@ describe('GitHub source reading reviews through GraphQL', () => {
     github.addReview('same/r1', 2, { user: 'dave', state: 'APPROVED' });
     const start = github.requests.length;
     const changed = await s.fetchOpenPullRequests(['same/*'], []);
-    expect(since(start).map((r) => `${r.status} ${r.path.replace(/\?.*/, '')}`).sort()).toEqual([
-      '200 /graphql',
-      '200 /repos/same/r1/pulls',
-      '304 /orgs/same/repos',
-      '304 /repos/same/r0/pulls',
-      '304 /repos/same/r2/pulls',
-    ]);
+    expect(
+      since(start)
+        .map((r) => `${r.status} ${r.path.replace(/\?.*/, '')}`)
+        .sort(),
+    ).toEqual(['200 /graphql', '200 /repos/same/r1/pulls', '304 /orgs/same/repos', '304 /repos/same/r0/pulls', '304 /repos/same/r2/pulls']);
     const byKey = (snapshot: typeof cold) => new Map(snapshot.pullRequests.map((pr) => [`${pr.repository}#${pr.number}`, pr]));
     const before = byKey(warm);
     const after = byKey(changed);
@@ -686,7 +713,12 @@ describe('GitHub source reading reviews through GraphQL', () => {
     github.updatePullRequest('paged/big', 1, { title: 'renamed on the last page' });
     const start = github.requests.length;
     const snapshot = await s.fetchOpenPullRequests(['paged/big'], []);
-    expect(since(start).filter((r) => !isGraphql(r)).map((r) => r.status).sort()).toEqual([200, 304]);
+    expect(
+      since(start)
+        .filter((r) => !isGraphql(r))
+        .map((r) => r.status)
+        .sort(),
+    ).toEqual([200, 304]);
     expect(snapshot.pullRequests).toHaveLength(120);
     expect(snapshot.pullRequests.find((pr) => pr.number === 1)?.title).toBe('renamed on the last page');
   });
@@ -701,7 +733,12 @@ describe('GitHub source reading reviews through GraphQL', () => {
     const failed = await s.fetchOpenPullRequests(['heal/*'], []);
     expect(failed.reviewsUnknown?.map((f) => f.repository)).toEqual(['heal/r0']);
     // the PR that changed is unknown; the one that did not keeps the reviews read before
-    expect(failed.pullRequests.filter((p) => p.repository === 'heal/r0').map((p) => [p.number, p.reviewState === 'unknown']).sort()).toEqual([
+    expect(
+      failed.pullRequests
+        .filter((p) => p.repository === 'heal/r0')
+        .map((p) => [p.number, p.reviewState === 'unknown'])
+        .sort(),
+    ).toEqual([
       [1, true],
       [2, false],
     ]);
@@ -710,7 +747,11 @@ describe('GitHub source reading reviews through GraphQL', () => {
     const start = github.requests.length;
     const healed = await s.fetchOpenPullRequests(['heal/*'], []);
     expect(since(start).find((r) => r.path.startsWith('/repos/heal/r0/pulls'))?.status).toBe(304);
-    expect(since(start).filter(isGraphql).map((r) => r.graphql)).toEqual([{ aliases: 1, cost: 1 }]);
+    expect(
+      since(start)
+        .filter(isGraphql)
+        .map((r) => r.graphql),
+    ).toEqual([{ aliases: 1, cost: 1 }]);
     expect(healed.failedRepositories).toEqual([]);
     const pr = healed.pullRequests.find((p) => p.repository === 'heal/r0' && p.number === 1);
     expect(pr?.reviewState).toBe('changes_requested');

@@ -46,7 +46,11 @@ beforeAll(async () => {
   );
   const port = await freePort();
   prometheusUrl = `http://127.0.0.1:${port}`;
-  prometheus = startDaemon('prometheus', [`--config.file=${join(promDir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(promDir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`]);
+  prometheus = startDaemon('prometheus', [
+    `--config.file=${join(promDir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${join(promDir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+  ]);
   await waitFor('Prometheus ready', async () => ((await fetch(`${prometheusUrl}/-/ready`).catch(() => undefined))?.status === 200 ? true : undefined), 60_000);
 });
 
@@ -82,7 +86,9 @@ async function stillServing(): Promise<void> {
 
 /** Digest parents posted to our channel since `since`. */
 function parentsSince(since: number) {
-  return sandbox.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === channel && c.args.thread_ts === undefined && c.at >= since && c.response.ok === true);
+  return sandbox.slack.calls.filter(
+    (c) => c.method === 'chat.postMessage' && c.args.channel === channel && c.args.thread_ts === undefined && c.at >= since && c.response.ok === true,
+  );
 }
 
 describe('GitHub faults', () => {
@@ -96,14 +102,21 @@ describe('GitHub faults', () => {
     const cycles = Math.max(1, partial - partialBefore);
     const webRequests = sandbox.github.requests.filter((r) => r.at >= since && r.path.includes('/acme/web/') && r.status === 502);
     const perUrlPerCycle = Math.max(...countByPath(webRequests).values()) / cycles;
-    figures.push(`GitHub 502 on acme/web: partial digest posted ("${String(parent.args.text).slice(0, 90)}"); ${webRequests.length} failed requests over ${cycles} partial cycle(s), at most ${perUrlPerCycle.toFixed(1)} per URL per cycle; repositories_failed=${await metric('chatops_github_repositories_failed')}`);
+    figures.push(
+      `GitHub 502 on acme/web: partial digest posted ("${String(parent.args.text).slice(0, 90)}"); ${webRequests.length} failed requests over ${cycles} partial cycle(s), at most ${perUrlPerCycle.toFixed(1)} per URL per cycle; repositories_failed=${await metric('chatops_github_repositories_failed')}`,
+    );
     expect(partial).toBeGreaterThan(partialBefore);
     expect(await metric('chatops_github_repositories_failed')).toBe(1);
     expect(perUrlPerCycle).toBeLessThanOrEqual(4);
     expect(perUrlPerCycle).toBeGreaterThan(1); // it did retry
     sandbox.github.failRepository('acme/web', 502, 0);
     const recovered = Date.now();
-    await waitFor('a full digest again', async () => ((await metric('chatops_github_repositories_failed')) === 0 && parentsSince(recovered).length > 0 ? true : undefined), 60_000, 500);
+    await waitFor(
+      'a full digest again',
+      async () => ((await metric('chatops_github_repositories_failed')) === 0 && parentsSince(recovered).length > 0 ? true : undefined),
+      60_000,
+      500,
+    );
     await stillServing();
   });
 
@@ -111,11 +124,23 @@ describe('GitHub faults', () => {
     const failuresBefore = await metric('chatops_reminder_cycles_total', { schedule: 'faults', outcome: 'failure' });
     sandbox.github.setLatency(3_000);
     try {
-      await waitFor('a failed cycle', async () => ((await metric('chatops_reminder_cycles_total', { schedule: 'faults', outcome: 'failure' })) > failuresBefore + 1 ? true : undefined), 90_000, 500);
+      await waitFor(
+        'a failed cycle',
+        async () => ((await metric('chatops_reminder_cycles_total', { schedule: 'faults', outcome: 'failure' })) > failuresBefore + 1 ? true : undefined),
+        90_000,
+        500,
+      );
       const ready = await fetch(`${url}/ready`);
       const readyBody = await ready.text();
-      const state = await waitFor('ChatOpsReminderCycleFailing in Prometheus', () => alert('ChatOpsReminderCycleFailing', { schedule: 'faults' }), 60_000, 1_000);
-      figures.push(`GitHub 3 s latency vs 2 s timeout: cycles fail (${(await metric('chatops_reminder_cycles_total', { schedule: 'faults', outcome: 'failure' })) - failuresBefore} so far), /ready ${ready.status} ${readyBody.slice(0, 100)}, ChatOpsReminderCycleFailing ${state}`);
+      const state = await waitFor(
+        'ChatOpsReminderCycleFailing in Prometheus',
+        () => alert('ChatOpsReminderCycleFailing', { schedule: 'faults' }),
+        60_000,
+        1_000,
+      );
+      figures.push(
+        `GitHub 3 s latency vs 2 s timeout: cycles fail (${(await metric('chatops_reminder_cycles_total', { schedule: 'faults', outcome: 'failure' })) - failuresBefore} so far), /ready ${ready.status} ${readyBody.slice(0, 100)}, ChatOpsReminderCycleFailing ${state}`,
+      );
       expect(ready.status).toBe(503);
       expect(readyBody).toContain('github');
       expect(['pending', 'firing']).toContain(state);
@@ -129,17 +154,29 @@ describe('GitHub faults', () => {
     const successBefore = await metric('chatops_reminder_cycles_total', { schedule: 'faults', outcome: 'success' });
     const limitedBefore = await metric('chatops_github_requests_total', { status: '403' });
     sandbox.github.secondaryRateLimitNext(3, 1);
-    await waitFor('a successful cycle after the secondary limit', async () => ((await metric('chatops_reminder_cycles_total', { schedule: 'faults', outcome: 'success' })) > successBefore + 1 ? true : undefined), 90_000, 500);
+    await waitFor(
+      'a successful cycle after the secondary limit',
+      async () => ((await metric('chatops_reminder_cycles_total', { schedule: 'faults', outcome: 'success' })) > successBefore + 1 ? true : undefined),
+      90_000,
+      500,
+    );
     const limited = (await metric('chatops_github_requests_total', { status: '403' })) - limitedBefore;
     expect(limited).toBeGreaterThanOrEqual(1);
     // Nearly exhausted quota (the fake counts down from here): the gauge and the alert follow.
     sandbox.github.setRateLimit({ limit: 5_000, remaining: 300, resetEpochSeconds: Math.floor(Date.now() / 1000) + 3_600 });
-    const remaining = await waitFor('rate limit gauge below 10 %', async () => {
-      const value = await metric('chatops_github_rate_limit_remaining', { resource: 'core' });
-      return value < 500 ? value : undefined;
-    }, 60_000, 500);
+    const remaining = await waitFor(
+      'rate limit gauge below 10 %',
+      async () => {
+        const value = await metric('chatops_github_rate_limit_remaining', { resource: 'core' });
+        return value < 500 ? value : undefined;
+      },
+      60_000,
+      500,
+    );
     const state = await waitFor('ChatOpsGitHubRateLimitLow in Prometheus', () => alert('ChatOpsGitHubRateLimitLow'), 60_000, 1_000);
-    figures.push(`GitHub secondary limit (3 × 403 + Retry-After 1): ${limited} limited answers, then success; quota 300/5000 → gauge ${remaining}, ChatOpsGitHubRateLimitLow ${state}`);
+    figures.push(
+      `GitHub secondary limit (3 × 403 + Retry-After 1): ${limited} limited answers, then success; quota 300/5000 → gauge ${remaining}, ChatOpsGitHubRateLimitLow ${state}`,
+    );
     expect(['pending', 'firing']).toContain(state);
     sandbox.github.setRateLimit({ limit: 5_000, remaining: 5_000, resetEpochSeconds: Math.floor(Date.now() / 1000) + 3_600 });
     await stillServing();
@@ -164,15 +201,27 @@ describe('Slack faults', () => {
   it('keeps running on invalid_auth, counts it, and raises ChatOpsSlackApiErrors for it', async () => {
     sandbox.slack.failNext('chat.postMessage', 'invalid_auth', 1_000);
     try {
-      const errors = await waitFor('invalid_auth counted twice', async () => {
-        const value = await metric('chatops_slack_api_errors_total', { method: 'chat.postMessage', error: 'invalid_auth' });
-        return value >= 2 ? value : undefined;
-      }, 60_000, 500);
-      const state = await waitFor('ChatOpsSlackApiErrors{error="invalid_auth"} in Prometheus', () => alert('ChatOpsSlackApiErrors', { method: 'chat.postMessage', error: 'invalid_auth' }), 60_000, 1_000);
+      const errors = await waitFor(
+        'invalid_auth counted twice',
+        async () => {
+          const value = await metric('chatops_slack_api_errors_total', { method: 'chat.postMessage', error: 'invalid_auth' });
+          return value >= 2 ? value : undefined;
+        },
+        60_000,
+        500,
+      );
+      const state = await waitFor(
+        'ChatOpsSlackApiErrors{error="invalid_auth"} in Prometheus',
+        () => alert('ChatOpsSlackApiErrors', { method: 'chat.postMessage', error: 'invalid_auth' }),
+        60_000,
+        1_000,
+      );
       // invalid_auth is not retried: each cycle makes one call and gives up.
       const attempts = sandbox.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.response.error === 'invalid_auth').length;
       const failedCycles = await metric('chatops_reminder_cycles_total', { schedule: 'faults', outcome: 'failure' });
-      figures.push(`Slack invalid_auth: ${errors} errors counted over ${attempts} attempts, ChatOpsSlackApiErrors ${state}; failed cycles so far ${failedCycles}`);
+      figures.push(
+        `Slack invalid_auth: ${errors} errors counted over ${attempts} attempts, ChatOpsSlackApiErrors ${state}; failed cycles so far ${failedCycles}`,
+      );
       expect(state).toBe('firing');
       await stillServing();
     } finally {

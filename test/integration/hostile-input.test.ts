@@ -136,7 +136,16 @@ async function inBatches<T, R>(items: T[], limit: number, run: (item: T) => Prom
 }
 
 function assertClearError(c: FileCase, result: { code: number | null; output: string }): void {
-  figures.push({ case: c.name, status: `exit ${result.code}`, detail: result.output.split('\n').find((l) => c.expect.test(l))?.trim().slice(0, 110) ?? '(no match)' });
+  figures.push({
+    case: c.name,
+    status: `exit ${result.code}`,
+    detail:
+      result.output
+        .split('\n')
+        .find((l) => c.expect.test(l))
+        ?.trim()
+        .slice(0, 110) ?? '(no match)',
+  });
   expect(result.code, `${c.name}\n${result.output}`).toBe(c.exit);
   expect(result.output, c.name).toMatch(c.expect);
   // A clear error, not a crash: no stack trace, no internal error class names.

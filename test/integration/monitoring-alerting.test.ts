@@ -13,7 +13,18 @@ import { serveChatops, writeSettings, type ServingChatops } from './app/process.
 import { sandboxConfig, sandboxSecrets } from './app/settings.ts';
 import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp-receiver.ts';
 import { createTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
-import { freePort, makeTlsDir, renderTemplates, repoRoot, startDaemon, tlsClient, waitFor, type Daemon, monitoringCredentials, prometheusPairTemplates } from '../support/monitoring.ts';
+import {
+  freePort,
+  makeTlsDir,
+  renderTemplates,
+  repoRoot,
+  startDaemon,
+  tlsClient,
+  waitFor,
+  type Daemon,
+  monitoringCredentials,
+  prometheusPairTemplates,
+} from '../support/monitoring.ts';
 
 interface SlackAttachment {
   color?: string;
@@ -28,7 +39,6 @@ interface SlackWebhookPost {
 interface RuleFile {
   groups: { name: string; rules: { alert?: string; for?: string }[] }[];
 }
-
 
 describe('alerting end to end', () => {
   let certificates: TestCertificates;
@@ -68,7 +78,9 @@ describe('alerting end to end', () => {
   const webhookPosts = (): SlackWebhookPost[] => sandbox.slack.incomingWebhook.received as SlackWebhookPost[];
   const waitForPost = (what: string, test: (post: SlackWebhookPost) => boolean, timeoutMs = 45_000): Promise<SlackWebhookPost> =>
     waitFor(what, async () => webhookPosts().find(test), timeoutMs).catch((error: unknown) => {
-      throw new Error(`${String(error)}\nposts: ${JSON.stringify(webhookPosts(), null, 2)}\nprometheus:\n${prometheus?.output()}\nalertmanager:\n${alertmanager?.output()}`);
+      throw new Error(
+        `${String(error)}\nposts: ${JSON.stringify(webhookPosts(), null, 2)}\nprometheus:\n${prometheus?.output()}\nalertmanager:\n${alertmanager?.output()}`,
+      );
     });
 
   beforeAll(async () => {
@@ -159,7 +171,11 @@ describe('alerting end to end', () => {
   it('refuses Prometheus and Alertmanager requests without the password', async () => {
     const anonymous = tlsClient(certificates.ca);
     try {
-      await waitFor('Prometheus listening', async () => ((await anonymous.get(`https://127.0.0.1:${ports.prometheus}/-/ready`)).status === 401 ? true : undefined), 30_000);
+      await waitFor(
+        'Prometheus listening',
+        async () => ((await anonymous.get(`https://127.0.0.1:${ports.prometheus}/-/ready`)).status === 401 ? true : undefined),
+        30_000,
+      );
       expect((await anonymous.get(`https://127.0.0.1:${ports.alertmanager}/-/ready`)).status).toBe(401);
     } finally {
       await anonymous.close();
@@ -167,10 +183,14 @@ describe('alerting end to end', () => {
   });
 
   it('scrapes both replicas, itself and Alertmanager over HTTPS with basic auth', async () => {
-    const up = await waitFor('every target up', async () => {
-      const result = await query('up');
-      return result.length === 4 && result.every((r) => r.value[1] === '1') ? result : undefined;
-    }, 30_000);
+    const up = await waitFor(
+      'every target up',
+      async () => {
+        const result = await query('up');
+        return result.length === 4 && result.every((r) => r.value[1] === '1') ? result : undefined;
+      },
+      30_000,
+    );
     expect(up.map((r) => `${r.metric.job}/${r.metric.host}`).sort()).toEqual(['alertmanager/mon1', 'chatops/app1', 'chatops/app2', 'prometheus/mon1']);
     const build = await query('chatops_build_info');
     expect(build.map((r) => r.metric.replica).sort()).toEqual(['app1-1', 'app2-1']);
@@ -188,14 +208,14 @@ describe('alerting end to end', () => {
     expect(attachment?.color).toBe('warning');
     const lines = attachment?.text?.split('\n') ?? [];
     expect(lines[0]).toBe(`:red_circle: *ChatOps replica ${instance} is down*`);
-    expect(lines[1]).toBe(
-      `Prometheus has not been able to scrape chatops@1 on app2 (${instance}) for over a minute. The other replicas keep reminding.`,
-    );
+    expect(lines[1]).toBe(`Prometheus has not been able to scrape chatops@1 on app2 (${instance}) for over a minute. The other replicas keep reminding.`);
     expect(lines[2]).toBe(`*Where:* app2 (${instance}) job chatops`);
     expect(lines[3]).toMatch(/^\*Since:\* \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
     const since = Date.parse(`${lines[3]?.slice('*Since:* '.length, -' UTC'.length).replace(' ', 'T')}Z`);
     expect(Math.abs(since - Date.now())).toBeLessThan(60_000);
-    expect(lines[4]).toBe('*Runbook:* <https://github.com/chatops/chatops/blob/main/docs/runbooks.md#chatopsreplicadown|https://github.com/chatops/chatops/blob/main/docs/runbooks.md#chatopsreplicadown>');
+    expect(lines[4]).toBe(
+      '*Runbook:* <https://github.com/chatops/chatops/blob/main/docs/runbooks.md#chatopsreplicadown|https://github.com/chatops/chatops/blob/main/docs/runbooks.md#chatopsreplicadown>',
+    );
     // One replica is still up: the all-replicas alert does not fire.
     expect(webhookPosts().some((p) => p.attachments?.[0]?.title?.includes('ChatOpsAllReplicasDown'))).toBe(false);
 
@@ -218,11 +238,17 @@ describe('alerting end to end', () => {
     // Alertmanager holds both replica alerts, suppressed by the all-replicas alert.
     const client = tlsClient(certificates.ca, { username: vars.alertmanager_web_username, password: vars.alertmanager_web_password });
     try {
-      const suppressed = await waitFor('both replica alerts inhibited', async () => {
-        const response = await client.get(`https://127.0.0.1:${ports.alertmanager}/api/v2/alerts?filter=${encodeURIComponent('alertname="ChatOpsReplicaDown"')}`);
-        const alerts = JSON.parse(response.body) as { labels: Record<string, string>; status: { state: string; inhibitedBy: string[] } }[];
-        return alerts.length === 2 && alerts.every((a) => a.status.state === 'suppressed' && a.status.inhibitedBy.length === 1) ? alerts : undefined;
-      }, 15_000);
+      const suppressed = await waitFor(
+        'both replica alerts inhibited',
+        async () => {
+          const response = await client.get(
+            `https://127.0.0.1:${ports.alertmanager}/api/v2/alerts?filter=${encodeURIComponent('alertname="ChatOpsReplicaDown"')}`,
+          );
+          const alerts = JSON.parse(response.body) as { labels: Record<string, string>; status: { state: string; inhibitedBy: string[] } }[];
+          return alerts.length === 2 && alerts.every((a) => a.status.state === 'suppressed' && a.status.inhibitedBy.length === 1) ? alerts : undefined;
+        },
+        15_000,
+      );
       expect(suppressed.map((a) => a.labels.host).sort()).toEqual(['app1', 'app2']);
     } finally {
       await client.close();

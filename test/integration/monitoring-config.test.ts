@@ -22,7 +22,6 @@ interface RuleFile {
   groups: { name: string; rules: { alert?: string; expr: string; annotations?: Record<string, string> }[] }[];
 }
 
-
 describe('Prometheus and Alertmanager content', () => {
   let certificates: TestCertificates;
   let work: string;
@@ -63,7 +62,16 @@ describe('Prometheus and Alertmanager content', () => {
   it('scrapes every job over HTTPS, verified against our CA, with basic auth', async () => {
     const jobs = await scrapeConfigs();
     expect(jobs.map((j) => j.job_name)).toEqual([
-      'prometheus', 'alertmanager', 'chatops', 'haproxy', 'node', 'systemd', 'cadvisor', 'elasticsearch', 'blackbox', 'tls',
+      'prometheus',
+      'alertmanager',
+      'chatops',
+      'haproxy',
+      'node',
+      'systemd',
+      'cadvisor',
+      'elasticsearch',
+      'blackbox',
+      'tls',
     ]);
     for (const job of jobs) {
       expect(job.scheme, job.job_name).toBe('https');
@@ -85,9 +93,7 @@ describe('Prometheus and Alertmanager content', () => {
       { targets: ['10.77.0.22:8443'], labels: { host: 'app2', unit: 'chatops@3' } },
     ]);
     const node = (await scrapeConfigs()).find((j) => j.job_name === 'node');
-    expect(node?.static_configs.map((s) => s.targets[0])).toEqual([
-      '10.77.0.11:9100', '10.77.0.21:9100', '10.77.0.22:9100', '10.77.0.31:9100',
-    ]);
+    expect(node?.static_configs.map((s) => s.targets[0])).toEqual(['10.77.0.11:9100', '10.77.0.21:9100', '10.77.0.22:9100', '10.77.0.31:9100']);
     const cadvisor = (await scrapeConfigs()).find((j) => j.job_name === 'cadvisor');
     expect(cadvisor?.static_configs.map((s) => s.targets[0])).toEqual(['10.77.0.21:8080', '10.77.0.22:8080']);
   });
@@ -96,13 +102,24 @@ describe('Prometheus and Alertmanager content', () => {
     const tls = (await scrapeConfigs()).find((j) => j.job_name === 'tls');
     expect(tls?.metrics_path).toBe('/probe');
     const probed = tls?.static_configs.map((s) => `${s.labels?.service}@${s.targets[0]}`) ?? [];
-    expect(probed).toEqual(expect.arrayContaining([
-      'haproxy@10.77.0.11:443', 'haproxy_exporter@10.77.0.11:8405',
-      'chatops@10.77.0.21:8441', 'chatops@10.77.0.22:8443', 'cadvisor@10.77.0.22:8080',
-      'prometheus@10.77.0.31:9090', 'alertmanager@10.77.0.31:9093', 'grafana@10.77.0.31:3000',
-      'blackbox_exporter@10.77.0.31:9115', 'elasticsearch@10.77.0.31:9200', 'kibana@10.77.0.31:5601',
-      'logstash@10.77.0.31:5044', 'node_exporter@10.77.0.11:9100', 'systemd_exporter@10.77.0.31:9558',
-    ]));
+    expect(probed).toEqual(
+      expect.arrayContaining([
+        'haproxy@10.77.0.11:443',
+        'haproxy_exporter@10.77.0.11:8405',
+        'chatops@10.77.0.21:8441',
+        'chatops@10.77.0.22:8443',
+        'cadvisor@10.77.0.22:8080',
+        'prometheus@10.77.0.31:9090',
+        'alertmanager@10.77.0.31:9093',
+        'grafana@10.77.0.31:3000',
+        'blackbox_exporter@10.77.0.31:9115',
+        'elasticsearch@10.77.0.31:9200',
+        'kibana@10.77.0.31:5601',
+        'logstash@10.77.0.31:5044',
+        'node_exporter@10.77.0.11:9100',
+        'systemd_exporter@10.77.0.31:9558',
+      ]),
+    );
     // 2 on lb, 2+3 replicas + 2 cAdvisor, 4 monitoring, 4 logging, 2 per host x 4 hosts.
     expect(probed).toHaveLength(2 + 5 + 2 + 4 + 4 + 8);
   });
@@ -121,7 +138,10 @@ describe('Prometheus and Alertmanager content', () => {
   });
 
   it('renders web configs with TLS and a bcrypt hash that promtool accepts, never the password', async () => {
-    for (const [file, password] of [['prometheus-web.yml', vars.prometheus_web_password], ['alertmanager-web.yml', vars.alertmanager_web_password]] as const) {
+    for (const [file, password] of [
+      ['prometheus-web.yml', vars.prometheus_web_password],
+      ['alertmanager-web.yml', vars.alertmanager_web_password],
+    ] as const) {
       const text = await readFile(join(work, file), 'utf8');
       expect(text).not.toContain(password);
       const config = parse(text) as { tls_server_config: Record<string, string>; basic_auth_users: Record<string, string> };
@@ -166,7 +186,10 @@ describe('Prometheus and Alertmanager content', () => {
         const original = parse(await readFile(join(repoRoot, 'prometheus/rules', ruleFile), 'utf8')) as RuleFile;
         const alerts = original.groups.flatMap((g) => g.rules.map((r) => r.alert)).filter((a): a is string => Boolean(a));
         for (const alert of alerts) {
-          for (const [kind, expr] of [['never fires', 'vector(1) == 0'], ['fires for anything', `(${'{__name__=~".+"}'}) * 0 + 1`]] as const) {
+          for (const [kind, expr] of [
+            ['never fires', 'vector(1) == 0'],
+            ['fires for anything', `(${'{__name__=~".+"}'}) * 0 + 1`],
+          ] as const) {
             const copy = structuredClone(original);
             for (const group of copy.groups) for (const rule of group.rules) if (rule.alert === alert) rule.expr = expr;
             jobs.push({ name: `${alert} (${kind})`, ruleFile, source: stringify(copy) });
@@ -195,9 +218,18 @@ describe('Prometheus and Alertmanager content', () => {
 
   it('gives every alert a severity, summary, description and a runbook section that exists', async () => {
     const runbooks = await readFile(join(repoRoot, 'docs/runbooks.md'), 'utf8');
-    const anchors = new Set([...runbooks.matchAll(/^#+ (.+)$/gm)].map((m) => (m[1] ?? '').toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')));
+    const anchors = new Set(
+      [...runbooks.matchAll(/^#+ (.+)$/gm)].map((m) =>
+        (m[1] ?? '')
+          .toLowerCase()
+          .replace(/[^a-z0-9 -]/g, '')
+          .replace(/ /g, '-'),
+      ),
+    );
     for (const file of await readdir(join(repoRoot, 'prometheus/rules'))) {
-      const rules = parse(await readFile(join(repoRoot, 'prometheus/rules', file), 'utf8')) as { groups: { rules: { alert: string; labels: Record<string, string>; annotations: Record<string, string> }[] }[] };
+      const rules = parse(await readFile(join(repoRoot, 'prometheus/rules', file), 'utf8')) as {
+        groups: { rules: { alert: string; labels: Record<string, string>; annotations: Record<string, string> }[] }[];
+      };
       for (const rule of rules.groups.flatMap((g) => g.rules)) {
         expect(['warning', 'critical'], rule.alert).toContain(rule.labels.severity);
         expect(rule.annotations.summary, rule.alert).toBeTruthy();

@@ -11,8 +11,18 @@ import { parse, stringify } from 'yaml';
 import { buildDashboards } from '../../grafana/src/index.ts';
 import { dashboardQueries, metricNames, substituteVariables } from '../support/dashboards.ts';
 import { createTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
-import { freePort, makeTlsDir, renderTemplates, repoRoot, startDaemon, tlsClient, waitFor, type Daemon, monitoringCredentials, prometheusPairTemplates } from '../support/monitoring.ts';
-
+import {
+  freePort,
+  makeTlsDir,
+  renderTemplates,
+  repoRoot,
+  startDaemon,
+  tlsClient,
+  waitFor,
+  type Daemon,
+  monitoringCredentials,
+  prometheusPairTemplates,
+} from '../support/monitoring.ts';
 
 interface QueryResponse {
   status: string;
@@ -79,7 +89,9 @@ describe('dashboard queries against a real Prometheus', () => {
     );
 
     // The shipped blackbox modules, pointed at this test's CA.
-    const blackbox = parse(await readFile(join(repoRoot, 'prometheus/blackbox.yml'), 'utf8')) as { modules: Record<string, { tcp?: { tls_config?: { ca_file?: string } } }> };
+    const blackbox = parse(await readFile(join(repoRoot, 'prometheus/blackbox.yml'), 'utf8')) as {
+      modules: Record<string, { tcp?: { tls_config?: { ca_file?: string } } }>;
+    };
     for (const module of Object.values(blackbox.modules)) if (module.tcp?.tls_config) module.tcp.tls_config.ca_file = join(tlsDir, 'ca.crt');
     await writeFile(join(work, 'blackbox.yml'), stringify(blackbox));
 
@@ -110,28 +122,51 @@ describe('dashboard queries against a real Prometheus', () => {
     );
 
     daemons.push(startDaemon('haproxy', ['-f', join(work, 'haproxy.cfg'), '-db']));
-    daemons.push(startDaemon('prometheus-node-exporter', [
-      `--web.listen-address=127.0.0.1:${ports.node}`, `--web.config.file=${join(work, 'node-web.yml')}`, '--no-collector.systemd',
-    ]));
-    daemons.push(startDaemon('prometheus-blackbox-exporter', [
-      `--web.listen-address=127.0.0.1:${ports.blackbox}`, `--web.config.file=${join(work, 'blackbox-web.yml')}`, `--config.file=${join(work, 'blackbox.yml')}`,
-    ]));
-    daemons.push(startDaemon('prometheus-alertmanager', [
-      `--config.file=${join(work, 'alertmanager.yml')}`, `--web.config.file=${join(work, 'alertmanager-web.yml')}`,
-      `--web.listen-address=127.0.0.1:${ports.alertmanager}`, `--storage.path=${join(work, 'alertmanager-data')}`, '--cluster.listen-address=',
-    ]));
-    daemons.push(startDaemon('prometheus', [
-      `--config.file=${join(work, 'prometheus.yml')}`, `--web.config.file=${join(work, 'prometheus-web.yml')}`,
-      `--web.listen-address=127.0.0.1:${ports.prometheus}`, `--storage.tsdb.path=${join(work, 'prometheus-data')}`,
-    ]));
+    daemons.push(
+      startDaemon('prometheus-node-exporter', [
+        `--web.listen-address=127.0.0.1:${ports.node}`,
+        `--web.config.file=${join(work, 'node-web.yml')}`,
+        '--no-collector.systemd',
+      ]),
+    );
+    daemons.push(
+      startDaemon('prometheus-blackbox-exporter', [
+        `--web.listen-address=127.0.0.1:${ports.blackbox}`,
+        `--web.config.file=${join(work, 'blackbox-web.yml')}`,
+        `--config.file=${join(work, 'blackbox.yml')}`,
+      ]),
+    );
+    daemons.push(
+      startDaemon('prometheus-alertmanager', [
+        `--config.file=${join(work, 'alertmanager.yml')}`,
+        `--web.config.file=${join(work, 'alertmanager-web.yml')}`,
+        `--web.listen-address=127.0.0.1:${ports.alertmanager}`,
+        `--storage.path=${join(work, 'alertmanager-data')}`,
+        '--cluster.listen-address=',
+      ]),
+    );
+    daemons.push(
+      startDaemon('prometheus', [
+        `--config.file=${join(work, 'prometheus.yml')}`,
+        `--web.config.file=${join(work, 'prometheus-web.yml')}`,
+        `--web.listen-address=127.0.0.1:${ports.prometheus}`,
+        `--storage.tsdb.path=${join(work, 'prometheus-data')}`,
+      ]),
+    );
 
     // Every scrape target up: each exporter answered over TLS with the password.
-    await waitFor('every scrape target up', async () => {
-      const up = await query('up');
-      const samples = (up.data?.result ?? []) as { metric: { job: string }; value: [number, string] }[];
-      const jobs = new Set(samples.filter((s) => s.value[1] === '1').map((s) => s.metric.job));
-      return ['prometheus', 'alertmanager', 'haproxy', 'node', 'blackbox', 'tls'].every((j) => jobs.has(j)) && samples.every((s) => s.value[1] === '1') ? true : undefined;
-    }, 60_000).catch((error: unknown) => {
+    await waitFor(
+      'every scrape target up',
+      async () => {
+        const up = await query('up');
+        const samples = (up.data?.result ?? []) as { metric: { job: string }; value: [number, string] }[];
+        const jobs = new Set(samples.filter((s) => s.value[1] === '1').map((s) => s.metric.job));
+        return ['prometheus', 'alertmanager', 'haproxy', 'node', 'blackbox', 'tls'].every((j) => jobs.has(j)) && samples.every((s) => s.value[1] === '1')
+          ? true
+          : undefined;
+      },
+      60_000,
+    ).catch((error: unknown) => {
       throw new Error(`${String(error)}\n${outputs()}`);
     });
   });
@@ -145,7 +180,9 @@ describe('dashboard queries against a real Prometheus', () => {
   const queries = Object.values(buildDashboards()).flatMap((d) => dashboardQueries(d as never));
 
   it('finds the queries of every dashboard', () => {
-    expect(new Set(queries.map((q) => q.dashboard))).toEqual(new Set(['ChatOps app', 'HAProxy', 'Nodes and systemd units', 'Containers (cAdvisor)', 'Alerts overview']));
+    expect(new Set(queries.map((q) => q.dashboard))).toEqual(
+      new Set(['ChatOps app', 'HAProxy', 'Nodes and systemd units', 'Containers (cAdvisor)', 'Alerts overview']),
+    );
     expect(queries.length).toBeGreaterThan(40);
   });
 
@@ -176,9 +213,16 @@ describe('dashboard queries against a real Prometheus', () => {
     const checked = [...queries.map((q) => ({ where: `${q.dashboard} / ${q.panel}`, expr: q.expr })), ...rules]
       .flatMap((q) => metricNames(q.expr).map((name) => ({ name, where: q.where })))
       .filter(({ name }) => /^(node|haproxy|probe|alertmanager|prometheus)_/.test(name) || name === 'up');
-    expect(checked.filter(({ where }) => where.startsWith('rule ')).map(({ name }) => name)).toEqual(expect.arrayContaining([
-      'up', 'haproxy_backend_active_servers', 'probe_ssl_earliest_cert_expiry', 'probe_success', 'node_filesystem_avail_bytes', 'node_filesystem_readonly',
-    ]));
+    expect(checked.filter(({ where }) => where.startsWith('rule ')).map(({ name }) => name)).toEqual(
+      expect.arrayContaining([
+        'up',
+        'haproxy_backend_active_servers',
+        'probe_ssl_earliest_cert_expiry',
+        'probe_success',
+        'node_filesystem_avail_bytes',
+        'node_filesystem_readonly',
+      ]),
+    );
     expect(checked.length).toBeGreaterThan(20);
     expect(checked.filter(({ name }) => !names.has(name))).toEqual([]);
   });
@@ -190,10 +234,14 @@ describe('dashboard queries against a real Prometheus', () => {
     // The test leaf is valid for 2 days: the expiry alert's 14-day threshold is crossed.
     expect(Number(samples[0]?.value[1])).toBeGreaterThan(86_400);
     expect(Number(samples[0]?.value[1])).toBeLessThan(2 * 86_400 + 60);
-    const alert = await waitFor('CertificateExpiringSoon firing', async () => {
-      const alerts = await query('ALERTS{alertname="CertificateExpiringSoon", alertstate="firing", service="prometheus"}');
-      return (alerts.data?.result.length ?? 0) > 0 ? alerts : undefined;
-    }, 20_000);
+    const alert = await waitFor(
+      'CertificateExpiringSoon firing',
+      async () => {
+        const alerts = await query('ALERTS{alertname="CertificateExpiringSoon", alertstate="firing", service="prometheus"}');
+        return (alerts.data?.result.length ?? 0) > 0 ? alerts : undefined;
+      },
+      20_000,
+    );
     expect(alert.data?.result).toHaveLength(1);
   });
 });

@@ -30,11 +30,15 @@ describe('Grafana provisioning', () => {
     work = await mkdtemp(join(tmpdir(), 'chatops-grafana-'));
     certificates = await createTestCertificates();
     const inventory = await readFile(join(repoRoot, 'test/fixtures/monitoring/inventory.yml'), 'utf8');
-    await renderTemplates(inventory, {
-      chatops_certs_dir: certificates.dir,
-      prometheus_web_username: 'prometheus',
-      prometheus_web_password: password,
-    }, [{ src: 'grafana/provisioning/datasources/chatops.yml.j2', dest: join(work, 'datasources.yml') }]);
+    await renderTemplates(
+      inventory,
+      {
+        chatops_certs_dir: certificates.dir,
+        prometheus_web_username: 'prometheus',
+        prometheus_web_password: password,
+      },
+      [{ src: 'grafana/provisioning/datasources/chatops.yml.j2', dest: join(work, 'datasources.yml') }],
+    );
   });
 
   afterAll(async () => {
@@ -47,7 +51,9 @@ describe('Grafana provisioning', () => {
 
   it('provisions Prometheus over HTTPS with our CA and basic auth, under the uid every dashboard uses', async () => {
     const prometheus = (await datasources()).find((d) => d.type === 'prometheus');
-    const used = new Set(Object.values(buildDashboards()).flatMap((d) => (d.panels ?? []).map((p) => (p as { datasource?: { uid?: string } }).datasource?.uid).filter(Boolean)));
+    const used = new Set(
+      Object.values(buildDashboards()).flatMap((d) => (d.panels ?? []).map((p) => (p as { datasource?: { uid?: string } }).datasource?.uid).filter(Boolean)),
+    );
     expect([...used]).toEqual([prometheus?.uid]);
     expect(prometheus).toMatchObject({ url: 'https://10.77.0.31:9090', basicAuth: true, basicAuthUser: 'prometheus', jsonData: { tlsAuthWithCACert: true } });
     expect(prometheus?.secureJsonData.basicAuthPassword).toBe(password);
@@ -57,13 +63,21 @@ describe('Grafana provisioning', () => {
   it('provisions the log indices in Elasticsearch over HTTPS with our CA, matching the index template', async () => {
     const logs = (await datasources()).find((d) => d.type === 'elasticsearch');
     const template = JSON.parse(await readFile(join(repoRoot, 'elasticsearch/index-templates/logs-chatops.json'), 'utf8')) as { index_patterns: string[] };
-    expect(logs).toMatchObject({ uid: 'chatops-logs', url: 'https://10.77.0.31:9200', jsonData: { index: template.index_patterns[0], timeField: '@timestamp', tlsAuthWithCACert: true } });
+    expect(logs).toMatchObject({
+      uid: 'chatops-logs',
+      url: 'https://10.77.0.31:9200',
+      jsonData: { index: template.index_patterns[0], timeField: '@timestamp', tlsAuthWithCACert: true },
+    });
     expect(logs?.secureJsonData.tlsCACert).toBe(certificates.ca.trim());
     expect(logs?.basicAuth).toBeUndefined();
   });
 
   it('loads the generated dashboards from the folder the role copies them to', async () => {
-    const providers = (parse(await readFile(join(repoRoot, 'grafana/provisioning/dashboards/chatops.yml'), 'utf8')) as { providers: { type: string; options: { path: string } }[] }).providers;
+    const providers = (
+      parse(await readFile(join(repoRoot, 'grafana/provisioning/dashboards/chatops.yml'), 'utf8')) as {
+        providers: { type: string; options: { path: string } }[];
+      }
+    ).providers;
     expect(providers).toEqual([expect.objectContaining({ type: 'file', options: expect.objectContaining({ path: '/var/lib/grafana/dashboards/chatops' }) })]);
   });
 });

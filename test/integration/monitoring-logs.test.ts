@@ -74,7 +74,7 @@ describe('log content on a real Elasticsearch', () => {
     await retentionTool('setup', '--days', '30');
   });
 
-  it('indexes the app\'s own ECS lines and a parsed HAProxy line without mapping conflicts', async () => {
+  it("indexes the app's own ECS lines and a parsed HAProxy line without mapping conflicts", async () => {
     const lines = await appLogLines((logger) => {
       logger.info({ schedule: 'daily', prs: 4 }, 'digest posted');
       logger.error({ err: new Error('channel_not_found'), schedule: 'daily' }, 'slack post failed');
@@ -90,7 +90,16 @@ describe('log content on a real Elasticsearch', () => {
         message: '10.77.0.1:51234 [23/Nov/2026:10:00:00.123] https~ chatops/app1-1 0/0/1/12/13 200 512 - - ---- 1/1/0/0/0 0/0 "GET /health HTTP/1.1"',
         event: { dataset: 'haproxy.log' },
         source: { address: '10.77.0.1', ip: '10.77.0.1', port: 51234 },
-        haproxy: { frontend_name: 'https~', backend_name: 'chatops', server_name: 'app1-1', request_date: '23/Nov/2026:10:00:00.123', total_waiting_time_ms: 0, connection_wait_time_ms: 1, termination_state: '----', connections: { active: 1, frontend: 1, backend: 0, server: 0, retries: 0 } },
+        haproxy: {
+          frontend_name: 'https~',
+          backend_name: 'chatops',
+          server_name: 'app1-1',
+          request_date: '23/Nov/2026:10:00:00.123',
+          total_waiting_time_ms: 0,
+          connection_wait_time_ms: 1,
+          termination_state: '----',
+          connections: { active: 1, frontend: 1, backend: 0, server: 0, retries: 0 },
+        },
         http: { request: { method: 'GET' }, response: { status_code: 200, body: { bytes: 512 } }, version: '1.1' },
         url: { original: '/health' },
       },
@@ -105,14 +114,18 @@ describe('log content on a real Elasticsearch', () => {
     expect(JSON.stringify(haproxyMapping.json)).toContain('"ip":{"type":"ip"}');
   });
 
-  it('finds exactly the app\'s error lines with the Kibana saved search', async () => {
+  it("finds exactly the app's error lines with the Kibana saved search", async () => {
     const objects = (await readFile(join(repoRoot, 'elasticsearch/kibana/chatops-saved-objects.ndjson'), 'utf8'))
-      .trim().split('\n').map((line) => JSON.parse(line) as { id: string; type: string; attributes: Record<string, unknown>; references: { id: string }[] });
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string; type: string; attributes: Record<string, unknown>; references: { id: string }[] });
     const dataView = objects.find((o) => o.type === 'index-pattern');
     const search = objects.find((o) => o.type === 'search');
     expect(dataView?.attributes.title).toBe('logs-chatops-*');
     expect(search?.references.map((r) => r.id)).toEqual([dataView?.id]);
-    const source = JSON.parse((search?.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON) as { query: { query: string; language: string } };
+    const source = JSON.parse((search?.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON) as {
+      query: { query: string; language: string };
+    };
     expect(source.query.language).toBe('lucene');
     const result = await call('POST', `/${String(dataView?.attributes.title)}/_search`, { query: { query_string: { query: source.query.query } } });
     const hits = (result.json.hits as { hits: { _source: { message: string; error?: { message: string } } }[] }).hits;
@@ -121,7 +134,14 @@ describe('log content on a real Elasticsearch', () => {
   });
 
   it('curates: deletes log indices past retention, keeps recent and unrelated ones; --dry-run deletes nothing', async () => {
-    const names = [`logs-chatops-app-${indexDate(40)}`, `logs-chatops-haproxy-${indexDate(31)}`, `logs-chatops-system-${indexDate(29)}`, `logs-chatops-app-${indexDate(1)}`, 'chatops-claims', `logs-other-${indexDate(400)}`];
+    const names = [
+      `logs-chatops-app-${indexDate(40)}`,
+      `logs-chatops-haproxy-${indexDate(31)}`,
+      `logs-chatops-system-${indexDate(29)}`,
+      `logs-chatops-app-${indexDate(1)}`,
+      'chatops-claims',
+      `logs-other-${indexDate(400)}`,
+    ];
     for (const name of names) expect((await call('PUT', `/${name}`)).status).toBe(200);
     const dry = await retentionTool('curate', '--days', '30', '--dry-run');
     expect(dry.stdout).toBe(`would delete logs-chatops-app-${indexDate(40)}\nwould delete logs-chatops-haproxy-${indexDate(31)}\n`);
@@ -132,7 +152,9 @@ describe('log content on a real Elasticsearch', () => {
     const remaining = (left.json as unknown as { index: string }[]).map((i) => i.index);
     expect(remaining).not.toContain(`logs-chatops-app-${indexDate(40)}`);
     expect(remaining).not.toContain(`logs-chatops-haproxy-${indexDate(31)}`);
-    expect(remaining).toEqual(expect.arrayContaining([`logs-chatops-system-${indexDate(29)}`, `logs-chatops-app-${indexDate(1)}`, 'chatops-claims', `logs-other-${indexDate(400)}`]));
+    expect(remaining).toEqual(
+      expect.arrayContaining([`logs-chatops-system-${indexDate(29)}`, `logs-chatops-app-${indexDate(1)}`, 'chatops-claims', `logs-other-${indexDate(400)}`]),
+    );
   });
 
   it('keeps a single-node cluster green, as the real elasticsearch exporter reports it to the alert rules', async () => {
@@ -144,16 +166,23 @@ describe('log content on a real Elasticsearch', () => {
     const port = await freePort();
     const exporter = startDaemon('prometheus-elasticsearch-exporter', [`--es.uri=${es.url}`, `--web.listen-address=127.0.0.1:${port}`]);
     try {
-      const metrics = await waitFor('exporter metrics', async () => {
-        const response = await fetch(`http://127.0.0.1:${port}/metrics`);
-        const text = await response.text();
-        return text.includes('elasticsearch_cluster_health_status{') ? text : undefined;
-      }, 30_000).catch((error: unknown) => {
+      const metrics = await waitFor(
+        'exporter metrics',
+        async () => {
+          const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+          const text = await response.text();
+          return text.includes('elasticsearch_cluster_health_status{') ? text : undefined;
+        },
+        30_000,
+      ).catch((error: unknown) => {
         throw new Error(`${String(error)}\n${exporter.output()}`);
       });
       // The labels ElasticsearchClusterNotGreen/Red select on and print: color and cluster.
       const status = Object.fromEntries(
-        [...metrics.matchAll(/^elasticsearch_cluster_health_status\{cluster="([^"]+)",color="(\w+)"\} (\d)/gm)].map((m) => [m[2], { cluster: m[1], value: m[3] }]),
+        [...metrics.matchAll(/^elasticsearch_cluster_health_status\{cluster="([^"]+)",color="(\w+)"\} (\d)/gm)].map((m) => [
+          m[2],
+          { cluster: m[1], value: m[3] },
+        ]),
       );
       expect(status.green?.value, metrics.slice(0, 500)).toBe('1');
       expect(status.red?.value).toBe('0');
@@ -187,10 +216,17 @@ describe('Filebeat, Logstash and retention job configs', () => {
       { src: 'filebeat/filebeat.yml.j2', dest: join(work, 'filebeat-app2.yml'), vars: { filebeat_host: 'app2' } },
       { src: 'filebeat/filebeat.yml.j2', dest: join(work, 'filebeat-lb1.yml'), vars: { filebeat_host: 'lb1' } },
     ]);
-    type Filebeat = { 'filebeat.inputs': { type: string; id: string; include_matches: string[]; fields: { log_source: string } }[]; 'output.logstash': Record<string, unknown> };
+    type Filebeat = {
+      'filebeat.inputs': { type: string; id: string; include_matches: string[]; fields: { log_source: string } }[];
+      'output.logstash': Record<string, unknown>;
+    };
     const app = parse(await readFile(join(work, 'filebeat-app2.yml'), 'utf8')) as Filebeat;
     expect(app['filebeat.inputs'].map((i) => `${i.type}:${i.id}:${i.fields.log_source}`)).toEqual(['journald:chatops-app:app', 'journald:services:system']);
-    expect(app['filebeat.inputs'][0]?.['include_matches']).toEqual(['_SYSTEMD_UNIT=chatops@1.service', '_SYSTEMD_UNIT=chatops@2.service', '_SYSTEMD_UNIT=chatops@3.service']);
+    expect(app['filebeat.inputs'][0]?.['include_matches']).toEqual([
+      '_SYSTEMD_UNIT=chatops@1.service',
+      '_SYSTEMD_UNIT=chatops@2.service',
+      '_SYSTEMD_UNIT=chatops@3.service',
+    ]);
     expect(app['output.logstash']).toMatchObject({
       hosts: ['10.77.0.31:5044'],
       'ssl.enabled': true,
@@ -205,9 +241,11 @@ describe('Filebeat, Logstash and retention job configs', () => {
   });
 
   it('runs the curate job daily from a hardened systemd unit that systemd-analyze accepts, password via a credential', async () => {
-    await renderTemplates(await inventory(), { elasticsearch_username: 'logs', elasticsearch_password: 'not-in-the-unit', logs_retention_es_host: '10.77.0.31', logs_retention_days: 21 }, [
-      { src: 'elasticsearch/systemd/chatops-log-retention.service.j2', dest: join(work, 'chatops-log-retention.service') },
-    ]);
+    await renderTemplates(
+      await inventory(),
+      { elasticsearch_username: 'logs', elasticsearch_password: 'not-in-the-unit', logs_retention_es_host: '10.77.0.31', logs_retention_days: 21 },
+      [{ src: 'elasticsearch/systemd/chatops-log-retention.service.j2', dest: join(work, 'chatops-log-retention.service') }],
+    );
     await copyFile(join(repoRoot, 'elasticsearch/systemd/chatops-log-retention.timer'), join(work, 'chatops-log-retention.timer'));
     const unit = await readFile(join(work, 'chatops-log-retention.service'), 'utf8');
     expect(unit).not.toContain('not-in-the-unit');

@@ -38,7 +38,14 @@ async function deliver(url: string, event: string, payload: unknown, options: { 
 
 const repository = { full_name: 'acme/api', name: 'api', owner: { login: 'acme' } };
 function pullRequest(extra: Record<string, unknown> = {}) {
-  return { number: prNumber, title: 'Coordinate fires', html_url: `https://github.test/acme/api/pull/${prNumber}`, user: { login: 'alice' }, merged: false, ...extra };
+  return {
+    number: prNumber,
+    title: 'Coordinate fires',
+    html_url: `https://github.test/acme/api/pull/${prNumber}`,
+    user: { login: 'alice' },
+    merged: false,
+    ...extra,
+  };
 }
 
 function slackCalls(method: string) {
@@ -52,7 +59,10 @@ beforeAll(async () => {
   // One digest, 30 s from now (daily cron at that second): after both replicas are up.
   const at = new Date(Date.now() + 30_000);
   const cron = `${at.getUTCSeconds()} ${at.getUTCMinutes()} ${at.getUTCHours()} * * *`;
-  for (const [id, primary] of [['w1', true], ['w2', false]] as const) {
+  for (const [id, primary] of [
+    ['w1', true],
+    ['w2', false],
+  ] as const) {
     const settings = writeSettings(
       sandboxConfig(sandbox, {
         replica: { id, primary },
@@ -69,9 +79,7 @@ beforeAll(async () => {
   const client = new Client({ node: es.url });
   const deadline = Date.now() + 90_000;
   for (;;) {
-    const found = await client
-      .search({ index: `${prefix}-reminder-history`, query: { term: { prKey: `acme/api#${prNumber}` } } })
-      .catch(() => undefined);
+    const found = await client.search({ index: `${prefix}-reminder-history`, query: { term: { prKey: `acme/api#${prNumber}` } } }).catch(() => undefined);
     if (found && found.hits.hits.length > 0) break;
     if (Date.now() > deadline) throw new Error('the digest reply was never recorded in the history index');
     await new Promise((r) => setTimeout(r, 500));
@@ -98,7 +106,12 @@ describe('POST /github/webhook', () => {
     // Signed, but the body was altered on the way.
     const altered = await fetch(`${first!.url}/github/webhook`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': sign(JSON.stringify(payload)) },
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'pull_request',
+        'x-github-delivery': randomUUID(),
+        'x-hub-signature-256': sign(JSON.stringify(payload)),
+      },
       body: JSON.stringify({ ...payload, action: 'reopened' }),
     });
     expect(altered.status).toBe(401);
@@ -121,7 +134,13 @@ describe('POST /github/webhook', () => {
     const reply = sandbox.slack.messages(SANDBOX_CHANNEL).find((m) => m.thread_ts === parent?.ts && m.text?.includes(`acme/api#${prNumber}`));
     expect(reply).toBeDefined();
 
-    const review = { action: 'submitted', review: { state: 'approved', user: { login: 'bob' }, submitted_at: new Date().toISOString() }, pull_request: pullRequest(), repository, sender: { login: 'bob' } };
+    const review = {
+      action: 'submitted',
+      review: { state: 'approved', user: { login: 'bob' }, submitted_at: new Date().toISOString() },
+      pull_request: pullRequest(),
+      repository,
+      sender: { login: 'bob' },
+    };
     expect((await deliver(replicas[1]!.url, 'pull_request_review', review)).status).toBe(200);
     let updates = slackCalls('chat.update');
     expect(updates).toHaveLength(1);

@@ -155,7 +155,9 @@ describe('POST /github/webhook review requests to a team', () => {
     expect(dmsTo('U0CAROL')).toHaveLength(1);
     expect(dmsTo('U0DAVE')).toHaveLength(0);
     expect(dm?.args.text).toBe('Review requested: acme/web#51');
-    expect(JSON.stringify(dm?.args.blocks)).toContain(':eyes: alice asked your team @acme/frontend for a review on <https://github.test/acme/web/pull/51|acme/web#51 Dark mode> (by <@U0DAVE>)');
+    expect(JSON.stringify(dm?.args.blocks)).toContain(
+      ':eyes: alice asked your team @acme/frontend for a review on <https://github.test/acme/web/pull/51|acme/web#51 Dark mode> (by <@U0DAVE>)',
+    );
     expect(github.requests.some((r) => r.path.startsWith('/orgs/acme/teams/frontend/members'))).toBe(true);
   });
 

@@ -101,7 +101,23 @@ describe('TLS everywhere', () => {
 
   it('our openssl client can still speak TLS 1.1 when a server offers it (so a refusal below is the server)', async () => {
     const certs = path.join(REPO_ROOT, 'certs/generated');
-    const server = spawn('openssl', ['s_server', '-accept', '127.0.0.1:18466', '-cert', path.join(certs, 'sandbox.crt'), '-key', path.join(certs, 'sandbox.key'), '-tls1_1', '-cipher', 'DEFAULT@SECLEVEL=0', '-www'], { stdio: 'ignore' });
+    const server = spawn(
+      'openssl',
+      [
+        's_server',
+        '-accept',
+        '127.0.0.1:18466',
+        '-cert',
+        path.join(certs, 'sandbox.crt'),
+        '-key',
+        path.join(certs, 'sandbox.key'),
+        '-tls1_1',
+        '-cipher',
+        'DEFAULT@SECLEVEL=0',
+        '-www',
+      ],
+      { stdio: 'ignore' },
+    );
     try {
       await sleep(1_000);
       const r = openssl(['s_client', '-connect', '127.0.0.1:18466', '-tls1_1', '-cipher', 'DEFAULT@SECLEVEL=0'], 'Q\n');
@@ -141,7 +157,11 @@ describe('TLS everywhere', () => {
           continue;
         }
         if (host.name === 'lb1' && socket.port === 80) {
-          const redirect = spawnSync('curl', ['-sS', '--max-time', '10', '-o', '/dev/null', '-w', '%{http_code} %{redirect_url}', '-H', `Host: chatops.${DOMAIN}`, `http://${target}/health`], { encoding: 'utf8' });
+          const redirect = spawnSync(
+            'curl',
+            ['-sS', '--max-time', '10', '-o', '/dev/null', '-w', '%{http_code} %{redirect_url}', '-H', `Host: chatops.${DOMAIN}`, `http://${target}/health`],
+            { encoding: 'utf8' },
+          );
           tlsFigures.push(`${label.padEnd(40)} plain HTTP: ${redirect.stdout}`);
           if (!/^30[18] https:\/\//.test(redirect.stdout)) problems.push(`${label}: port 80 must only redirect to https, answered ${redirect.stdout}`);
           const body = spawnSync('curl', ['-sS', '--max-time', '10', '-H', `Host: chatops.${DOMAIN}`, `http://${target}/health`], { encoding: 'utf8' }).stdout;
@@ -149,17 +169,41 @@ describe('TLS everywhere', () => {
           continue;
         }
         const name = `${host.name}.${DOMAIN}`;
-        const base = ['s_client', '-connect', target, '-servername', name, '-CAfile', CA_FILE, '-no-CApath', '-no-CAstore', '-verify_return_error', '-verify_hostname', name];
+        const base = [
+          's_client',
+          '-connect',
+          target,
+          '-servername',
+          name,
+          '-CAfile',
+          CA_FILE,
+          '-no-CApath',
+          '-no-CAstore',
+          '-verify_return_error',
+          '-verify_hostname',
+          name,
+        ];
         const modern = openssl([...base, '-tls1_2'], 'Q\n');
         const tls13 = openssl([...base, '-tls1_3'], 'Q\n');
         const tls11 = openssl(['s_client', '-connect', target, '-servername', name, '-tls1_1', '-cipher', 'DEFAULT@SECLEVEL=0'], 'Q\n');
         const tls10 = openssl(['s_client', '-connect', target, '-servername', name, '-tls1', '-cipher', 'DEFAULT@SECLEVEL=0'], 'Q\n');
-        const plain = spawnSync('curl', ['-sS', '--max-time', '5', '-o', '/dev/null', '-w', '%{http_code}', `http://${target}/`], { encoding: 'utf8' }).stdout.trim();
+        const plain = spawnSync('curl', ['-sS', '--max-time', '5', '-o', '/dev/null', '-w', '%{http_code}', `http://${target}/`], {
+          encoding: 'utf8',
+        }).stdout.trim();
         const verified = /Verify return code: 0 \(ok\)/.test(modern.out) || /Verify return code: 0 \(ok\)/.test(tls13.out);
         const protocol = /Protocol\s*:\s*(TLSv[\d.]+)/.exec(tls13.out)?.[1] ?? /Protocol\s*:\s*(TLSv[\d.]+)/.exec(modern.out)?.[1] ?? 'none';
         const oldAccepted = [tls11, tls10].filter((x) => /Protocol\s*:\s*TLSv1(\.1)?\s*$/m.test(x.out) && /Cipher is (?!\(NONE\))/.test(x.out));
-        tlsFigures.push(`${label.padEnd(40)} ${verified ? 'our CA, name ok' : 'NOT VERIFIED'}; best ${protocol}; TLS1.2 ${modern.code === 0 && /TLSv1\.2/.test(modern.out) ? 'yes' : 'no'}; TLS1.0/1.1 ${oldAccepted.length ? 'ACCEPTED' : 'refused'}; plaintext ${plain === '000' || plain === '400' ? `refused (${plain})` : `ANSWERED ${plain}`}`);
-        if (!verified) problems.push(`${label}: no TLS with a certificate from our CA for ${name}: ${modern.out.split('\n').filter((l) => /verify|error|Verification/i.test(l)).slice(0, 3).join(' | ')}`);
+        tlsFigures.push(
+          `${label.padEnd(40)} ${verified ? 'our CA, name ok' : 'NOT VERIFIED'}; best ${protocol}; TLS1.2 ${modern.code === 0 && /TLSv1\.2/.test(modern.out) ? 'yes' : 'no'}; TLS1.0/1.1 ${oldAccepted.length ? 'ACCEPTED' : 'refused'}; plaintext ${plain === '000' || plain === '400' ? `refused (${plain})` : `ANSWERED ${plain}`}`,
+        );
+        if (!verified)
+          problems.push(
+            `${label}: no TLS with a certificate from our CA for ${name}: ${modern.out
+              .split('\n')
+              .filter((l) => /verify|error|Verification/i.test(l))
+              .slice(0, 3)
+              .join(' | ')}`,
+          );
         if (oldAccepted.length) problems.push(`${label}: accepted TLS 1.0/1.1`);
         if (!(plain === '000' || plain === '400')) problems.push(`${label}: answered plain HTTP with ${plain}`);
       }
@@ -171,25 +215,45 @@ describe('TLS everywhere', () => {
 describe('a person’s view: the HAProxy stats page', () => {
   it('shows every app replica UP behind the stats login (screenshot in test-artifacts/)', async () => {
     // Chromium trusts exactly HAProxy's key (SPKI pin of our CA-issued leaf), nothing else.
-    const spki = spawnSync('bash', ['-c', `openssl x509 -in ${path.join(REPO_ROOT, 'certs/generated/haproxy.crt')} -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64`], { encoding: 'utf8' }).stdout.trim();
+    const spki = spawnSync(
+      'bash',
+      [
+        '-c',
+        `openssl x509 -in ${path.join(REPO_ROOT, 'certs/generated/haproxy.crt')} -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64`,
+      ],
+      { encoding: 'utf8' },
+    ).stdout.trim();
     mkdirSync(path.join(REPO_ROOT, 'test-artifacts'), { recursive: true });
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', // Playwright adds a fresh temporary --user-data-dir itself
-        `--host-resolver-rules=MAP lb1.${DOMAIN} ${LB_IP}`, `--ignore-certificate-errors-spki-list=${spki}`,
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync', // Playwright adds a fresh temporary --user-data-dir itself
+        `--host-resolver-rules=MAP lb1.${DOMAIN} ${LB_IP}`,
+        `--ignore-certificate-errors-spki-list=${spki}`,
       ],
     });
     try {
       // Without the login: 401 (asked with an HTTP client; headless Chromium turns an unanswered challenge into an error).
       expect((await labFetch(`https://lb1.${DOMAIN}:8404/`)).status).toBe(401);
       const wrong = await browser.newContext({ httpCredentials: { username: 'admin', password: 'not-the-password' } });
-      const wrongAnswer = await (await wrong.newPage()).goto(`https://lb1.${DOMAIN}:8404/`).then((r) => String(r?.status()), (error: unknown) => String(error));
+      const wrongAnswer = await (await wrong.newPage()).goto(`https://lb1.${DOMAIN}:8404/`).then(
+        (r) => String(r?.status()),
+        (error: unknown) => String(error),
+      );
       expect(wrongAnswer).toMatch(/^401$|ERR_INVALID_AUTH_CREDENTIALS/);
       await wrong.close();
 
-      const context = await browser.newContext({ httpCredentials: { username: 'admin', password: labSecret('haproxy_stats_password') }, viewport: { width: 1600, height: 1000 } });
+      const context = await browser.newContext({
+        httpCredentials: { username: 'admin', password: labSecret('haproxy_stats_password') },
+        viewport: { width: 1600, height: 1000 },
+      });
       const page = await context.newPage();
       const response = await page.goto(`https://lb1.${DOMAIN}:8404/`);
       expect(response?.status()).toBe(200);
@@ -200,7 +264,9 @@ describe('a person’s view: the HAProxy stats page', () => {
       const servers = rows.filter((r) => !/\/(Frontend|Backend)$/.test(r.name));
       const screenshot = path.join(REPO_ROOT, 'test-artifacts', 'haproxy-stats.png');
       await page.screenshot({ path: screenshot, fullPage: true });
-      print(`\nstats page: ${servers.map((s) => `${s.name.split('/')[1]} ${/\bUP\b/.test(s.text) ? 'UP' : 'not UP'}`).join(', ')}; screenshot ${path.relative(REPO_ROOT, screenshot)}`);
+      print(
+        `\nstats page: ${servers.map((s) => `${s.name.split('/')[1]} ${/\bUP\b/.test(s.text) ? 'UP' : 'not UP'}`).join(', ')}; screenshot ${path.relative(REPO_ROOT, screenshot)}`,
+      );
       expect(servers.map((s) => s.name.split('/')[1]).sort()).toEqual(REPLICAS.map((r) => r.name).sort());
       for (const server of servers) expect(server.text, server.name).toMatch(/\bUP\b/);
       expect(statSync(screenshot).size).toBeGreaterThan(10_000);
@@ -238,7 +304,9 @@ describe('end to end through HAProxy', () => {
     const perFire = countBy(parents, (p) => p.fireTime);
     const fires: number[] = [];
     for (let t = Math.ceil((installed + 2_000) / 10_000) * 10_000; t <= Date.now() - 8_000; t += 10_000) fires.push(t);
-    print(`\nscheduled digest: ${fires.length} fires, ${parents.length} digests posted, per fire ${fires.map((f) => perFire.get(f) ?? 0).join(' ')}; ${replies.length} thread replies`);
+    print(
+      `\nscheduled digest: ${fires.length} fires, ${parents.length} digests posted, per fire ${fires.map((f) => perFire.get(f) ?? 0).join(' ')}; ${replies.length} thread replies`,
+    );
     expect(fires.length).toBeGreaterThanOrEqual(3);
     for (const fire of fires) expect(perFire.get(fire) ?? 0, new Date(fire).toISOString()).toBe(1);
     expect([...perFire.values()].every((n) => n === 1)).toBe(true);
@@ -252,7 +320,14 @@ describe('end to end through HAProxy', () => {
     const payload = {
       action: 'closed',
       number: 101,
-      pull_request: { number: 101, title: 'Add pagination to /v1/orders', html_url: 'https://github.test/acme/api/pull/101', merged: true, state: 'closed', user: { login: 'alice' } },
+      pull_request: {
+        number: 101,
+        title: 'Add pagination to /v1/orders',
+        html_url: 'https://github.test/acme/api/pull/101',
+        merged: true,
+        state: 'closed',
+        user: { login: 'alice' },
+      },
       repository: { full_name: 'acme/api', name: 'api', owner: { login: 'acme' } },
       sender: { login: 'bob' },
     };
@@ -261,7 +336,10 @@ describe('end to end through HAProxy', () => {
     expect(delivered.status, delivered.body).toBe(200);
     const update = await waitFor(
       'chat.update of the digest reply',
-      async () => (await sandboxView<SandboxCall[]>('calls')).find((c) => c.method === 'chat.update' && c.args.channel === channel && c.args.ts === reply?.response.ts && c.at >= sentAt),
+      async () =>
+        (await sandboxView<SandboxCall[]>('calls')).find(
+          (c) => c.method === 'chat.update' && c.args.channel === channel && c.args.ts === reply?.response.ts && c.at >= sentAt,
+        ),
       30_000,
       500,
     );
@@ -278,10 +356,16 @@ describe('replica loss under load', () => {
   });
 
   it('loses at most 0.1 % of /health requests while a replica stops, alerts Slack, and takes the replica back', async () => {
-    await waitFor('all replicas UP in HAProxy', async () => ((await haproxyStats()).filter((r) => r.proxy === 'chatops' && /^app/.test(r.server)).every((r) => r.status === 'UP') ? true : undefined), 90_000);
+    await waitFor(
+      'all replicas UP in HAProxy',
+      async () => ((await haproxyStats()).filter((r) => r.proxy === 'chatops' && /^app/.test(r.server)).every((r) => r.status === 'UP') ? true : undefined),
+      90_000,
+    );
     const webhookBefore = (await sandboxView<unknown[]>('webhook')).length;
     const durationS = 50;
-    const wrk = spawn('wrk', ['-t2', '-c16', `-d${durationS}s`, '--timeout', '5s', '-H', `Host: chatops.${DOMAIN}`, `https://${LB_IP}/health`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const wrk = spawn('wrk', ['-t2', '-c16', `-d${durationS}s`, '--timeout', '5s', '-H', `Host: chatops.${DOMAIN}`, `https://${LB_IP}/health`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     wrk.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     wrk.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -291,7 +375,12 @@ describe('replica loss under load', () => {
     const stoppedAt = Date.now();
     await systemctl(victim.host, 'stop', `chatops@${victim.n}`);
     const stopReturned = Date.now();
-    await waitFor('HAProxy marks the stopped replica DOWN', async () => (/DOWN/.test((await backendServer(victim.name)).status) ? true : undefined), 60_000, 200);
+    await waitFor(
+      'HAProxy marks the stopped replica DOWN',
+      async () => (/DOWN/.test((await backendServer(victim.name)).status) ? true : undefined),
+      60_000,
+      200,
+    );
     const downAt = Date.now();
     const code = await finished;
     expect(code, out).toBe(0);
@@ -301,17 +390,24 @@ describe('replica loss under load', () => {
     const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
     const socketErrors = socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0;
     const failures = non2xx + socketErrors;
-    print(`\nreplica loss: ${requests} requests in ${durationS} s through HAProxy over TLS, ${failures} failed (${((failures / requests) * 100).toFixed(3)} %: ${non2xx} non-2xx, ${socketErrors} socket errors); systemctl stop took ${stopReturned - stoppedAt} ms; HAProxy marked ${victim.name} DOWN ${downAt - stoppedAt} ms after the stop`);
+    print(
+      `\nreplica loss: ${requests} requests in ${durationS} s through HAProxy over TLS, ${failures} failed (${((failures / requests) * 100).toFixed(3)} %: ${non2xx} non-2xx, ${socketErrors} socket errors); systemctl stop took ${stopReturned - stoppedAt} ms; HAProxy marked ${victim.name} DOWN ${downAt - stoppedAt} ms after the stop`,
+    );
     expect(requests).toBeGreaterThan(1_000);
     expect(failures / requests).toBeLessThanOrEqual(0.001);
 
     const alert = await waitFor(
       'ChatOpsReplicaDown at the Slack sandbox incoming webhook',
-      async () => (await sandboxView<unknown[]>('webhook')).slice(webhookBefore).find((m) => /ChatOpsReplicaDown/.test(JSON.stringify(m)) && /app2/.test(JSON.stringify(m)) && /FIRING/i.test(JSON.stringify(m))),
+      async () =>
+        (await sandboxView<unknown[]>('webhook'))
+          .slice(webhookBefore)
+          .find((m) => /ChatOpsReplicaDown/.test(JSON.stringify(m)) && /app2/.test(JSON.stringify(m)) && /FIRING/i.test(JSON.stringify(m))),
       300_000,
       5_000,
     );
-    print(`replica loss: ChatOpsReplicaDown reached Slack ${Math.round((Date.now() - stoppedAt) / 1000)} s after the stop: ${JSON.stringify(alert).slice(0, 200)}`);
+    print(
+      `replica loss: ChatOpsReplicaDown reached Slack ${Math.round((Date.now() - stoppedAt) / 1000)} s after the stop: ${JSON.stringify(alert).slice(0, 200)}`,
+    );
 
     const before = await backendServer(victim.name);
     const startedAt = Date.now();
@@ -350,7 +446,12 @@ describe('scheduled posts under chaos', () => {
       }
       if (esStopped && Date.now() - esStoppedAt > 40_000) {
         await systemctl('mon1', 'start', 'elasticsearch');
-        await waitFor('Elasticsearch healthy', async () => ([200, 401].includes((await labFetch(`https://mon1.${DOMAIN}:9200/_cluster/health`, { timeoutMs: 5_000 })).status) ? true : undefined), 180_000, 1_000);
+        await waitFor(
+          'Elasticsearch healthy',
+          async () => ([200, 401].includes((await labFetch(`https://mon1.${DOMAIN}:9200/_cluster/health`, { timeoutMs: 5_000 })).status) ? true : undefined),
+          180_000,
+          1_000,
+        );
         esDown.push({ from: esStoppedAt, to: Date.now() });
         esStopped = false;
         events.push(`${Math.round(elapsed / 1000)}s es start (healthy after ${Math.round((Date.now() - esStoppedAt) / 1000)}s down)`);
@@ -384,12 +485,15 @@ describe('scheduled posts under chaos', () => {
     for (let t = Math.ceil((runStart + 5_000) / 5_000) * 5_000; t <= runEnd - 5_000; t += 5_000) fires.push(t);
     // A replica can post fire F when it had been started 15 s before (boot, first claim) and was
     // not stopped until 5 s after; without Elasticsearch only the primary posts (docs/coordination.md).
-    const alive = (replica: string | undefined, fire: number): boolean => lives.some((l) => (replica === undefined || l.replica === replica) && l.up <= fire - 15_000 && l.down >= fire + 5_000);
+    const alive = (replica: string | undefined, fire: number): boolean =>
+      lives.some((l) => (replica === undefined || l.replica === replica) && l.up <= fire - 15_000 && l.down >= fire + 5_000);
     const esOut = (fire: number): boolean => esDown.some((d) => fire >= d.from - 5_000 && fire <= d.to + 15_000);
     const covered = fires.filter((f) => (esOut(f) ? alive(PRIMARY, f) : alive(undefined, f)));
     const missing = covered.filter((f) => !perFire.has(f)).map((f) => new Date(f).toISOString());
     const duplicates = [...perFire].filter(([, n]) => n > 1).map(([t, n]) => `${new Date(t).toISOString()} x${n}`);
-    print(`\nchaos: ${fires.length} fires in ${Math.round((runEnd - runStart) / 1000)} s, ${parents.length} digests posted, ${covered.length} fires had a replica able to post, ${missing.length} of them missing, ${duplicates.length} duplicates; Elasticsearch down ${esDown.map((d) => `${Math.round((d.to - d.from) / 1000)} s`).join(', ') || 'never'}`);
+    print(
+      `\nchaos: ${fires.length} fires in ${Math.round((runEnd - runStart) / 1000)} s, ${parents.length} digests posted, ${covered.length} fires had a replica able to post, ${missing.length} of them missing, ${duplicates.length} duplicates; Elasticsearch down ${esDown.map((d) => `${Math.round((d.to - d.from) / 1000)} s`).join(', ') || 'never'}`,
+    );
     print(`chaos events: ${events.join('; ')}`);
     expect(fires.length).toBeGreaterThanOrEqual(50);
     expect(esDown.length, 'Elasticsearch was stopped during the run').toBeGreaterThan(0);
@@ -433,7 +537,9 @@ describe('secrets', () => {
       const journalHits = Number(sections.get('journal')?.[0] ?? NaN);
       const holders = sections.get('holders') ?? [];
       const keys = sections.get('keys') ?? [];
-      print(`secrets ${host.name}: journal lines with a secret ${journalHits}; log files ${sections.get('logs')?.length ?? 0}; process args ${sections.get('cmdline')?.length ?? 0}; world-readable ${sections.get('world-readable')?.length ?? 0}; files holding secrets ${holders.length} (${holders.map((h) => h.split(' ').slice(0, 1).join('') + ' ' + (h.split(' ')[2] ?? '')).join(', ')}); private keys ${keys.length}`);
+      print(
+        `secrets ${host.name}: journal lines with a secret ${journalHits}; log files ${sections.get('logs')?.length ?? 0}; process args ${sections.get('cmdline')?.length ?? 0}; world-readable ${sections.get('world-readable')?.length ?? 0}; files holding secrets ${holders.length} (${holders.map((h) => h.split(' ').slice(0, 1).join('') + ' ' + (h.split(' ')[2] ?? '')).join(', ')}); private keys ${keys.length}`,
+      );
       if (!(journalHits === 0)) problems.push(`${host.name}: ${journalHits} journal lines carry a secret`);
       for (const f of sections.get('logs') ?? []) problems.push(`${host.name}: log file ${f} carries a secret`);
       for (const f of sections.get('cmdline') ?? []) problems.push(`${host.name}: a process argument list carries a secret (${f.slice(0, 20)}…)`);

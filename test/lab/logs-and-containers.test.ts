@@ -8,7 +8,23 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../ops/paths.ts';
 import { dashboardQueries, substituteVariables } from '../support/dashboards.ts';
-import { APP_HOSTS, chatops, closeLabAgent, DOMAIN, ensureLab, LAB_HOSTS, labFetch, labSecret, leaveLab, sleep, ssh, sshOk, unitState, waitFor, type LabSession } from '../support/lab-access.ts';
+import {
+  APP_HOSTS,
+  chatops,
+  closeLabAgent,
+  DOMAIN,
+  ensureLab,
+  LAB_HOSTS,
+  labFetch,
+  labSecret,
+  leaveLab,
+  sleep,
+  ssh,
+  sshOk,
+  unitState,
+  waitFor,
+  type LabSession,
+} from '../support/lab-access.ts';
 import { sendSlashCommand } from '../support/lab-replicas.ts';
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -29,7 +45,9 @@ afterAll(async () => {
 
 async function promQuery(expr: string): Promise<{ metric: Record<string, string> }[]> {
   const auth = Buffer.from(`prometheus:${labSecret('prometheus_web_password')}`).toString('base64');
-  const response = await labFetch(`https://prometheus.${DOMAIN}/api/v1/query?query=${encodeURIComponent(expr)}`, { headers: { authorization: `Basic ${auth}` } });
+  const response = await labFetch(`https://prometheus.${DOMAIN}/api/v1/query?query=${encodeURIComponent(expr)}`, {
+    headers: { authorization: `Basic ${auth}` },
+  });
   const body = (await response.json()) as { status: string; error?: string; data?: { result: { metric: Record<string, string> }[] } };
   if (body.status !== 'success') throw new Error(`${expr}: ${body.error ?? response.status}`);
   return body.data?.result ?? [];
@@ -50,7 +68,11 @@ interface Hit {
 
 async function esSearch(query: Record<string, unknown>, size = 100): Promise<Hit[]> {
   await labFetch(`${ES}/logs-chatops-*/_refresh`, { method: 'POST' });
-  const response = await labFetch(`${ES}/logs-chatops-*/_search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size, query }) });
+  const response = await labFetch(`${ES}/logs-chatops-*/_search`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ size, query }),
+  });
   const body = (await response.json()) as { hits?: { hits: Hit[] }; error?: unknown };
   if (!body.hits) throw new Error(`search failed: ${JSON.stringify(body.error)}`);
   return body.hits.hits;
@@ -66,10 +88,15 @@ describe('cAdvisor on the app hosts', () => {
       const healthz = await labFetch(`https://${host}.${DOMAIN}:8080/healthz`, { headers: { authorization: `Basic ${auth}` } });
       expect(await healthz.text()).toBe('ok\n');
     }
-    const up = await waitFor('both cAdvisor targets up', async () => {
-      const series = await promQuery('up{job="cadvisor"} == 1');
-      return series.length === APP_HOSTS.length ? series : undefined;
-    }, 90_000, 3_000);
+    const up = await waitFor(
+      'both cAdvisor targets up',
+      async () => {
+        const series = await promQuery('up{job="cadvisor"} == 1');
+        return series.length === APP_HOSTS.length ? series : undefined;
+      },
+      90_000,
+      3_000,
+    );
     expect(up.map((s) => s.metric.host).sort()).toEqual([...APP_HOSTS]);
   });
 
@@ -100,32 +127,50 @@ describe('Filebeat on every host, straight to Elasticsearch', () => {
   it('runs on every host with its registry on disk', async () => {
     for (const host of LAB_HOSTS) {
       expect(await unitState(host.name, 'filebeat'), host.name).toBe('active');
-      await waitFor(`${host.name} registry written`, async () => ((await ssh(host.name, 'test -s /var/lib/filebeat/registry/filebeat/log.json')).code === 0 ? true : undefined), 60_000, 2_000);
+      await waitFor(
+        `${host.name} registry written`,
+        async () => ((await ssh(host.name, 'test -s /var/lib/filebeat/registry/filebeat/log.json')).code === 0 ? true : undefined),
+        60_000,
+        2_000,
+      );
     }
   });
 
-  it('finds a /prs all through HAProxy in Elasticsearch within 30 s as HAProxy\'s line and the app\'s line with one request id', async () => {
+  it("finds a /prs all through HAProxy in Elasticsearch within 30 s as HAProxy's line and the app's line with one request id", async () => {
     const started = Date.now();
     const answer = await sendSlashCommand('all', 'U0ALICE');
     expect(answer.status).toBe(200);
     const requestId = answer.requestId;
     expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
-    const hits = await waitFor('both lines of the request in Elasticsearch', async () => {
-      const found = await esSearch({ term: { 'http.request.id': requestId } });
-      const datasets = new Set(found.map((h) => h._source.event?.dataset));
-      return datasets.has('haproxy.log') && datasets.has('chatops.app') ? found : undefined;
-    }, 30_000, 1_000);
+    const hits = await waitFor(
+      'both lines of the request in Elasticsearch',
+      async () => {
+        const found = await esSearch({ term: { 'http.request.id': requestId } });
+        const datasets = new Set(found.map((h) => h._source.event?.dataset));
+        return datasets.has('haproxy.log') && datasets.has('chatops.app') ? found : undefined;
+      },
+      30_000,
+      1_000,
+    );
     print(`request ${requestId}: both lines searchable after ${Date.now() - started} ms`);
     const haproxy = hits.find((h) => h._source.event?.dataset === 'haproxy.log')?._source;
     const app = hits.find((h) => h._source.event?.dataset === 'chatops.app')?._source;
-    expect(haproxy).toMatchObject({ host: { name: 'lb1' }, http: { request: { method: 'POST' }, response: { status_code: 200 } }, url: { original: '/slack/events' }, haproxy: { backend_name: 'chatops' } });
+    expect(haproxy).toMatchObject({
+      host: { name: 'lb1' },
+      http: { request: { method: 'POST' }, response: { status_code: 200 } },
+      url: { original: '/slack/events' },
+      haproxy: { backend_name: 'chatops' },
+    });
     expect(app).toMatchObject({ message: 'request completed', service: { name: 'chatops' }, url: { path: '/slack/events' } });
     expect(['app1', 'app2']).toContain(app?.host?.name);
     expect(hits.find((h) => h._source.event?.dataset === 'chatops.app')?._index).toMatch(/^logs-chatops-app-\d{4}\.\d{2}\.\d{2}$/);
 
     const cli = await chatops('logs', '--request-id', requestId, '--json', '--since', '10m');
     expect(cli.code, cli.stderr).toBe(0);
-    const records = cli.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+    const records = cli.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, string>);
     // HAProxy's line names its journald unit (haproxy.service), the app's line its service.name.
     expect(records.map((r) => r.service).sort()).toEqual(['chatops', 'haproxy']);
     expect(records.map((r) => r.host).sort()).toEqual([app?.host?.name, 'lb1'].sort());
@@ -141,38 +186,66 @@ describe('Filebeat on every host, straight to Elasticsearch', () => {
     await send(20, 40);
     await restart;
     await send(40, 60);
-    const lines = await waitFor('all 60 marked HAProxy lines', async () => {
-      const found = await esSearch({ prefix: { 'url.original': `/${marker}/` } }, 500);
-      return found.length >= 60 ? found : undefined;
-    }, 60_000, 2_000);
+    const lines = await waitFor(
+      'all 60 marked HAProxy lines',
+      async () => {
+        const found = await esSearch({ prefix: { 'url.original': `/${marker}/` } }, 500);
+        return found.length >= 60 ? found : undefined;
+      },
+      60_000,
+      2_000,
+    );
     await sleep(5_000);
     const settled = await esSearch({ prefix: { 'url.original': `/${marker}/` } }, 500);
     const counts = new Map<string, number>();
     for (const hit of settled) counts.set(String(hit._source.url?.original), (counts.get(String(hit._source.url?.original)) ?? 0) + 1);
     expect(lines.length).toBeGreaterThanOrEqual(60);
     expect(counts.size).toBe(60);
-    expect([...counts.values()].every((n) => n === 1), JSON.stringify([...counts].filter(([, n]) => n !== 1))).toBe(true);
+    expect(
+      [...counts.values()].every((n) => n === 1),
+      JSON.stringify([...counts].filter(([, n]) => n !== 1)),
+    ).toBe(true);
   });
 
-  it('keeps the lab Elasticsearch\'s own Java stack trace as one event', async () => {
+  it("keeps the lab Elasticsearch's own Java stack trace as one event", async () => {
     // rest.suppressed logs a rejected request's exception with its trace at DEBUG.
-    const put = (value: string | null) => labFetch(`${ES}/_cluster/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ transient: { 'logger.rest.suppressed': value } }) });
+    const put = (value: string | null) =>
+      labFetch(`${ES}/_cluster/settings`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ transient: { 'logger.rest.suppressed': value } }),
+      });
     expect((await put('DEBUG')).status).toBe(200);
     const marker = `no_such_query_${Date.now().toString(36)}`;
-    expect((await labFetch(`${ES}/logs-chatops-*/_search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"query":{"${marker}":{}}}` })).status).toBe(400);
+    expect(
+      (await labFetch(`${ES}/logs-chatops-*/_search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"query":{"${marker}":{}}}` }))
+        .status,
+    ).toBe(400);
     await put(null);
-    const trace = await waitFor('the trace in Elasticsearch', async () => {
-      const found = await esSearch({ bool: { filter: [{ term: { 'event.dataset': 'elasticsearch.server' } }, { match_phrase: { message: marker } }] } });
-      return found.length > 0 ? found : undefined;
-    }, 30_000, 1_000);
+    const trace = await waitFor(
+      'the trace in Elasticsearch',
+      async () => {
+        const found = await esSearch({ bool: { filter: [{ term: { 'event.dataset': 'elasticsearch.server' } }, { match_phrase: { message: marker } }] } });
+        return found.length > 0 ? found : undefined;
+      },
+      30_000,
+      1_000,
+    );
     expect(trace).toHaveLength(1);
     expect(String(trace[0]?._source.message)).toMatch(/\n\s+at org\.elasticsearch\./);
   });
 
-  it('holds every field Kibana\'s saved objects name, with the types they need, in the real mapping', async () => {
-    const objects = readFileSync(path.join(REPO_ROOT, 'elasticsearch/kibana/chatops-saved-objects.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; attributes: Record<string, unknown> });
+  it("holds every field Kibana's saved objects name, with the types they need, in the real mapping", async () => {
+    const objects = readFileSync(path.join(REPO_ROOT, 'elasticsearch/kibana/chatops-saved-objects.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; attributes: Record<string, unknown> });
     const dataView = objects.find((o) => o.type === 'index-pattern')?.attributes as { title: string; timeFieldName: string };
-    const search = objects.find((o) => o.type === 'search')?.attributes as { columns: string[]; sort: [string, string][]; kibanaSavedObjectMeta: { searchSourceJSON: string } };
+    const search = objects.find((o) => o.type === 'search')?.attributes as {
+      columns: string[];
+      sort: [string, string][];
+      kibanaSavedObjectMeta: { searchSourceJSON: string };
+    };
     const query = (JSON.parse(search.kibanaSavedObjectMeta.searchSourceJSON) as { query: { query: string } }).query.query;
     const queryFields = [...query.matchAll(/([\w.@]+):/g)].map((m) => m[1] as string);
     const fields = [...new Set([dataView.timeFieldName, ...search.columns, ...search.sort.map(([f]) => f), ...queryFields])];
@@ -180,7 +253,8 @@ describe('Filebeat on every host, straight to Elasticsearch', () => {
     const mapping = (await response.json()) as Record<string, { mappings: Record<string, { mapping: Record<string, { type: string }> }> }>;
     const types = new Map<string, Set<string>>();
     for (const index of Object.values(mapping)) {
-      for (const [field, entry] of Object.entries(index.mappings)) for (const m of Object.values(entry.mapping)) types.set(field, (types.get(field) ?? new Set()).add(m.type));
+      for (const [field, entry] of Object.entries(index.mappings))
+        for (const m of Object.values(entry.mapping)) types.set(field, (types.get(field) ?? new Set()).add(m.type));
     }
     expect(Object.keys(mapping).some((i) => i.startsWith('logs-chatops-app-'))).toBe(true);
     for (const field of fields) expect(types.get(field), field).toBeDefined();

@@ -4,7 +4,18 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freePort, makeTlsDir, monitoringCredentials, renderTemplates, runCommand, startDaemon, tlsClient, waitFor, type CommandResult, type Daemon } from './monitoring.ts';
+import {
+  freePort,
+  makeTlsDir,
+  monitoringCredentials,
+  renderTemplates,
+  runCommand,
+  startDaemon,
+  tlsClient,
+  waitFor,
+  type CommandResult,
+  type Daemon,
+} from './monitoring.ts';
 import type { TestCertificates } from './test-certificates.ts';
 
 export interface RunningAlertmanager {
@@ -39,9 +50,11 @@ export async function startAlertmanager(certificates: TestCertificates, config: 
   const auth = { username: credentials.alertmanager_web_username, password: credentials.alertmanager_web_password };
   const client = tlsClient(certificates.ca, auth);
   try {
-    await waitFor('alertmanager ready', async () => ((await client.get(`${url}/-/ready`)).status === 200 ? true : undefined), 30_000).catch((error: unknown) => {
-      throw new Error(`${String(error)}\n${daemon.output()}`);
-    });
+    await waitFor('alertmanager ready', async () => ((await client.get(`${url}/-/ready`)).status === 200 ? true : undefined), 30_000).catch(
+      (error: unknown) => {
+        throw new Error(`${String(error)}\n${daemon.output()}`);
+      },
+    );
   } finally {
     await client.close();
   }

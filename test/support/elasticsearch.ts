@@ -53,13 +53,9 @@ export interface ElasticsearchServer {
 
 function findHome(): string {
   const entries = existsSync(cacheDir) ? readdirSync(cacheDir).filter((name) => name.startsWith('elasticsearch-')) : [];
-  const home = entries
-    .map((name) => join(cacheDir, name))
-    .find((path) => existsSync(join(path, 'bin', 'elasticsearch')));
+  const home = entries.map((name) => join(cacheDir, name)).find((path) => existsSync(join(path, 'bin', 'elasticsearch')));
   if (!home) {
-    throw new Error(
-      `no Elasticsearch in ${cacheDir}: run "bash scripts/install-deps.d/elasticsearch.sh" (or scripts/install-deps.sh) first`,
-    );
+    throw new Error(`no Elasticsearch in ${cacheDir}: run "bash scripts/install-deps.d/elasticsearch.sh" (or scripts/install-deps.sh) first`);
   }
   return home;
 }
@@ -176,7 +172,10 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
     httpPort = await freePort();
     const transportPort = await freePort();
     url = `http://127.0.0.1:${httpPort}`;
-    args = Object.entries({ ...settings, 'http.port': String(httpPort), 'transport.port': String(transportPort) }).flatMap(([key, value]) => ['-E', `${key}=${value}`]);
+    args = Object.entries({ ...settings, 'http.port': String(httpPort), 'transport.port': String(transportPort) }).flatMap(([key, value]) => [
+      '-E',
+      `${key}=${value}`,
+    ]);
   };
   const settings: Record<string, string> = {
     'discovery.type': 'single-node',

@@ -10,17 +10,49 @@ export const FILEBEAT_VERSION = '7.17.29';
 export const FILEBEAT_BIN = join(repoRoot, '.cache/filebeat', `filebeat-${FILEBEAT_VERSION}`);
 
 export function requireFilebeat(): string {
-  if (!existsSync(FILEBEAT_BIN)) throw new Error(`no Filebeat at ${FILEBEAT_BIN}: run "bash scripts/install-deps.d/filebeat.sh" (or scripts/install-deps.sh) first`);
+  if (!existsSync(FILEBEAT_BIN))
+    throw new Error(`no Filebeat at ${FILEBEAT_BIN}: run "bash scripts/install-deps.d/filebeat.sh" (or scripts/install-deps.sh) first`);
   return FILEBEAT_BIN;
 }
 
 /** Settings every 7.17 input takes (libbeat's common input and processor settings). */
-const COMMON_INPUT_KEYS = ['type', 'id', 'enabled', 'fields', 'fields_under_root', 'processors', 'tags', 'index', 'pipeline', 'keep_null', 'publisher_pipeline', 'service.type'];
+const COMMON_INPUT_KEYS = [
+  'type',
+  'id',
+  'enabled',
+  'fields',
+  'fields_under_root',
+  'processors',
+  'tags',
+  'index',
+  'pipeline',
+  'keep_null',
+  'publisher_pipeline',
+  'service.type',
+];
 
 /** The `config:` tags of 7.17's journald and filestream inputs (filebeat/input/{journald,filestream}/config.go). */
 const INPUT_KEYS: Record<string, string[]> = {
   journald: ['paths', 'backoff', 'max_backoff', 'seek', 'cursor_seek_fallback', 'include_matches', 'save_remote_hostname'],
-  filestream: ['paths', 'close', 'file_identity', 'clean_inactive', 'clean_removed', 'harvester_limit', 'ignore_older', 'ignore_inactive', 'prospector', 'parsers', 'encoding', 'buffer_size', 'message_max_bytes', 'exclude_lines', 'include_lines', 'line_terminator', 'backoff'],
+  filestream: [
+    'paths',
+    'close',
+    'file_identity',
+    'clean_inactive',
+    'clean_removed',
+    'harvester_limit',
+    'ignore_older',
+    'ignore_inactive',
+    'prospector',
+    'parsers',
+    'encoding',
+    'buffer_size',
+    'message_max_bytes',
+    'exclude_lines',
+    'include_lines',
+    'line_terminator',
+    'backoff',
+  ],
 };
 
 /** A journald match in 7.17: FIELD=value, FIELD in journald's upper-case form. */

@@ -69,7 +69,22 @@ export function chatops(...args: string[]): Promise<SshResult> {
 
 /** ssh's arguments for running `command` as root on `host` (strict host keys, the lab key, no agent, no password). */
 function sshArgs(host: LabHostName, command: string): string[] {
-  return ['-i', SSH_KEY, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-o', `UserKnownHostsFile=${KNOWN_HOSTS}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'LogLevel=ERROR', `root@${ipOf(host)}`, command];
+  return [
+    '-i',
+    SSH_KEY,
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=5',
+    '-o',
+    `UserKnownHostsFile=${KNOWN_HOSTS}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'LogLevel=ERROR',
+    `root@${ipOf(host)}`,
+    command,
+  ];
 }
 
 /** Runs `command` as root on `host`. */
@@ -126,7 +141,10 @@ export function labSecret(name: string): string {
 
 /** One of the sandbox Slack fake's records (`/_fake/calls`, `/_fake/webhook`, `/_fake/responses`, ...). */
 export async function sandboxView<T>(view: 'calls' | 'messages' | 'ephemerals' | 'responses' | 'webhook', query = ''): Promise<T> {
-  const response = await labFetch(`${SLACK_SANDBOX}/_fake/${view}${query}`, { headers: { authorization: `Bearer ${SLACK_FAKE_BOT_TOKEN}` }, timeoutMs: 30_000 });
+  const response = await labFetch(`${SLACK_SANDBOX}/_fake/${view}${query}`, {
+    headers: { authorization: `Bearer ${SLACK_FAKE_BOT_TOKEN}` },
+    timeoutMs: 30_000,
+  });
   if (response.status !== 200) throw new Error(`sandbox /_fake/${view}: HTTP ${response.status}`);
   return (await response.json()) as T;
 }
@@ -203,7 +221,15 @@ function takeLock(): void {
 export async function ensureLab(print: (line: string) => void): Promise<LabSession> {
   takeLock();
   const status = await chatops('lab', 'status');
-  const up = status.code === 0 && /sandbox: running/.test(status.stdout + status.stderr) && !/\bno\b/.test(status.stdout.split('\n').filter((l) => /^(lb1|app1|app2|mon1)\s/.test(l)).join('\n'));
+  const up =
+    status.code === 0 &&
+    /sandbox: running/.test(status.stdout + status.stderr) &&
+    !/\bno\b/.test(
+      status.stdout
+        .split('\n')
+        .filter((l) => /^(lb1|app1|app2|mon1)\s/.test(l))
+        .join('\n'),
+    );
   let broughtUp = false;
   if (!up) {
     print('lab: not up, running `chatops lab up`');

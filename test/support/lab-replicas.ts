@@ -31,7 +31,11 @@ export async function installSchedules(schedules: LabSchedule[], overrides: { re
         const config = parse(await sshOk(host, `cat ${backupPath(n)}`)) as { schedules?: unknown; github: { repositories: string[] } };
         config.schedules = schedules;
         if (overrides.repositories) config.github.repositories = overrides.repositories;
-        const written = await sshInput(host, `cat > ${configPath(n)}.new && chown --reference=${backupPath(n)} ${configPath(n)}.new && chmod --reference=${backupPath(n)} ${configPath(n)}.new && mv ${configPath(n)}.new ${configPath(n)}`, stringify(config));
+        const written = await sshInput(
+          host,
+          `cat > ${configPath(n)}.new && chown --reference=${backupPath(n)} ${configPath(n)}.new && chmod --reference=${backupPath(n)} ${configPath(n)}.new && mv ${configPath(n)}.new ${configPath(n)}`,
+          stringify(config),
+        );
         if (written.code !== 0) throw new Error(`${host}: could not write ${configPath(n)}: ${written.stderr}`);
       }
       await sshOk(host, 'systemctl restart chatops@1 chatops@2');
@@ -44,7 +48,10 @@ export async function installSchedules(schedules: LabSchedule[], overrides: { re
 export async function restoreSchedules(): Promise<void> {
   await Promise.all(
     APP_HOSTS.map(async (host) => {
-      const r = await ssh(host, `changed=0; for n in 1 2; do if [ -e /etc/chatops/replica-$n.yml.e2e-orig ]; then mv -f /etc/chatops/replica-$n.yml.e2e-orig /etc/chatops/replica-$n.yml; changed=1; fi; done; if [ $changed = 1 ]; then systemctl restart chatops@1 chatops@2; fi; systemctl start chatops@1 chatops@2`);
+      const r = await ssh(
+        host,
+        `changed=0; for n in 1 2; do if [ -e /etc/chatops/replica-$n.yml.e2e-orig ]; then mv -f /etc/chatops/replica-$n.yml.e2e-orig /etc/chatops/replica-$n.yml; changed=1; fi; done; if [ $changed = 1 ]; then systemctl restart chatops@1 chatops@2; fi; systemctl start chatops@1 chatops@2`,
+      );
       if (r.code !== 0) throw new Error(`${host}: could not restore the replica configs: ${r.stderr}`);
     }),
   );
@@ -63,7 +70,13 @@ export async function replicaHealthy(replica: Replica): Promise<boolean> {
 export async function waitForReplicasServing(replicas: readonly Replica[], timeoutMs = 90_000): Promise<void> {
   await Promise.all(replicas.map((r) => waitFor(`${r.name} /health`, async () => ((await replicaHealthy(r)) ? true : undefined), timeoutMs, 500)));
   const names = new Set(replicas.map((r) => r.name));
-  await waitFor('HAProxy has the replicas UP', async () => ((await haproxyStats()).filter((row) => row.proxy === 'chatops' && names.has(row.server)).every((row) => row.status === 'UP') ? true : undefined), timeoutMs, 500);
+  await waitFor(
+    'HAProxy has the replicas UP',
+    async () =>
+      (await haproxyStats()).filter((row) => row.proxy === 'chatops' && names.has(row.server)).every((row) => row.status === 'UP') ? true : undefined,
+    timeoutMs,
+    500,
+  );
 }
 
 export async function systemctl(host: LabHostName, action: 'start' | 'stop', unit: string): Promise<void> {
@@ -107,7 +120,10 @@ export async function backendServer(name: string): Promise<StatsRow> {
 }
 
 /** A slash command as Slack sends it, signed with the lab's signing secret, through HAProxy. */
-export async function sendSlashCommand(text: string, user: string): Promise<{ status: number; body: string; responseId: string; ackMs: number; requestId: string }> {
+export async function sendSlashCommand(
+  text: string,
+  user: string,
+): Promise<{ status: number; body: string; responseId: string; ackMs: number; requestId: string }> {
   const responseId = `e2e-${randomUUID()}`;
   const body = new URLSearchParams({
     team_id: 'T0SANDBOX',

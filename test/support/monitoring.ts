@@ -73,21 +73,17 @@ export async function renderTemplates(inventory: string, vars: Record<string, un
     const playbook = [{ name: 'Render monitoring content', hosts: 'localhost', gather_facts: false, tasks }];
     // JSON is YAML; the file may hold per-template secrets, so 0600 like the variables.
     await writeFile(join(dir, 'render.yml'), JSON.stringify(playbook, null, 2), { mode: 0o600 });
-    const result = await runCommand(
-      'ansible-playbook',
-      ['-i', join(dir, 'inventory.yml'), join(dir, 'render.yml'), '-e', `@${join(dir, 'vars.json')}`],
-      {
-        cwd: dir,
-        env: {
-          ...process.env,
-          ANSIBLE_NOCOLOR: '1',
-          ANSIBLE_LOCALHOST_WARNING: 'false',
-          ANSIBLE_INVENTORY_UNPARSED_WARNING: 'false',
-          ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3',
-          ANSIBLE_RETRY_FILES_ENABLED: 'false',
-        },
+    const result = await runCommand('ansible-playbook', ['-i', join(dir, 'inventory.yml'), join(dir, 'render.yml'), '-e', `@${join(dir, 'vars.json')}`], {
+      cwd: dir,
+      env: {
+        ...process.env,
+        ANSIBLE_NOCOLOR: '1',
+        ANSIBLE_LOCALHOST_WARNING: 'false',
+        ANSIBLE_INVENTORY_UNPARSED_WARNING: 'false',
+        ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3',
+        ANSIBLE_RETRY_FILES_ENABLED: 'false',
       },
-    );
+    });
     if (result.code !== 0) throw new Error(`ansible-playbook failed (${result.code}):\n${result.stdout}\n${result.stderr}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -165,9 +161,7 @@ export function startDaemon(command: string, args: string[], options: { cwd?: st
 /** An HTTPS client that trusts only our CA and sends basic auth. */
 export function tlsClient(caPem: string, auth?: { username: string; password: string }) {
   const dispatcher = new Agent({ connect: { ca: caPem } });
-  const headers: Record<string, string> = auth
-    ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` }
-    : {};
+  const headers: Record<string, string> = auth ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` } : {};
   return {
     async get(url: string): Promise<{ status: number; body: string }> {
       const response = await fetch(url, { dispatcher, headers });

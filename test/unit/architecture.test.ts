@@ -90,8 +90,23 @@ export function longFunctions(file: ts.SourceFile, limit: number, base: string):
 
 describe('the checks themselves', () => {
   it('finds a cycle of two modules and none in a chain', () => {
-    expect(findCycles(new Map([['a', ['b']], ['b', ['a']]]))).toEqual([['a', 'b', 'a']]);
-    expect(findCycles(new Map([['a', ['b']], ['b', ['c']], ['c', []]]))).toEqual([]);
+    expect(
+      findCycles(
+        new Map([
+          ['a', ['b']],
+          ['b', ['a']],
+        ]),
+      ),
+    ).toEqual([['a', 'b', 'a']]);
+    expect(
+      findCycles(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', []],
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   it('counts an arrow function past the limit and names it after its variable', () => {
@@ -101,7 +116,12 @@ describe('the checks themselves', () => {
   });
 
   it('reads relative imports and re-exports, not packages', () => {
-    const file = ts.createSourceFile('/x/a.ts', "import { b } from './b.ts';\nimport type { C } from '../c.ts';\nexport * from './d.ts';\nimport ts from 'typescript';\n", ts.ScriptTarget.Latest, true);
+    const file = ts.createSourceFile(
+      '/x/a.ts',
+      "import { b } from './b.ts';\nimport type { C } from '../c.ts';\nexport * from './d.ts';\nimport ts from 'typescript';\n",
+      ts.ScriptTarget.Latest,
+      true,
+    );
     expect(relativeImports(file)).toEqual(['/x/b.ts', '/c.ts', '/x/d.ts']);
   });
 });

@@ -16,8 +16,15 @@ describe('planCertificates', () => {
     expect(leaf('haproxy')).toEqual({
       name: 'haproxy',
       dns: [
-        'alertmanager.lab.chatops.test', 'chatops.lab.chatops.test', 'grafana.lab.chatops.test', 'kibana.lab.chatops.test',
-        'lab.chatops.test', 'lb1', 'lb1.lab.chatops.test', 'localhost', 'prometheus.lab.chatops.test',
+        'alertmanager.lab.chatops.test',
+        'chatops.lab.chatops.test',
+        'grafana.lab.chatops.test',
+        'kibana.lab.chatops.test',
+        'lab.chatops.test',
+        'lb1',
+        'lb1.lab.chatops.test',
+        'localhost',
+        'prometheus.lab.chatops.test',
       ],
       ips: ['10.77.0.11', '127.0.0.1'],
     });

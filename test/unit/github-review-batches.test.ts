@@ -1,11 +1,6 @@
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import {
-  interpretReviewBatch,
-  partialAnswerOf,
-  reviewBatchQuery,
-  reviewBatchVariables,
-} from '../../app/src/github/review-batches.ts';
+import { interpretReviewBatch, partialAnswerOf, reviewBatchQuery, reviewBatchVariables } from '../../app/src/github/review-batches.ts';
 import { fromGraphQLReview, latestReviewPerReviewer, type GitHubGraphQLReview } from '../../app/src/github/reviews.ts';
 
 const page = (nodes: (GitHubGraphQLReview | null)[], hasNextPage = false) => ({
@@ -20,7 +15,12 @@ describe('reviewBatchQuery', () => {
     const operation = document.definitions[0];
     if (operation?.kind !== 'OperationDefinition') throw new Error('expected an operation first');
     expect(operation.variableDefinitions?.map((v) => v.variable.name.value)).toEqual(['o0', 'r0', 'n0', 'o1', 'r1', 'n1', 'o2', 'r2', 'n2']);
-    expect(operation.selectionSet.selections.map((s) => (s.kind === 'Field' ? (s.alias?.value ?? s.name.value) : s.kind))).toEqual(['p0', 'p1', 'p2', 'rateLimit']);
+    expect(operation.selectionSet.selections.map((s) => (s.kind === 'Field' ? (s.alias?.value ?? s.name.value) : s.kind))).toEqual([
+      'p0',
+      'p1',
+      'p2',
+      'rateLimit',
+    ]);
     expect(query).toContain('reviews(first: 100) { totalCount pageInfo { hasNextPage endCursor } nodes { state submittedAt author { login } } }');
   });
 

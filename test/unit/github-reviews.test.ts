@@ -18,13 +18,18 @@ describe('latestReviewPerReviewer', () => {
   });
 
   it('forgets a dismissed review and falls back to the reviewer’s comment', () => {
-    expect(
-      latestReviewPerReviewer([review('bob', 'COMMENTED', '1'), review('bob', 'CHANGES_REQUESTED', '2'), review('bob', 'DISMISSED', '3')]),
-    ).toEqual([{ login: 'bob', state: 'commented', submittedAt: '2026-01-01T00:00:00Z' }]);
+    expect(latestReviewPerReviewer([review('bob', 'COMMENTED', '1'), review('bob', 'CHANGES_REQUESTED', '2'), review('bob', 'DISMISSED', '3')])).toEqual([
+      { login: 'bob', state: 'commented', submittedAt: '2026-01-01T00:00:00Z' },
+    ]);
   });
 
   it('ignores pending drafts and deleted users', () => {
-    expect(latestReviewPerReviewer([{ user: { login: 'bob' }, state: 'PENDING' }, { user: null, state: 'APPROVED', submitted_at: '2026-01-01T00:00:00Z' }])).toEqual([]);
+    expect(
+      latestReviewPerReviewer([
+        { user: { login: 'bob' }, state: 'PENDING' },
+        { user: null, state: 'APPROVED', submitted_at: '2026-01-01T00:00:00Z' },
+      ]),
+    ).toEqual([]);
   });
 });
 

@@ -27,7 +27,8 @@ describe('parseDeb822Sources', () => {
   });
 
   it('skips source-only and disabled entries and joins continuation lines', () => {
-    const text = `Types: deb-src\nURIs: http://src.example.net/debian\nSuites: bookworm\nComponents: main\n\n` +
+    const text =
+      `Types: deb-src\nURIs: http://src.example.net/debian\nSuites: bookworm\nComponents: main\n\n` +
       `Types: deb\nEnabled: no\nURIs: http://off.example.net/debian\nSuites: bookworm\nComponents: main\n\n` +
       `Types: deb\nURIs: http://a.example.net/debian\n http://b.example.net/debian\nSuites: bookworm\nComponents: main\n`;
     expect(parseDeb822Sources(text).map((s) => s.uri)).toEqual(['http://a.example.net/debian', 'http://b.example.net/debian']);
@@ -71,9 +72,7 @@ describe('findDebianMirror', () => {
   it('names the files read and the entry to add when nothing serves the suite', () => {
     const sources = parseOneLineSources('deb http://mirror.example.net/debian trixie main\n');
     expect(() => findDebianMirror(sources, 'bookworm', '/etc/apt/sources.list')).toThrow(UsageError);
-    expect(() => findDebianMirror(sources, 'bookworm', '/etc/apt/sources.list')).toThrow(
-      'no http(s) apt source for "bookworm main" in /etc/apt/sources.list',
-    );
+    expect(() => findDebianMirror(sources, 'bookworm', '/etc/apt/sources.list')).toThrow('no http(s) apt source for "bookworm main" in /etc/apt/sources.list');
   });
 });
 

@@ -13,7 +13,11 @@ function capture(): { stream: Writable & { write: Writable['write'] }; lines: ()
   return {
     stream,
     raw: () => text,
-    lines: () => text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>),
+    lines: () =>
+      text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
   };
 }
 

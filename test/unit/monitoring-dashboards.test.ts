@@ -36,11 +36,18 @@ describe('Grafana dashboards', () => {
   });
 
   it('show the app metrics the issue asks for: reminders, cycle time, GitHub quota and 304s, Slack errors, claims', () => {
-    const app = dashboardQueries(buildDashboards()['chatops-app.json'] as never).map((q) => q.expr).join('\n');
+    const app = dashboardQueries(buildDashboards()['chatops-app.json'] as never)
+      .map((q) => q.expr)
+      .join('\n');
     for (const needed of [
-      'chatops_reminders_sent_total', 'chatops_reminder_cycle_duration_seconds_bucket', 'chatops_github_rate_limit_remaining',
-      'status="304"', 'chatops_slack_api_errors_total', 'chatops_fire_claims_total',
-    ]) expect(app).toContain(needed);
+      'chatops_reminders_sent_total',
+      'chatops_reminder_cycle_duration_seconds_bucket',
+      'chatops_github_rate_limit_remaining',
+      'status="304"',
+      'chatops_slack_api_errors_total',
+      'chatops_fire_claims_total',
+    ])
+      expect(app).toContain(needed);
   });
 
   it('ask only for chatops_* metrics the app registers', async () => {
@@ -49,7 +56,10 @@ describe('Grafana dashboards', () => {
       registered.add(metric.name);
       if (String(metric.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) registered.add(`${metric.name}${suffix}`);
     }
-    const asked = Object.values(buildDashboards()).flatMap((d) => dashboardQueries(d as never)).flatMap((q) => metricNames(q.expr)).filter((n) => n.startsWith('chatops_'));
+    const asked = Object.values(buildDashboards())
+      .flatMap((d) => dashboardQueries(d as never))
+      .flatMap((q) => metricNames(q.expr))
+      .filter((n) => n.startsWith('chatops_'));
     expect(asked.length).toBeGreaterThan(15);
     expect(asked.filter((name) => !registered.has(name))).toEqual([]);
   });

@@ -21,10 +21,15 @@ async function ruleExpressions(): Promise<{ alert: string; expr: string }[]> {
 describe('alert rules', () => {
   it('ask only for chatops_* metrics the app registers', async () => {
     const registered = new Set((await createMetrics().registry.getMetricsAsJSON()).map((m) => m.name));
-    const asked = (await ruleExpressions()).flatMap((r) => metricNames(r.expr).map((name) => ({ alert: r.alert, name }))).filter((m) => m.name.startsWith('chatops_'));
+    const asked = (await ruleExpressions())
+      .flatMap((r) => metricNames(r.expr).map((name) => ({ alert: r.alert, name })))
+      .filter((m) => m.name.startsWith('chatops_'));
     expect(asked.map((m) => m.name).sort()).toEqual([
-      'chatops_coordinator_degraded', 'chatops_github_rate_limit_limit', 'chatops_github_rate_limit_remaining',
-      'chatops_reminder_cycles_total', 'chatops_slack_api_errors_total',
+      'chatops_coordinator_degraded',
+      'chatops_github_rate_limit_limit',
+      'chatops_github_rate_limit_remaining',
+      'chatops_reminder_cycles_total',
+      'chatops_slack_api_errors_total',
     ]);
     expect(asked.filter((m) => !registered.has(m.name))).toEqual([]);
   });

@@ -86,13 +86,23 @@ describe('ops/ and certs/', () => {
 
 describe('the checks themselves', () => {
   it('find a cycle and name its chain', () => {
-    const graph = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]);
+    const graph = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', ['a']],
+      ['d', ['a']],
+    ]);
     expect(findCycles(graph)).toEqual([['a', 'b', 'c', 'a']]);
   });
 
   it('find a long arrow function inside a table and name its place', () => {
     const body = Array.from({ length: MAX_FUNCTION_LINES }, (_, i) => `  const v${i} = ${i};`).join('\n');
-    const source = ts.createSourceFile('x.ts', `export const table = {\n  run: () => {\n${body}\n  },\n};\nfunction short() {\n  return 1;\n}\n`, ts.ScriptTarget.ES2022, true);
+    const source = ts.createSourceFile(
+      'x.ts',
+      `export const table = {\n  run: () => {\n${body}\n  },\n};\nfunction short() {\n  return 1;\n}\n`,
+      ts.ScriptTarget.ES2022,
+      true,
+    );
     expect(longFunctions('x.ts', source)).toEqual([`x.ts:2 (anonymous) (${MAX_FUNCTION_LINES + 2} lines)`]);
   });
 });

@@ -28,7 +28,7 @@ describe('chatops logs: query', () => {
     expect(buildQuery({ sinceMs: NOW })).toEqual({ bool: { filter: [{ range: { '@timestamp': { gte: '2026-11-28T12:00:00.000Z' } } }] } });
   });
 
-  it('matches a service by the app\'s name, a unit (with or without .service, any instance) or a dataset', () => {
+  it("matches a service by the app's name, a unit (with or without .service, any instance) or a dataset", () => {
     const filter = (buildQuery({ sinceMs: NOW, service: 'chatops' }) as { bool: { filter: unknown[] } }).bool.filter[1];
     expect(filter).toEqual({
       bool: {
@@ -47,7 +47,9 @@ describe('chatops logs: query', () => {
 
   it('takes --level as that level and worse, for ECS levels and journald priorities alike', () => {
     const filter = (buildQuery({ sinceMs: NOW, level: 'warn' }) as { bool: { filter: unknown[] } }).bool.filter[1];
-    expect(filter).toEqual({ bool: { should: [{ terms: { 'log.level': ['warn', 'error', 'fatal'] } }, { range: { 'syslog.priority': { lte: 4 } } }], minimum_should_match: 1 } });
+    expect(filter).toEqual({
+      bool: { should: [{ terms: { 'log.level': ['warn', 'error', 'fatal'] } }, { range: { 'syslog.priority': { lte: 4 } } }], minimum_should_match: 1 },
+    });
   });
 
   it('looks up the request id and the text exactly', () => {
@@ -61,8 +63,17 @@ describe('chatops logs: query', () => {
 });
 
 describe('chatops logs: output', () => {
-  it('reads the app\'s dotted ECS keys, journald\'s unit and priority, and HAProxy\'s dataset', () => {
-    expect(toRecord({ '@timestamp': 't1', 'log.level': 'error', message: 'slack post failed', service: { name: 'chatops' }, host: { name: 'app1' }, http: { request: { id: 'r1' } } })).toEqual({
+  it("reads the app's dotted ECS keys, journald's unit and priority, and HAProxy's dataset", () => {
+    expect(
+      toRecord({
+        '@timestamp': 't1',
+        'log.level': 'error',
+        message: 'slack post failed',
+        service: { name: 'chatops' },
+        host: { name: 'app1' },
+        http: { request: { id: 'r1' } },
+      }),
+    ).toEqual({
       time: 't1',
       host: 'app1',
       service: 'chatops',
@@ -70,8 +81,13 @@ describe('chatops logs: output', () => {
       message: 'slack post failed',
       requestId: 'r1',
     });
-    expect(toRecord({ '@timestamp': 't2', message: 'Started', systemd: { unit: 'prometheus.service' }, syslog: { priority: 4 }, host: { name: 'mon1' } })).toEqual({ time: 't2', host: 'mon1', service: 'prometheus', level: 'warn', message: 'Started' });
-    expect(toRecord({ '@timestamp': 't3', message: 'GET /', event: { dataset: 'haproxy.log' }, host: { name: 'lb1' } })).toMatchObject({ service: 'haproxy.log', level: '-' });
+    expect(
+      toRecord({ '@timestamp': 't2', message: 'Started', systemd: { unit: 'prometheus.service' }, syslog: { priority: 4 }, host: { name: 'mon1' } }),
+    ).toEqual({ time: 't2', host: 'mon1', service: 'prometheus', level: 'warn', message: 'Started' });
+    expect(toRecord({ '@timestamp': 't3', message: 'GET /', event: { dataset: 'haproxy.log' }, host: { name: 'lb1' } })).toMatchObject({
+      service: 'haproxy.log',
+      level: '-',
+    });
   });
 
   it('colours only the level, time and request id on a terminal, and nothing when piped', () => {
@@ -79,6 +95,11 @@ describe('chatops logs: output', () => {
     expect(formatRecord(record, false)).toBe('t app1   chatops    ERROR boom [r1]');
     const coloured = formatRecord(record, true);
     expect(coloured).toContain('\x1b[31mERROR\x1b[0m');
-    expect(coloured.split('\x1b[').map((part, n) => (n === 0 ? part : part.replace(/^[0-9;]*m/, ''))).join('')).toBe('t app1   chatops    ERROR boom [r1]');
+    expect(
+      coloured
+        .split('\x1b[')
+        .map((part, n) => (n === 0 ? part : part.replace(/^[0-9;]*m/, '')))
+        .join(''),
+    ).toBe('t app1   chatops    ERROR boom [r1]');
   });
 });

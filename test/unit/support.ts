@@ -36,7 +36,12 @@ export function capturedLogger(): { logger: Logger; lines: () => Record<string, 
   });
   return {
     logger: createLogger({ level: 'debug', destination, secretValues: [signingSecret] }),
-    lines: () => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+    lines: () =>
+      text
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
   };
 }
 

@@ -78,7 +78,9 @@ export function readAlertmanagerCa(caFile: string | undefined): string | undefin
   try {
     return readFileSync(caFile, 'utf8');
   } catch (error) {
-    throw new Error(`alerts.caFile: cannot read ${caFile} (${(error as NodeJS.ErrnoException).code ?? 'error'}); point it at a PEM CA bundle`, { cause: error });
+    throw new Error(`alerts.caFile: cannot read ${caFile} (${(error as NodeJS.ErrnoException).code ?? 'error'}); point it at a PEM CA bundle`, {
+      cause: error,
+    });
   }
 }
 

@@ -88,7 +88,14 @@ export class AlertButtons {
         if (record.silence) await this.options.alertmanager.expireSilence(record.silence.id);
         return { silence: undefined };
       default: {
-        const silence = buildSilence({ payload: record.payload, length: silenceLengths[actionId], timeZone: this.options.timeZone, now, actor: user, channel: record.channel });
+        const silence = buildSilence({
+          payload: record.payload,
+          length: silenceLengths[actionId],
+          timeZone: this.options.timeZone,
+          now,
+          actor: user,
+          channel: record.channel,
+        });
         const id = await this.options.alertmanager.createSilence(silence);
         return { silence: { id, endsAt: silence.endsAt, createdBy: silence.createdBy } };
       }

@@ -100,7 +100,9 @@ export class ElasticAlertLedger implements AlertLedger {
 
   async replaceMessage(key: string, record: AlertMessageRecord, current: string): Promise<string | undefined> {
     try {
-      return version(await guarded('update alert message', () => this.client.index({ index: this.names.messages, id: key, document: record, ...parseVersion(current) })));
+      return version(
+        await guarded('update alert message', () => this.client.index({ index: this.names.messages, id: key, document: record, ...parseVersion(current) })),
+      );
     } catch (error) {
       if (statusOf(error) === 409) return undefined;
       throw error;

@@ -35,7 +35,9 @@ export class AlertNotifier {
     try {
       return await this.deliver(key, channel, payload);
     } catch (error) {
-      await ledger.releaseNotification(notification).catch((releaseError: unknown) => this.options.logger.error({ err: releaseError, notification }, 'could not release the alert notification'));
+      await ledger
+        .releaseNotification(notification)
+        .catch((releaseError: unknown) => this.options.logger.error({ err: releaseError, notification }, 'could not release the alert notification'));
       throw error;
     }
   }
@@ -52,7 +54,15 @@ export class AlertNotifier {
       }
       if (!found) {
         const now = this.clock().toISOString();
-        const record: AlertMessageRecord = { groupKey: payload.groupKey, channel, status: payload.status, replica: this.options.replica, postedAt: now, updatedAt: now, payload };
+        const record: AlertMessageRecord = {
+          groupKey: payload.groupKey,
+          channel,
+          status: payload.status,
+          replica: this.options.replica,
+          postedAt: now,
+          updatedAt: now,
+          payload,
+        };
         const version = await ledger.reserveMessage(key, record);
         if (version === undefined) continue;
         await this.post(key, record, version);
@@ -68,7 +78,12 @@ export class AlertNotifier {
     const message = renderAlertGroup(record.payload, record, this.options.links, key);
     let ts: string;
     try {
-      ts = (await this.options.slack.call({ method: 'chat.postMessage', args: { channel: record.channel, text: message.text, blocks: message.blocks, unfurl_links: false } })).ts;
+      ts = (
+        await this.options.slack.call({
+          method: 'chat.postMessage',
+          args: { channel: record.channel, text: message.text, blocks: message.blocks, unfurl_links: false },
+        })
+      ).ts;
     } catch (error) {
       // Nothing reached Slack: free the group so the retry posts.
       await this.options.ledger.removeMessage(key, version);

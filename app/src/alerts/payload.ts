@@ -57,7 +57,10 @@ export function parseWebhookPayload(body: unknown): ParseResult {
     ok: false,
     problems: result.error.issues.map((issue) => ({
       field: fieldPath(issue.path),
-      message: issue.code === 'invalid_type' && /received undefined$/.test(issue.message) ? `is required (expected ${issue.expected})` : issue.message.replace(/^Invalid (input|option): /, ''),
+      message:
+        issue.code === 'invalid_type' && /received undefined$/.test(issue.message)
+          ? `is required (expected ${issue.expected})`
+          : issue.message.replace(/^Invalid (input|option): /, ''),
     })),
   };
 }

@@ -39,7 +39,12 @@ export interface Alerts {
   plugin: FastifyPluginAsync;
 }
 
-function elasticLedger(settings: NonNullable<Config['elasticsearch']>, options: AlertsOptions, logger: Logger, timers: NodeJS.Timeout[]): { ledger: AlertLedger; close: () => Promise<void> } {
+function elasticLedger(
+  settings: NonNullable<Config['elasticsearch']>,
+  options: AlertsOptions,
+  logger: Logger,
+  timers: NodeJS.Timeout[],
+): { ledger: AlertLedger; close: () => Promise<void> } {
   const client = createElasticsearchClient(settings, options.secrets, { requestTimeoutMs: ledgerTimeoutMs });
   const definitions = alertIndexDefinitions(alertIndexNames(settings.indexPrefix));
   let ready = false;
@@ -59,7 +64,9 @@ function elasticLedger(settings: NonNullable<Config['elasticsearch']>, options: 
   setUp();
   const retention = setInterval(() => {
     if (!ready) return;
-    deleteExpiredFrom(client, definitions, settings.retentionDays).catch((error: unknown) => logger.warn({ err: error }, 'alert retention job failed; next run in an hour'));
+    deleteExpiredFrom(client, definitions, settings.retentionDays).catch((error: unknown) =>
+      logger.warn({ err: error }, 'alert retention job failed; next run in an hour'),
+    );
   }, retentionEveryMs);
   retention.unref();
   timers.push(retention);
@@ -74,7 +81,7 @@ export function createAlerts(options: AlertsOptions): Alerts {
   if (!store) logger.info('no elasticsearch section in config: alert messages are remembered in memory (run one replica only)');
   const ledger = store?.ledger ?? new MemoryAlertLedger();
   const groups = alerts.operators.filter((id) => id.startsWith('S'));
-  if (groups.length > 0) logger.warn({ groups }, 'alerts.operators: user groups are not resolved yet, their members are refused; list the members\' user ids');
+  if (groups.length > 0) logger.warn({ groups }, "alerts.operators: user groups are not resolved yet, their members are refused; list the members' user ids");
   const alertmanager = new AlertmanagerClient({
     url: alerts.alertmanagerUrl,
     timeoutMs: alerts.requestTimeoutMs,
@@ -82,7 +89,10 @@ export function createAlerts(options: AlertsOptions): Alerts {
     ...(alerts.caFile ? { caFile: alerts.caFile } : {}),
     ...(secrets.alertmanager ? { auth: secrets.alertmanager } : {}),
   });
-  const links = { ...(alerts.grafanaUrl ? { grafanaUrl: alerts.grafanaUrl } : {}), ...(alerts.runbookBaseUrl ? { runbookBaseUrl: alerts.runbookBaseUrl } : {}) };
+  const links = {
+    ...(alerts.grafanaUrl ? { grafanaUrl: alerts.grafanaUrl } : {}),
+    ...(alerts.runbookBaseUrl ? { runbookBaseUrl: alerts.runbookBaseUrl } : {}),
+  };
   const notifier = new AlertNotifier({ ledger, slack: options.slack, links, replica: options.replicaId, logger });
   const buttons = new AlertButtons({
     ledger,

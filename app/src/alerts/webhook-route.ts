@@ -35,7 +35,9 @@ export function alertmanagerWebhookPlugin(options: AlertmanagerWebhookOptions): 
   const logger = options.logger.child({ component: 'alertmanager-webhook' });
   return async (fastify) => {
     // Encapsulated: this route reads its own body so every 400 names what is wrong.
-    fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.bodyLimit ?? 5 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+    fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.bodyLimit ?? 5 * 1024 * 1024 }, (_request, body, done) =>
+      done(null, body),
+    );
     fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimit ?? 5 * 1024 * 1024 }, (_request, body, done) => done(null, body));
 
     const reject = (reply: FastifyReply, status: number, error: string, fields: Record<string, unknown> = {}): FastifyReply => {
@@ -45,8 +47,18 @@ export function alertmanagerWebhookPlugin(options: AlertmanagerWebhookOptions): 
     };
 
     fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-      if (!token) return reject(reply, 503, 'alert notifications disabled: set alertmanagerWebhookToken in secrets.yml (the credentials of the Alertmanager webhook receiver)');
-      if (!bearerMatches(request.headers.authorization, token)) return reject(reply, 401, 'missing or wrong bearer token: the receiver\'s http_config.authorization.credentials must equal secrets.yml alertmanagerWebhookToken');
+      if (!token)
+        return reject(
+          reply,
+          503,
+          'alert notifications disabled: set alertmanagerWebhookToken in secrets.yml (the credentials of the Alertmanager webhook receiver)',
+        );
+      if (!bearerMatches(request.headers.authorization, token))
+        return reject(
+          reply,
+          401,
+          "missing or wrong bearer token: the receiver's http_config.authorization.credentials must equal secrets.yml alertmanagerWebhookToken",
+        );
       return undefined;
     });
 

@@ -39,8 +39,7 @@ export function secretValues(secrets: Secrets): string[] {
       values.push(value);
       // A PEM key may reach a line cut or re-wrapped: each of its base64 lines is a secret too.
       if (value.includes('\n')) values.push(...value.split('\n').filter((line) => line.length >= 16 && !line.startsWith('-----')));
-    }
-    else if (value && typeof value === 'object') Object.values(value).forEach(walk);
+    } else if (value && typeof value === 'object') Object.values(value).forEach(walk);
   };
   walk(secrets);
   return values;

@@ -12,9 +12,7 @@ export interface ConfigProblem {
   message: string;
 }
 
-export type LoadResult =
-  | { ok: true; config: Config; secrets: Secrets; warnings: ConfigProblem[] }
-  | { ok: false; problems: ConfigProblem[] };
+export type LoadResult = { ok: true; config: Config; secrets: Secrets; warnings: ConfigProblem[] } | { ok: false; problems: ConfigProblem[] };
 
 export interface LoadOptions {
   configPath: string;
@@ -153,14 +151,23 @@ function crossCheckConfig(file: string, raw: Raw, problems: ConfigProblem[]): vo
   };
   unique(raw.schedules, 'name', (m) => (m ? `${m}; schedule names must be unique` : 'schedules'));
   unique(raw.users, 'slack', (m) => (m ? `${m}; map each Slack user once` : 'users'));
-  unique(raw.users, 'github', (m) => (m ? `${m}; map each GitHub login once` : 'users'), (v) => v.toLowerCase());
+  unique(
+    raw.users,
+    'github',
+    (m) => (m ? `${m}; map each GitHub login once` : 'users'),
+    (v) => v.toLowerCase(),
+  );
 }
 
 /** One way to reach GitHub: checked on the raw document so it is reported with the schema's problems. */
 function crossCheckSecrets(file: string, raw: Raw, problems: ConfigProblem[]): void {
   const given = ['githubToken', 'githubApp'].filter((key) => raw[key] !== undefined && raw[key] !== null);
   if (given.length === 0) {
-    problems.push({ file, path: 'githubToken', message: 'is required: give githubToken (a token) or githubApp: { appId, installationId, privateKey } (a GitHub App)' });
+    problems.push({
+      file,
+      path: 'githubToken',
+      message: 'is required: give githubToken (a token) or githubApp: { appId, installationId, privateKey } (a GitHub App)',
+    });
   } else if (given.length === 2) {
     problems.push({ file, path: 'githubApp', message: 'give exactly one of githubToken or githubApp: remove the one not meant' });
   }
@@ -172,7 +179,13 @@ function configWarnings(file: string, config: Config): ConfigProblem[] {
   return config.schedules.flatMap((schedule, index) =>
     schedule.kind === 'digest'
       ? []
-      : [{ file, path: `schedules[${index}].kind`, message: `"${schedule.kind}" sends DMs to mapped users only, and users is empty: add { slack, github, name } entries` }],
+      : [
+          {
+            file,
+            path: `schedules[${index}].kind`,
+            message: `"${schedule.kind}" sends DMs to mapped users only, and users is empty: add { slack, github, name } entries`,
+          },
+        ],
   );
 }
 

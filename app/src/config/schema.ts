@@ -17,11 +17,9 @@ const ianaTimeZone = z.string().refine(
   { message: 'expected an IANA time zone such as "Europe/Berlin" or "UTC"' },
 );
 
-const repositoryPattern = z
-  .string()
-  .regex(/^[A-Za-z0-9_.-]+\/(\*|[A-Za-z0-9_.*-]+)$/, {
-    message: 'expected "owner/repo" or "owner/*"',
-  });
+const repositoryPattern = z.string().regex(/^[A-Za-z0-9_.-]+\/(\*|[A-Za-z0-9_.*-]+)$/, {
+  message: 'expected "owner/repo" or "owner/*"',
+});
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, {
   message: 'expected a Slack user id such as "U012ABCDEF"',
@@ -37,8 +35,7 @@ const cronExpression = z.string().superRefine((expression, ctx) => {
   });
 });
 
-const httpUrl = (example: string) =>
-  z.url({ protocol: /^https?$/, message: `expected an http(s) URL such as "${example}"` });
+const httpUrl = (example: string) => z.url({ protocol: /^https?$/, message: `expected an http(s) URL such as "${example}"` });
 
 // Operators who may act on alerts: Slack users (U…/W…) or user groups (S…).
 const slackOperatorId = z.string().regex(/^[UWS][A-Z0-9]{2,}$/, {
@@ -189,7 +186,10 @@ export const configSchema = z
       .object({
         node: httpUrl('https://10.77.0.31:9200'),
         caFile: z.string().optional(),
-        indexPrefix: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).default('chatops'),
+        indexPrefix: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9_-]*$/)
+          .default('chatops'),
         retentionDays: z.number().int().positive().default(30),
         // Basic-auth user when secrets.yml has `elasticsearchPassword`.
         username: z.string().min(1).default('chatops'),
@@ -217,7 +217,10 @@ export const configSchema = z
 
 const numericId = (what: string) => {
   const message = `expected the ${what} as a number such as 123456`;
-  return z.union([z.number(), z.string().regex(/^\d+$/, { message })], { message }).transform(Number).pipe(z.number().int({ message }).positive({ message }));
+  return z
+    .union([z.number(), z.string().regex(/^\d+$/, { message })], { message })
+    .transform(Number)
+    .pipe(z.number().int({ message }).positive({ message }));
 };
 
 function privateKeyProblem(pem: string): string | undefined {

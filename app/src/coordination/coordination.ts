@@ -74,7 +74,14 @@ export async function startCoordination(options: CoordinationOptions): Promise<C
     ready = true;
   });
 
-  const gate = new RunCoordinator({ claims: new ElasticFireClaims(client, names.claims), replicaId, primary: options.primary, logger, metrics, claimTimeoutMs });
+  const gate = new RunCoordinator({
+    claims: new ElasticFireClaims(client, names.claims),
+    replicaId,
+    primary: options.primary,
+    logger,
+    metrics,
+    claimTimeoutMs,
+  });
   every(pendingFlushMs, timers, () => {
     if (gate.pendingClaims > 0) gate.flushPending().catch((error: unknown) => logger.error({ err: error }, 'could not record fires posted while degraded'));
   });

@@ -145,7 +145,9 @@ export class RunCoordinator implements FireGate {
     this.options.metrics.coordinatorDegraded.set(1);
     this.logger.warn(
       { err: error, replica: this.options.replicaId },
-      this.options.primary ? 'coordinator degraded: Elasticsearch unreachable, this primary posts alone' : 'coordinator degraded: Elasticsearch unreachable, this replica skips fires',
+      this.options.primary
+        ? 'coordinator degraded: Elasticsearch unreachable, this primary posts alone'
+        : 'coordinator degraded: Elasticsearch unreachable, this replica skips fires',
     );
   }
 

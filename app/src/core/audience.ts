@@ -61,9 +61,7 @@ export function narrowSnapshot(snapshot: PullRequestSnapshot, scope: RepositoryS
 }
 
 /** Whom a schedule is about: nobody in particular (undefined), a team, or listed logins. */
-export type Audience =
-  | { kind: 'team'; team: string; logins: ReadonlySet<string>; failure?: string }
-  | { kind: 'members'; logins: ReadonlySet<string> };
+export type Audience = { kind: 'team'; team: string; logins: ReadonlySet<string>; failure?: string } | { kind: 'members'; logins: ReadonlySet<string> };
 
 export function scheduleAudience(schedule: Schedule, roster: TeamRoster): Audience | undefined {
   if (schedule.members) return { kind: 'members', logins: new Set(schedule.members.map((login) => login.toLowerCase())) };
@@ -78,7 +76,11 @@ export function scheduleAudience(schedule: Schedule, roster: TeamRoster): Audien
 }
 
 /** PRs opened by, or awaiting review from, one of `logins` (lower case). */
-export function forAudience(selected: readonly SelectedPullRequest[], logins: ReadonlySet<string>, teams: ReadonlyMap<string, readonly string[]>): SelectedPullRequest[] {
+export function forAudience(
+  selected: readonly SelectedPullRequest[],
+  logins: ReadonlySet<string>,
+  teams: ReadonlyMap<string, readonly string[]>,
+): SelectedPullRequest[] {
   return selected.filter((s) => logins.has(s.pr.author.toLowerCase()) || [...requestedReviewerLogins(s.pr, teams)].some((login) => logins.has(login)));
 }
 

@@ -60,7 +60,12 @@ export interface CommandReplyInput {
 export function renderCommandReply(input: CommandReplyInput): SlackMessage[] {
   const directory = new UserDirectory(input.users);
   const selected = selectPullRequests(input.snapshot.pullRequests, input.filters, input.now);
-  const common = { directory, staleAfterDays: input.filters.staleAfterDays, failures: input.snapshot.failedRepositories, reviewsUnknown: input.snapshot.reviewsUnknown ?? [] };
+  const common = {
+    directory,
+    staleAfterDays: input.filters.staleAfterDays,
+    failures: input.snapshot.failedRepositories,
+    reviewsUnknown: input.snapshot.reviewsUnknown ?? [],
+  };
   if (input.action === 'all') {
     return renderPullRequestList({ title: 'Open pull requests', items: selected, empty: ':tada: No open pull requests.', ...common });
   }

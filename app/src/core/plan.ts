@@ -13,8 +13,7 @@ export interface DirectMessage {
 }
 
 export type ReminderPlan =
-  | { kind: 'digest'; schedule: string; channel: string; digest: Digest }
-  | { kind: 'personal' | 'reviews'; schedule: string; messages: DirectMessage[] };
+  { kind: 'digest'; schedule: string; channel: string; digest: Digest } | { kind: 'personal' | 'reviews'; schedule: string; messages: DirectMessage[] };
 
 export interface PlanInput {
   schedule: Schedule;
@@ -29,10 +28,13 @@ export interface PlanInput {
 /** What a digest with an audience says about it, so an empty digest is not a mystery. */
 export function audienceNotes(audience: Audience | undefined): string[] {
   if (!audience) return [];
-  if (audience.kind === 'members') return [`:busts_in_silhouette: Pull requests opened by, or waiting for a review from, ${plural(audience.logins.size, 'listed member')}.`];
+  if (audience.kind === 'members')
+    return [`:busts_in_silhouette: Pull requests opened by, or waiting for a review from, ${plural(audience.logins.size, 'listed member')}.`];
   const team = escapeMrkdwn(`@${audience.team}`);
   if (audience.failure !== undefined) {
-    return [`:warning: Team ${team} could not be read (${escapeMrkdwn(truncate(audience.failure, 300))}): this schedule has no members, so it lists no pull request.`];
+    return [
+      `:warning: Team ${team} could not be read (${escapeMrkdwn(truncate(audience.failure, 300))}): this schedule has no members, so it lists no pull request.`,
+    ];
   }
   return [`:busts_in_silhouette: Pull requests opened by, or waiting for a review from, ${team} (${plural(audience.logins.size, 'member')}).`];
 }

@@ -85,7 +85,8 @@ function pullRequestFacts(pr: PullRequest, shown: ReplyShown | undefined, direct
   if (shown) facts.push(`open ${formatAge(shown.ageHours)}`);
   facts.push(reviewSummary(pr, directory));
   if (pr.draft) facts.push(':construction: draft');
-  if (shown?.stale) facts.push(`:${staleReaction}: stale (${shown.staleBy === 'updated' ? 'not updated in' : 'open'} over ${plural(shown.staleAfterDays, 'day')})`);
+  if (shown?.stale)
+    facts.push(`:${staleReaction}: stale (${shown.staleBy === 'updated' ? 'not updated in' : 'open'} over ${plural(shown.staleAfterDays, 'day')})`);
   return facts.filter(Boolean);
 }
 
@@ -97,7 +98,12 @@ export function pullRequestLine(item: SelectedPullRequest, directory: UserDirect
  * A PR's reply in a digest thread: the one renderer for the first post and every webhook update.
  * `head` (merged, closed) goes first.
  */
-export function renderDigestReply(pr: PullRequest, shown: ReplyShown | undefined, directory: UserDirectory, head?: { text: string; fallback: string }): SlackMessage {
+export function renderDigestReply(
+  pr: PullRequest,
+  shown: ReplyShown | undefined,
+  directory: UserDirectory,
+  head?: { text: string; fallback: string },
+): SlackMessage {
   const text = `${head ? `${head.text} · ` : ''}${pullRequestLink(pr)}\n${pullRequestFacts(pr, shown, directory).join(' · ')}`;
   const fallback = `${head ? `${head.fallback} ` : ''}${pr.repository}#${pr.number} ${pr.title}`;
   return splitMessages(fallback, sections([text]))[0] as SlackMessage;
@@ -202,7 +208,10 @@ export function renderPullRequestList(options: {
   const { title, items, directory, staleAfterDays } = options;
   const heading = items.length > 0 ? `${title} (${items.length})` : title;
   const lines = items.length > 0 ? items.map((item) => pullRequestLine(item, directory, staleAfterDays)) : [options.empty];
-  const blocks: Block[] = [header(heading), ...sections([...lines, ...failureLines(options.failures ?? []), ...reviewsUnknownLines(options.reviewsUnknown ?? [])])];
+  const blocks: Block[] = [
+    header(heading),
+    ...sections([...lines, ...failureLines(options.failures ?? []), ...reviewsUnknownLines(options.reviewsUnknown ?? [])]),
+  ];
   return splitMessages(heading, blocks);
 }
 

@@ -50,12 +50,7 @@ export function selectPullRequests(prs: readonly PullRequest[], filters: Filters
       const idleHours = filters.staleBy === 'updated' ? (now.getTime() - Date.parse(pr.updatedAt)) / hourMs : ageHours;
       return { pr, ageHours, stale: idleHours >= staleAfterHours, staleBy: filters.staleBy };
     })
-    .sort(
-      (a, b) =>
-        Date.parse(a.pr.createdAt) - Date.parse(b.pr.createdAt) ||
-        a.pr.repository.localeCompare(b.pr.repository) ||
-        a.pr.number - b.pr.number,
-    );
+    .sort((a, b) => Date.parse(a.pr.createdAt) - Date.parse(b.pr.createdAt) || a.pr.repository.localeCompare(b.pr.repository) || a.pr.number - b.pr.number);
 }
 
 export function authoredBy(selected: readonly SelectedPullRequest[], login: string): SelectedPullRequest[] {
@@ -71,7 +66,11 @@ export function requestedReviewerLogins(pr: PullRequest, teams: ReadonlyMap<stri
 }
 
 /** PRs on which `login` is still a requested reviewer, by name or as a member of a team asked (`teams`: "org/slug" lower case -> logins). */
-export function awaitingReviewFrom(selected: readonly SelectedPullRequest[], login: string, teams: ReadonlyMap<string, readonly string[]> = new Map()): SelectedPullRequest[] {
+export function awaitingReviewFrom(
+  selected: readonly SelectedPullRequest[],
+  login: string,
+  teams: ReadonlyMap<string, readonly string[]> = new Map(),
+): SelectedPullRequest[] {
   const wanted = login.toLowerCase();
   return selected.filter((s) => requestedReviewerLogins(s.pr, teams).has(wanted));
 }

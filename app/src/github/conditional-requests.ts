@@ -110,8 +110,6 @@ function pickRateLimit(headers: Record<string, string | number | undefined>): Re
 }
 
 /** Octokit's RequestError for a 304 (status, response.headers). */
-function isNotModified(
-  error: unknown,
-): error is { status: 304; response?: { headers: Record<string, string | number | undefined> } } {
+function isNotModified(error: unknown): error is { status: 304; response?: { headers: Record<string, string | number | undefined> } } {
   return typeof error === 'object' && error !== null && (error as { status?: unknown }).status === 304;
 }

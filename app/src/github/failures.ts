@@ -18,7 +18,8 @@ const TOKEN_REQUEST = /\/app\/installations\/(\d+)\/access_tokens$/;
 function describeHttpFailure(error: HttpFailure, credentials: string): string {
   const { status, response } = error;
   const data = response?.data;
-  const message = data && typeof data === 'object' && typeof (data as { message?: unknown }).message === 'string' ? (data as { message: string }).message : error.message;
+  const message =
+    data && typeof data === 'object' && typeof (data as { message?: unknown }).message === 'string' ? (data as { message: string }).message : error.message;
   let reason = `HTTP ${status}: ${message}`;
   const installation = TOKEN_REQUEST.exec(error.request?.url ?? '')?.[1];
   if (installation !== undefined && (status === 401 || status === 403 || status === 404)) {

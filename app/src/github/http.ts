@@ -31,10 +31,9 @@ export function createGitHubHttp(options: GitHubHttpOptions): GitHubHttp {
     try {
       ca = readFileSync(options.caFile, 'utf8');
     } catch (error) {
-      throw new Error(
-        `github.caFile: cannot read ${options.caFile} (${(error as NodeJS.ErrnoException).code ?? 'error'}); point it at a PEM CA bundle`,
-        { cause: error },
-      );
+      throw new Error(`github.caFile: cannot read ${options.caFile} (${(error as NodeJS.ErrnoException).code ?? 'error'}); point it at a PEM CA bundle`, {
+        cause: error,
+      });
     }
   }
   const dispatcher = new Agent({

@@ -70,7 +70,12 @@ async function readOverflowing(options: ReviewReadOptions, overflowing: readonly
   await mapBounded(overflowing, options.concurrency, async (target) => {
     if (read.failed.has(target.repository)) return;
     try {
-      const listed = await octokit.paginate(octokit.rest.pulls.listReviews, { owner: target.owner, repo: target.repo, pull_number: target.number, per_page: 100 });
+      const listed = await octokit.paginate(octokit.rest.pulls.listReviews, {
+        owner: target.owner,
+        repo: target.repo,
+        pull_number: target.number,
+        per_page: 100,
+      });
       read.reviews.set(pullRequestKey(target.repository, target.number), latestReviewPerReviewer(listed));
     } catch (error) {
       if (!read.failed.has(target.repository)) read.failed.set(target.repository, describe(error));
@@ -89,12 +94,15 @@ export function startReviewReads(options: ReviewReadOptions): { add(targets: rea
   const limiter = new Bottleneck({ maxConcurrent: options.batchConcurrency });
   let pending: ChangedPullRequest[] = [];
   const record = (target: ChangedPullRequest, outcome: ReviewBatchOutcome): void => {
-    if (outcome.kind === 'complete') read.reviews.set(pullRequestKey(target.repository, target.number), latestReviewPerReviewer(outcome.reviews.map(fromGraphQLReview)));
+    if (outcome.kind === 'complete')
+      read.reviews.set(pullRequestKey(target.repository, target.number), latestReviewPerReviewer(outcome.reviews.map(fromGraphQLReview)));
     else if (outcome.kind === 'incomplete') overflowing.push(target);
     else if (!read.failed.has(target.repository)) read.failed.set(target.repository, outcome.reason);
   };
   const send = (batch: ChangedPullRequest[]): void => {
-    running.push(limiter.schedule(async () => (await queryReviewBatch(options, batch)).forEach((outcome, i) => record(batch[i] as ChangedPullRequest, outcome))));
+    running.push(
+      limiter.schedule(async () => (await queryReviewBatch(options, batch)).forEach((outcome, i) => record(batch[i] as ChangedPullRequest, outcome))),
+    );
   };
   return {
     add(targets) {

@@ -16,7 +16,7 @@ export interface TeamReadOptions {
 
 function teamFailureReason(error: unknown, describe: (error: unknown) => string): string {
   // GitHub answers 404 both for a team that does not exist and for one the token may not see.
-  if (statusOf(error) === 404) return 'HTTP 404: Not Found (does the team exist, and may the token read the organisation\'s teams and members?)';
+  if (statusOf(error) === 404) return "HTTP 404: Not Found (does the team exist, and may the token read the organisation's teams and members?)";
   return describe(error);
 }
 
@@ -28,7 +28,10 @@ export async function readTeamMembers(options: TeamReadOptions, teams: readonly 
     const [org, teamSlug] = team.split('/') as [string, string];
     try {
       const listed = await options.octokit.paginate(options.octokit.rest.teams.listMembersInOrg, { org, team_slug: teamSlug, per_page: 100 });
-      members.set(team.toLowerCase(), listed.map((member) => member.login));
+      members.set(
+        team.toLowerCase(),
+        listed.map((member) => member.login),
+      );
     } catch (error) {
       const reason = teamFailureReason(error, options.describe);
       options.logger.warn({ team, reason }, 'team members could not be read');

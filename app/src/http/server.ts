@@ -36,9 +36,9 @@ export function buildServer(options: Omit<StartServerOptions, 'port'>): FastifyI
     logController: new LogController({ disableRequestLogging: true }),
   };
   // One FastifyInstance type for both: the routes do not care which transport carries them.
-  const server = (
-    tls ? Fastify({ ...common, https: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } }) : Fastify(common)
-  ) as unknown as FastifyInstance;
+  const server = (tls
+    ? Fastify({ ...common, https: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } })
+    : Fastify(common)) as unknown as FastifyInstance;
   void server.register(httpApp, options.app);
   return server;
 }

@@ -77,7 +77,7 @@ export class CycleRunner {
       metrics.githubRepositoriesFailed.set(snapshot.failedRepositories.length);
       const audience = scheduleAudience(schedule, read.roster);
       if (audience?.kind === 'team' && audience.failure !== undefined) {
-        logger.warn({ team: audience.team, reason: audience.failure }, 'the schedule\'s team could not be read: it has no members this cycle');
+        logger.warn({ team: audience.team, reason: audience.failure }, "the schedule's team could not be read: it has no members this cycle");
       }
       const filters = mergeFilters(config.filters, schedule.filters);
       const plan = planReminder({ schedule, snapshot, filters, users: config.users, now: (this.deps.clock ?? (() => new Date()))(), roster: read.roster });
@@ -99,7 +99,13 @@ export class CycleRunner {
       if (report.outcome !== 'failure') metrics.reminderLastSuccess.set({ schedule: schedule.name }, Date.now() / 1000);
     }
     logger.info(
-      { outcome: report.outcome, posted: report.posted, failedPosts: report.failedPosts, prs: report.pullRequests, failedRepositories: report.failedRepositories },
+      {
+        outcome: report.outcome,
+        posted: report.posted,
+        failedPosts: report.failedPosts,
+        prs: report.pullRequests,
+        failedRepositories: report.failedRepositories,
+      },
       'reminder cycle finished',
     );
     return report;
@@ -118,7 +124,9 @@ export class CycleRunner {
       const [first, ...rest] = plan.digest.parent;
       if (!first) return;
       // Without the parent there is no thread: a failure here fails the cycle.
-      const metadata = fireTime ? { metadata: { event_type: 'chatops_digest', event_payload: { schedule: plan.schedule, fire_time: fireTime.toISOString() } } } : {};
+      const metadata = fireTime
+        ? { metadata: { event_type: 'chatops_digest', event_payload: { schedule: plan.schedule, fire_time: fireTime.toISOString() } } }
+        : {};
       const parent = await this.post(plan.schedule, 'parent', postMessageArgs(plan.channel, first, metadata), report);
       const threadArgs = { thread_ts: parent.ts };
       for (const part of rest) {

@@ -11,7 +11,11 @@ export interface UnreadableTeam {
 }
 
 /** Never rejects: an unreadable team leaves its schedule without members, it does not stop the app. */
-export async function checkScheduleTeams(schedules: readonly Schedule[], source: Pick<PullRequestSource, 'fetchTeamMembers'>, logger: Logger): Promise<UnreadableTeam[]> {
+export async function checkScheduleTeams(
+  schedules: readonly Schedule[],
+  source: Pick<PullRequestSource, 'fetchTeamMembers'>,
+  logger: Logger,
+): Promise<UnreadableTeam[]> {
   const teams = [...new Set(schedules.flatMap((schedule) => (schedule.team ? [schedule.team] : [])))];
   if (teams.length === 0) return [];
   let failures: { team: string; reason: string }[];

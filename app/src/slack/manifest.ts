@@ -42,7 +42,8 @@ export function botDisplayName(name: string): string {
 function nameProblems(name: string): string[] {
   if (name.trim() === '') return ['--name: must not be empty; e.g. --name "ChatOps"'];
   const problems: string[] = [];
-  if ([...name].length > maxAppNameLength) problems.push(`--name: "${name}" is ${[...name].length} characters; Slack allows at most ${maxAppNameLength} for an app's name`);
+  if ([...name].length > maxAppNameLength)
+    problems.push(`--name: "${name}" is ${[...name].length} characters; Slack allows at most ${maxAppNameLength} for an app's name`);
   if (/\p{Cc}/u.test(name)) problems.push('--name: must not contain control characters such as line breaks');
   if (botDisplayName(name) === '') problems.push(`--name: "${name}" has no letter or digit a-z 0-9, which the bot user's name needs`);
   return problems;

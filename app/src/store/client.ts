@@ -10,7 +10,11 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
 }
 
-export function createElasticsearchClient(settings: ElasticsearchSettings, secrets: Pick<Secrets, 'elasticsearchPassword'>, options: ClientOptions = {}): Client {
+export function createElasticsearchClient(
+  settings: ElasticsearchSettings,
+  secrets: Pick<Secrets, 'elasticsearchPassword'>,
+  options: ClientOptions = {},
+): Client {
   return new Client({
     node: settings.node,
     // Retrying is the caller's decision (the coordinator has its own deadline).

@@ -89,16 +89,19 @@ export async function ensureDefinedIndices(client: Client, definitions: readonly
   const slow = { requestTimeout: 30_000 };
   for (const definition of definitions) {
     await guarded('put index template', () =>
-      client.indices.putIndexTemplate({
-        name: definition.name,
-        index_patterns: [definition.name],
-        priority: 200,
-        template: {
-          settings: { number_of_shards: 1, auto_expand_replicas: '0-1', refresh_interval: '1s' },
-          mappings: { dynamic: 'strict', properties: definition.properties },
+      client.indices.putIndexTemplate(
+        {
+          name: definition.name,
+          index_patterns: [definition.name],
+          priority: 200,
+          template: {
+            settings: { number_of_shards: 1, auto_expand_replicas: '0-1', refresh_interval: '1s' },
+            mappings: { dynamic: 'strict', properties: definition.properties },
+          },
+          _meta: { managed_by: 'chatops', retention_field: definition.ageField },
         },
-        _meta: { managed_by: 'chatops', retention_field: definition.ageField },
-      }, slow),
+        slow,
+      ),
     );
     const exists = await guarded('check index', () => client.indices.exists({ index: definition.name }, slow));
     if (exists) {
@@ -118,12 +121,22 @@ export async function ensureDefinedIndices(client: Client, definitions: readonly
 }
 
 /** Deletes documents older than `retentionDays`; returns how many went, per index. */
-export async function deleteExpired(client: Client, names: IndexNames, retentionDays: number, options: { batch?: number; maxBatches?: number } = {}): Promise<Record<string, number>> {
+export async function deleteExpired(
+  client: Client,
+  names: IndexNames,
+  retentionDays: number,
+  options: { batch?: number; maxBatches?: number } = {},
+): Promise<Record<string, number>> {
   return deleteExpiredFrom(client, indexDefinitions(names), retentionDays, options);
 }
 
 /** deleteExpired for any list of definitions. */
-export async function deleteExpiredFrom(client: Client, definitions: readonly IndexDefinition[], retentionDays: number, options: { batch?: number; maxBatches?: number } = {}): Promise<Record<string, number>> {
+export async function deleteExpiredFrom(
+  client: Client,
+  definitions: readonly IndexDefinition[],
+  retentionDays: number,
+  options: { batch?: number; maxBatches?: number } = {},
+): Promise<Record<string, number>> {
   const batch = options.batch ?? 1_000;
   const maxBatches = options.maxBatches ?? 100;
   const slow = { requestTimeout: 60_000 };
@@ -133,12 +146,15 @@ export async function deleteExpiredFrom(client: Client, definitions: readonly In
     // Bounded: a backlog larger than batch x maxBatches finishes on the next run.
     for (let round = 0; round < maxBatches; round += 1) {
       const found = await guarded('find expired documents', () =>
-        client.search({
-          index: definition.name,
-          size: batch,
-          _source: false,
-          query: { range: { [definition.ageField]: { lt: `now-${retentionDays}d` } } },
-        }, slow),
+        client.search(
+          {
+            index: definition.name,
+            size: batch,
+            _source: false,
+            query: { range: { [definition.ageField]: { lt: `now-${retentionDays}d` } } },
+          },
+          slow,
+        ),
       );
       const ids = found.hits.hits.flatMap((hit) => (hit._id ? [hit._id] : []));
       if (ids.length === 0) break;

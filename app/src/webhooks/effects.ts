@@ -35,7 +35,12 @@ export class WebhookEffects {
    * Re-renders this PR's reply in the latest digest of every channel after `change`, with the age
    * and stale flag it was first posted with; `state` when the PR was merged, closed or reopened.
    */
-  async updateReplies(repository: string, number: number, change: (pr: PullRequest) => PullRequest, options: { state?: ReplyState; what: string }): Promise<number> {
+  async updateReplies(
+    repository: string,
+    number: number,
+    change: (pr: PullRequest) => PullRequest,
+    options: { state?: ReplyState; what: string },
+  ): Promise<number> {
     const replies = await this.options.history.latestReplies(repository, number);
     for (const reply of replies) {
       const pr = change(reply.pr);

@@ -28,7 +28,15 @@ const reviewStates: Record<string, Review['state'] | undefined> = {
 };
 
 /** pull_request actions acted on; the rest are acknowledged and ignored. */
-const pullRequestActions = new Set(['closed', 'review_requested', 'review_request_removed', 'reopened', 'ready_for_review', 'converted_to_draft', 'synchronize']);
+const pullRequestActions = new Set([
+  'closed',
+  'review_requested',
+  'review_request_removed',
+  'reopened',
+  'ready_for_review',
+  'converted_to_draft',
+  'synchronize',
+]);
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -46,7 +54,8 @@ export function payloadProblem(event: string, payload: unknown): string | undefi
   const pr = payload.pull_request;
   const repository = payload.repository;
   if (!isObject(repository) || typeof repository.full_name !== 'string') return 'payload.repository.full_name must be a string';
-  if (!isObject(pr) || !Number.isInteger(pr.number) || typeof pr.title !== 'string') return 'payload.pull_request must carry an integer number and a string title';
+  if (!isObject(pr) || !Number.isInteger(pr.number) || typeof pr.title !== 'string')
+    return 'payload.pull_request must carry an integer number and a string title';
   const hasLogin = (user: unknown): boolean => user === undefined || user === null || (isObject(user) && typeof user.login === 'string');
   if (action === 'review_requested' && (typeof pr.html_url !== 'string' || !isObject(payload.sender) || typeof payload.sender.login !== 'string')) {
     return 'payload.pull_request.html_url and payload.sender.login must be strings';
@@ -57,14 +66,19 @@ export function payloadProblem(event: string, payload: unknown): string | undefi
   } else if (action === 'review_requested' && (!hasLogin(payload.requested_reviewer) || !hasLogin(pr.user))) {
     return 'payload.requested_reviewer and payload.pull_request.user must be objects with a string login';
   }
-  if (event === 'pull_request_review' && (!isObject(payload.review) || typeof payload.review.state !== 'string')) return 'payload.review.state must be a string';
+  if (event === 'pull_request_review' && (!isObject(payload.review) || typeof payload.review.state !== 'string'))
+    return 'payload.review.state must be a string';
   if (action === 'dismissed' && !(isObject(payload.review) && isObject(payload.review.user) && typeof payload.review.user.login === 'string')) {
     return 'payload.review.user.login must be a string';
   }
-  if (action === 'review_request_removed' && !(isObject(payload.requested_reviewer) || (isObject(payload.requested_team) && typeof payload.requested_team.slug === 'string'))) {
+  if (
+    action === 'review_request_removed' &&
+    !(isObject(payload.requested_reviewer) || (isObject(payload.requested_team) && typeof payload.requested_team.slug === 'string'))
+  ) {
     return 'payload.requested_reviewer or payload.requested_team.slug must be given';
   }
-  if (event === 'pull_request_review' && isObject(payload.review) && !hasLogin(payload.review.user)) return 'payload.review.user must be an object with a string login';
+  if (event === 'pull_request_review' && isObject(payload.review) && !hasLogin(payload.review.user))
+    return 'payload.review.user must be an object with a string login';
   return undefined;
 }
 
@@ -72,11 +86,23 @@ export function createWebhooks(options: Pick<GitHubWebhookOptions, 'secret' | 'e
   const webhooks = new Webhooks({ secret: options.secret });
   const { effects } = options;
   webhooks.on('pull_request.closed', async ({ payload }) => {
-    await effects.pullRequestClosed(payload.repository.full_name, payload.pull_request.number, payload.pull_request.merged === true, payload.pull_request.title);
+    await effects.pullRequestClosed(
+      payload.repository.full_name,
+      payload.pull_request.number,
+      payload.pull_request.merged === true,
+      payload.pull_request.title,
+    );
   });
   webhooks.on('pull_request.review_requested', async ({ payload }) => {
     const pr = payload.pull_request;
-    const request = { repository: payload.repository.full_name, number: pr.number, title: pr.title, url: pr.html_url, author: pr.user?.login ?? 'ghost', requester: payload.sender.login };
+    const request = {
+      repository: payload.repository.full_name,
+      number: pr.number,
+      title: pr.title,
+      url: pr.html_url,
+      author: pr.user?.login ?? 'ghost',
+      requester: payload.sender.login,
+    };
     // A team request names the team only: its members are read from GitHub.
     if ('requested_team' in payload && payload.requested_team) {
       await effects.teamReviewRequested(request, `${payload.repository.full_name.split('/')[0] ?? ''}/${payload.requested_team.slug}`);
@@ -107,12 +133,16 @@ export function createWebhooks(options: Pick<GitHubWebhookOptions, 'secret' | 'e
           ? { team: `${owner}/${payload.requested_team.slug}` }
           : undefined;
     if (!withdrawn) return;
-    await effects.updateReplies(payload.repository.full_name, payload.pull_request.number, (pr) => withdrawReviewRequest(pr, withdrawn), { what: 'review request removed' });
+    await effects.updateReplies(payload.repository.full_name, payload.pull_request.number, (pr) => withdrawReviewRequest(pr, withdrawn), {
+      what: 'review request removed',
+    });
   });
   webhooks.on('pull_request_review.dismissed', async ({ payload }) => {
     const login = payload.review.user?.login;
     if (!login) return;
-    await effects.updateReplies(payload.repository.full_name, payload.pull_request.number, (pr) => dismissReview(pr, login), { what: `review by ${login} dismissed` });
+    await effects.updateReplies(payload.repository.full_name, payload.pull_request.number, (pr) => dismissReview(pr, login), {
+      what: `review by ${login} dismissed`,
+    });
   });
   webhooks.on('pull_request_review.submitted', async ({ payload }) => {
     const key = payload.review.state.toLowerCase();
@@ -152,7 +182,8 @@ export function githubWebhookRoutes(options: GitHubWebhookOptions): FastifyPlugi
       if (!signature) return reject(401, 'missing X-Hub-Signature-256: set the webhook secret in GitHub to secrets.yml githubWebhookSecret');
       // @octokit/webhooks refuses to verify an empty payload by throwing; GitHub never sends one.
       if (raw === '') return reject(400, 'empty body: expected the JSON payload of the event');
-      if (!(await webhooks.verify(raw, signature))) return reject(401, 'bad signature: the webhook secret in GitHub differs from secrets.yml githubWebhookSecret');
+      if (!(await webhooks.verify(raw, signature)))
+        return reject(401, 'bad signature: the webhook secret in GitHub differs from secrets.yml githubWebhookSecret');
       if (!event) return reject(400, 'missing X-GitHub-Event header');
       if (!delivery) return reject(400, 'missing X-GitHub-Delivery header');
       let payload: { action?: unknown };

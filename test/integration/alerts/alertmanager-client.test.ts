@@ -77,11 +77,21 @@ describe('AlertmanagerClient against Alertmanager 0.25', () => {
 
   it('reports a refused silence (bad matcher) as rejected', async () => {
     const bad = { matchers: [], startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 60_000).toISOString(), createdBy: 'x', comment: 'x' };
-    await expect(client.createSilence(bad)).rejects.toMatchObject({ name: 'AlertmanagerRejectedError', status: 422, message: expect.stringContaining('matchers in body should have at least 1 items') as unknown });
+    await expect(client.createSilence(bad)).rejects.toMatchObject({
+      name: 'AlertmanagerRejectedError',
+      status: 422,
+      message: expect.stringContaining('matchers in body should have at least 1 items') as unknown,
+    });
   });
 
   it('reports wrong credentials as rejected, not as success', async () => {
-    const wrong = new AlertmanagerClient({ url: alertmanager.url, caFile: certificates.caFile, auth: { username: 'alertmanager', password: 'not-the-password' }, timeoutMs: 5_000, metrics });
+    const wrong = new AlertmanagerClient({
+      url: alertmanager.url,
+      caFile: certificates.caFile,
+      auth: { username: 'alertmanager', password: 'not-the-password' },
+      timeoutMs: 5_000,
+      metrics,
+    });
     try {
       await expect(wrong.listSilences()).rejects.toMatchObject({ name: 'AlertmanagerRejectedError', status: 401 });
     } finally {
@@ -94,13 +104,19 @@ describe('AlertmanagerClient against Alertmanager 0.25', () => {
     const failure = await closed.listSilences().catch((error: unknown) => error);
     await closed.close();
     expect(failure).toBeInstanceOf(AlertmanagerUnavailableError);
-    expect(failure).toMatchObject({ kind: 'unreachable', message: expect.stringMatching(/Alertmanager is unreachable \(list silences: ECONNREFUSED\)/) as unknown });
+    expect(failure).toMatchObject({
+      kind: 'unreachable',
+      message: expect.stringMatching(/Alertmanager is unreachable \(list silences: ECONNREFUSED\)/) as unknown,
+    });
 
     const failing: Server = createServer((_request, response) => response.writeHead(503).end('overloaded'));
     await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
     const broken = new AlertmanagerClient({ url: `http://127.0.0.1:${(failing.address() as AddressInfo).port}`, timeoutMs: 5_000, metrics });
     try {
-      await expect(broken.createSilence({ matchers: [], startsAt: '', endsAt: '', createdBy: '', comment: '' })).rejects.toMatchObject({ kind: 'server_error', message: 'Alertmanager failed (create silence: HTTP 503: overloaded)' });
+      await expect(broken.createSilence({ matchers: [], startsAt: '', endsAt: '', createdBy: '', comment: '' })).rejects.toMatchObject({
+        kind: 'server_error',
+        message: 'Alertmanager failed (create silence: HTTP 503: overloaded)',
+      });
     } finally {
       await broken.close();
       failing.close();

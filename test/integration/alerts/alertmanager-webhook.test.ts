@@ -50,7 +50,13 @@ describe('Alertmanager webhook to Slack messages', () => {
     client = createElasticsearchClient({ node: es.url, indexPrefix: 'alerts-it', retentionDays: 30, username: 'chatops' }, {}, { requestTimeoutMs: 10_000 });
     await ensureDefinedIndices(client, alertIndexDefinitions(names), logger);
 
-    const notifier = new AlertNotifier({ ledger: new ElasticAlertLedger(client, names, 'r1'), slack: poster(), links: { runbookBaseUrl: 'https://runbooks.example.test/' }, replica: 'r1', logger });
+    const notifier = new AlertNotifier({
+      ledger: new ElasticAlertLedger(client, names, 'r1'),
+      slack: poster(),
+      links: { runbookBaseUrl: 'https://runbooks.example.test/' },
+      replica: 'r1',
+      logger,
+    });
     server = Fastify({ https: { cert: certificates.cert, key: certificates.key } });
     await server.register(alertmanagerWebhookPlugin({ token, defaultChannel: 'C0DEFAULT', notifier, metrics, logger }));
     url = await server.listen({ host: '127.0.0.1', port: 0 });
@@ -86,19 +92,32 @@ describe('Alertmanager webhook to Slack messages', () => {
 
   it('posts a firing group once and edits that message when it resolves', async () => {
     const endsAt = new Date(Date.now() + 6_000).toISOString();
-    const add = await alertmanager!.amtool(['alert', 'add', 'alertname=WebhookTestDown', 'severity=critical', 'instance=db1', `--end=${endsAt}`, '--annotation=summary=db1 is down', '--annotation=runbook_url=WebhookTestDown']);
+    const add = await alertmanager!.amtool([
+      'alert',
+      'add',
+      'alertname=WebhookTestDown',
+      'severity=critical',
+      'instance=db1',
+      `--end=${endsAt}`,
+      '--annotation=summary=db1 is down',
+      '--annotation=runbook_url=WebhookTestDown',
+    ]);
     expect(add.code, add.stderr).toBe(0);
 
-    const posted = await waitFor('chat.postMessage for the group', async () => calls('C0ALERTS').find((c) => c.method === 'chat.postMessage'), 30_000).catch((error: unknown) => {
-      throw new Error(`${String(error)}\nalertmanager:\n${alertmanager!.daemon.output()}`);
-    });
+    const posted = await waitFor('chat.postMessage for the group', async () => calls('C0ALERTS').find((c) => c.method === 'chat.postMessage'), 30_000).catch(
+      (error: unknown) => {
+        throw new Error(`${String(error)}\nalertmanager:\n${alertmanager!.daemon.output()}`);
+      },
+    );
     expect(String(posted.args.text)).toBe('🔥 FIRING (1): WebhookTestDown: db1 is down');
     expect(JSON.stringify(posted.args.blocks)).toContain('<https://runbooks.example.test/WebhookTestDown|Runbook>');
     const ts = String((posted.response as { ts?: unknown }).ts);
 
-    const updated = await waitFor('chat.update on resolve', async () => calls('C0ALERTS').find((c) => c.method === 'chat.update'), 30_000).catch((error: unknown) => {
-      throw new Error(`${String(error)}\nalertmanager:\n${alertmanager!.daemon.output()}`);
-    });
+    const updated = await waitFor('chat.update on resolve', async () => calls('C0ALERTS').find((c) => c.method === 'chat.update'), 30_000).catch(
+      (error: unknown) => {
+        throw new Error(`${String(error)}\nalertmanager:\n${alertmanager!.daemon.output()}`);
+      },
+    );
     expect(updated.args.ts).toBe(ts);
     expect(String(updated.args.text)).toBe('✅ RESOLVED: WebhookTestDown: db1 is down');
     expect(JSON.stringify(updated.args.blocks)).not.toContain('alert_silence_1h');
@@ -111,7 +130,12 @@ describe('Alertmanager webhook to Slack messages', () => {
     const dispatcher = new Agent({ connect: { ca: certificates.ca } });
     try {
       const post = (authorization: string, body: string) =>
-        fetch(`${url}/alertmanager/webhook?channel=C0OTHER`, { method: 'POST', dispatcher, headers: { authorization, 'content-type': 'application/json' }, body });
+        fetch(`${url}/alertmanager/webhook?channel=C0OTHER`, {
+          method: 'POST',
+          dispatcher,
+          headers: { authorization, 'content-type': 'application/json' },
+          body,
+        });
       const wrong = await post('Bearer not-the-token', '{}');
       expect(wrong.status).toBe(401);
       const malformed = await post(`Bearer ${token}`, JSON.stringify({ version: '4', status: 'firing' }));
@@ -124,12 +148,29 @@ describe('Alertmanager webhook to Slack messages', () => {
   });
 
   it('two replicas sharing Elasticsearch post a group once and both edit the same message', async () => {
-    const replicas = ['a', 'b'].map((replica) => new AlertNotifier({ ledger: new ElasticAlertLedger(client, names, replica), slack: poster(), links: {}, replica, logger }));
+    const replicas = ['a', 'b'].map(
+      (replica) => new AlertNotifier({ ledger: new ElasticAlertLedger(client, names, replica), slack: poster(), links: {}, replica, logger }),
+    );
     const payload = (status: 'firing' | 'resolved', fingerprints: string[]): WebhookPayload => {
       const parsed = parseWebhookPayload({
-        version: '4', groupKey: '{}:{alertname="RaceTest"}', truncatedAlerts: 0, status, receiver: 'chatops',
-        groupLabels: { alertname: 'RaceTest' }, commonLabels: { alertname: 'RaceTest' }, commonAnnotations: {}, externalURL: '',
-        alerts: fingerprints.map((fingerprint) => ({ status, labels: { alertname: 'RaceTest', fp: fingerprint }, annotations: {}, startsAt: '2026-11-28T08:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint })),
+        version: '4',
+        groupKey: '{}:{alertname="RaceTest"}',
+        truncatedAlerts: 0,
+        status,
+        receiver: 'chatops',
+        groupLabels: { alertname: 'RaceTest' },
+        commonLabels: { alertname: 'RaceTest' },
+        commonAnnotations: {},
+        externalURL: '',
+        alerts: fingerprints.map((fingerprint) => ({
+          status,
+          labels: { alertname: 'RaceTest', fp: fingerprint },
+          annotations: {},
+          startsAt: '2026-11-28T08:00:00Z',
+          endsAt: '0001-01-01T00:00:00Z',
+          generatorURL: '',
+          fingerprint,
+        })),
       });
       if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
       return parsed.payload;
@@ -138,7 +179,10 @@ describe('Alertmanager webhook to Slack messages', () => {
     const same = await Promise.all(replicas.map((r) => r.notify('C0RACE', payload('firing', ['f1']))));
     expect(same.sort()).toEqual(['duplicate', 'posted']);
     // two different changes at once: one posts nothing new, both edit
-    const changes = await Promise.all([replicas[0]!.notify('C0RACE', payload('firing', ['f1', 'f2'])), replicas[1]!.notify('C0RACE', payload('firing', ['f1', 'f2', 'f3']))]);
+    const changes = await Promise.all([
+      replicas[0]!.notify('C0RACE', payload('firing', ['f1', 'f2'])),
+      replicas[1]!.notify('C0RACE', payload('firing', ['f1', 'f2', 'f3'])),
+    ]);
     expect(changes).toEqual(['updated', 'updated']);
     const race = calls('C0RACE');
     expect(race.map((c) => c.method)).toEqual(['chat.postMessage', 'chat.update', 'chat.update']);
@@ -148,7 +192,12 @@ describe('Alertmanager webhook to Slack messages', () => {
   it('keeps a single replica exactly-once with the in-memory ledger', async () => {
     const notifier = new AlertNotifier({ ledger: new MemoryAlertLedger(), slack: poster(), links: {}, replica: 'solo', logger });
     const parsed = parseWebhookPayload({
-      version: '4', groupKey: '{}:{alertname="Solo"}', status: 'firing', receiver: 'r', groupLabels: { alertname: 'Solo' }, commonLabels: { alertname: 'Solo' },
+      version: '4',
+      groupKey: '{}:{alertname="Solo"}',
+      status: 'firing',
+      receiver: 'r',
+      groupLabels: { alertname: 'Solo' },
+      commonLabels: { alertname: 'Solo' },
       alerts: [{ status: 'firing', labels: { alertname: 'Solo' }, startsAt: '2026-11-28T08:00:00Z', endsAt: '0001-01-01T00:00:00Z', fingerprint: 'x1' }],
     });
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));

@@ -49,17 +49,34 @@ describe('alert buttons against Alertmanager 0.25', () => {
     client = new AlertmanagerClient({ url: alertmanager.url, caFile: certificates.caFile, auth: alertmanager.auth, timeoutMs: 5_000, metrics });
     const poster = new SlackWebApi({ token: slack.botToken, apiUrl: slack.apiUrl, caFile: certificates.caFile, logger, metrics, retries: 0 });
     const parsed = parseWebhookPayload({
-      version: '4', groupKey: '{}:{alertname="ButtonTest"}', status: 'firing', receiver: 'chatops',
-      groupLabels: { alertname: 'ButtonTest' }, commonLabels: { alertname: 'ButtonTest', severity: 'critical' },
-      alerts: [{ status: 'firing', labels: { alertname: 'ButtonTest', severity: 'critical' }, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', fingerprint: 'b1' }],
+      version: '4',
+      groupKey: '{}:{alertname="ButtonTest"}',
+      status: 'firing',
+      receiver: 'chatops',
+      groupLabels: { alertname: 'ButtonTest' },
+      commonLabels: { alertname: 'ButtonTest', severity: 'critical' },
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: 'ButtonTest', severity: 'critical' },
+          startsAt: new Date().toISOString(),
+          endsAt: '0001-01-01T00:00:00Z',
+          fingerprint: 'b1',
+        },
+      ],
     });
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
     await new AlertNotifier({ ledger, slack: poster, links: {}, replica: 'r1', logger }).notify('C0ALERTS', parsed.payload);
     key = messageKey('C0ALERTS', parsed.payload.groupKey);
     buttons = new AlertButtons({
-      ledger, alertmanager: client, slack: poster, operators: ['U0ALICE', 'S0ONCALL'],
+      ledger,
+      alertmanager: client,
+      slack: poster,
+      operators: ['U0ALICE', 'S0ONCALL'],
       groupMembers: (group) => Promise.resolve(group === 'S0ONCALL' ? ['U0BOB'] : []),
-      timeZone: 'Europe/Berlin', links: {}, logger,
+      timeZone: 'Europe/Berlin',
+      links: {},
+      logger,
     });
   });
 
@@ -102,7 +119,16 @@ describe('alert buttons against Alertmanager 0.25', () => {
 
   it('tells the user when Alertmanager is unreachable and changes nothing', async () => {
     const down = new AlertmanagerClient({ url: `https://127.0.0.1:${await freePort()}`, caFile: certificates.caFile, timeoutMs: 2_000, metrics });
-    const offline = new AlertButtons({ ledger, alertmanager: down, slack: new SlackWebApi({ token: slack.botToken, apiUrl: slack.apiUrl, caFile: certificates.caFile, logger, metrics, retries: 0 }), operators: ['U0ALICE'], groupMembers: () => Promise.resolve([]), timeZone: 'UTC', links: {}, logger });
+    const offline = new AlertButtons({
+      ledger,
+      alertmanager: down,
+      slack: new SlackWebApi({ token: slack.botToken, apiUrl: slack.apiUrl, caFile: certificates.caFile, logger, metrics, retries: 0 }),
+      operators: ['U0ALICE'],
+      groupMembers: () => Promise.resolve([]),
+      timeZone: 'UTC',
+      links: {},
+      logger,
+    });
     const before = blocksText();
     const answer = await offline.click({ actionId: alertActions.silence4h, key, user: alice, channel: 'C0ALERTS' });
     await down.close();
@@ -110,6 +136,8 @@ describe('alert buttons against Alertmanager 0.25', () => {
     expect(answer.text).toMatch(/^Alertmanager is unreachable \(create silence: ECONNREFUSED\)\. Nothing was changed/);
     expect(blocksText()).toBe(before);
     expect(await silences()).toEqual([]);
-    expect(await metrics.registry.getSingleMetricAsString('chatops_alertmanager_requests_total')).toContain('operation="create silence",outcome="unreachable"} 1');
+    expect(await metrics.registry.getSingleMetricAsString('chatops_alertmanager_requests_total')).toContain(
+      'operation="create silence",outcome="unreachable"} 1',
+    );
   });
 });

@@ -42,7 +42,13 @@ describe('chatops serve with an alerts section', () => {
       receivers: [
         {
           name: 'chatops',
-          webhook_configs: [{ url: `${url}/alertmanager/webhook`, send_resolved: true, http_config: { authorization: { credentials_file: tokenFile }, tls_config: { ca_file: certs.caFile } } }],
+          webhook_configs: [
+            {
+              url: `${url}/alertmanager/webhook`,
+              send_resolved: true,
+              http_config: { authorization: { credentials_file: tokenFile }, tls_config: { ca_file: certs.caFile } },
+            },
+          ],
         },
       ],
     });
@@ -51,7 +57,13 @@ describe('chatops serve with an alerts section', () => {
         server: { host: '127.0.0.1', port, tls: { cert: certs.certFile, key: certs.keyFile }, shutdownTimeoutMs: 5_000 },
         github: { baseUrl: sandbox.describe().github.url, repositories: ['acme/*'], caFile: certs.caFile },
         slack: { apiUrl: sandbox.describe().slack.apiUrl, caFile: certs.caFile },
-        alerts: { defaultChannel: 'C0ALERTS', operators: ['U0ALICE'], alertmanagerUrl: alertmanager.url, caFile: certs.caFile, runbookBaseUrl: 'https://runbooks.example.test/' },
+        alerts: {
+          defaultChannel: 'C0ALERTS',
+          operators: ['U0ALICE'],
+          alertmanagerUrl: alertmanager.url,
+          caFile: certs.caFile,
+          runbookBaseUrl: 'https://runbooks.example.test/',
+        },
       }),
       { ...sandboxSecrets, alertmanagerWebhookToken: token, alertmanager: alertmanager.auth },
     );
@@ -71,7 +83,9 @@ describe('chatops serve with an alerts section', () => {
       channel: { id: 'C0ALERTS', name: 'alerts' },
       message: { type: 'message', ts, text: '' },
       response_url: `${sandbox.describe().slack.url}/response/${responseId}`,
-      actions: [{ type: 'button', action_id: actionId, block_id: 'alert_actions', value, text: { type: 'plain_text', text: 'x' }, action_ts: `${Date.now() / 1000}` }],
+      actions: [
+        { type: 'button', action_id: actionId, block_id: 'alert_actions', value, text: { type: 'plain_text', text: 'x' }, action_ts: `${Date.now() / 1000}` },
+      ],
     };
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     const timestamp = Math.floor(Date.now() / 1000);
@@ -90,7 +104,8 @@ describe('chatops serve with an alerts section', () => {
     }
   }
 
-  const responseText = (id: string) => waitFor(`response_url answer ${id}`, async () => sandbox.slack.responses.find((r) => r.id === id)?.body as { text?: string } | undefined, 15_000);
+  const responseText = (id: string) =>
+    waitFor(`response_url answer ${id}`, async () => sandbox.slack.responses.find((r) => r.id === id)?.body as { text?: string } | undefined, 15_000);
 
   afterAll(async () => {
     await alertmanager?.stop();
@@ -101,9 +116,16 @@ describe('chatops serve with an alerts section', () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  it('posts the group, silences it on an operator\'s click, refuses a non-operator, unsilences, and edits it on resolve', async () => {
+  it("posts the group, silences it on an operator's click, refuses a non-operator, unsilences, and edits it on resolve", async () => {
     const endsAt = Date.now() + 8_000;
-    const add = await alertmanager!.amtool(['alert', 'add', 'alertname=ServeAlertTest', 'severity=warning', `--end=${new Date(endsAt).toISOString()}`, '--annotation=summary=from serve']);
+    const add = await alertmanager!.amtool([
+      'alert',
+      'add',
+      'alertname=ServeAlertTest',
+      'severity=warning',
+      `--end=${new Date(endsAt).toISOString()}`,
+      '--annotation=summary=from serve',
+    ]);
     expect(add.code, add.stderr).toBe(0);
     const diagnostics = (): string => `\napp:\n${app?.stdout.slice(-4_000)}\nalertmanager:\n${alertmanager?.daemon.output().slice(-4_000)}`;
     const calls = () => sandbox.slack.calls.filter((c) => c.args.channel === 'C0ALERTS');
@@ -126,7 +148,11 @@ describe('chatops serve with an alerts section', () => {
     expect(await click(alertActions.unsilence, { id: 'U0ALICE', name: 'alice' }, key, ts, 'alice-2')).toBe(200);
     expect((await responseText('alice-2')).text).toBe('Silence expired: notifications for this group resume.');
 
-    await waitFor('chat.update after resolve', async () => (calls().some((c) => c.method === 'chat.update' && String(c.args.text).startsWith('✅')) ? true : undefined), 40_000).catch((error: unknown) => {
+    await waitFor(
+      'chat.update after resolve',
+      async () => (calls().some((c) => c.method === 'chat.update' && String(c.args.text).startsWith('✅')) ? true : undefined),
+      40_000,
+    ).catch((error: unknown) => {
       throw new Error(`${String(error)}${diagnostics()}`);
     });
     expect(calls().map((c) => [c.method, String(c.args.text)])).toEqual([

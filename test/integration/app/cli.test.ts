@@ -29,13 +29,13 @@ const EVERY_COMMAND = ['check-config', 'remind', 'serve', 'slack-manifest', 'dem
 const listed = (overview: string): string[] => overview.split('\n').flatMap((line) => /^ {2}(\S+) {2,}/.exec(line)?.[1] ?? []);
 
 describe('chatops --help', () => {
-  it('lists every command, the app\'s and the operator\'s, exit 0', async () => {
+  it("lists every command, the app's and the operator's, exit 0", async () => {
     const result = await runChatops(['--help']);
     expect([result.code, result.stderr]).toEqual([0, '']);
     expect(listed(result.stdout)).toEqual(EVERY_COMMAND);
   });
 
-  it('prints each command\'s own help with exit 0', async () => {
+  it("prints each command's own help with exit 0", async () => {
     const results = await Promise.all(EVERY_COMMAND.map((name) => runChatops([name, '--help'])));
     expect(results.map((r) => [r.code, r.stdout.split('\n')[0]?.split(' ').slice(0, 3).join(' '), r.stderr])).toEqual(
       EVERY_COMMAND.map((name) => [0, `usage: chatops ${name}`, '']),
@@ -62,7 +62,11 @@ describe('chatops check-config', () => {
 
   it('reports every problem with file and field, exits 1, and calls no network', async () => {
     const broken = writeSettings(
-      { ...sandboxConfig(sandbox), github: { baseUrl: 'not a url', repositories: [] }, schedules: [{ name: 'x', channel: 'C1', cron: 'daily', timezone: 'Europe/Berlim', kind: 'digest' }] },
+      {
+        ...sandboxConfig(sandbox),
+        github: { baseUrl: 'not a url', repositories: [] },
+        schedules: [{ name: 'x', channel: 'C1', cron: 'daily', timezone: 'Europe/Berlim', kind: 'digest' }],
+      },
       { ...sandboxSecrets, slackBotToken: 'bot-token' },
     );
     try {
@@ -87,7 +91,10 @@ describe('chatops check-config', () => {
 
   it('names the missing flag and exits 2', async () => {
     const result = await runChatops(['check-config', '--config', settings.configPath]);
-    expect([result.code, result.stderr]).toEqual([2, 'chatops check-config: --secrets is required: pass the path of secrets.yml, e.g. --secrets app/examples/secrets.yml\n']);
+    expect([result.code, result.stderr]).toEqual([
+      2,
+      'chatops check-config: --secrets is required: pass the path of secrets.yml, e.g. --secrets app/examples/secrets.yml\n',
+    ]);
   });
 
   it('rejects unknown flags with exit 2', async () => {
@@ -101,7 +108,10 @@ describe('chatops remind --dry-run', () => {
   it('prints one JSON line per Slack call and posts nothing', async () => {
     const result = await runChatops(['remind', '--schedule', 'digest', '--dry-run', ...flags()]);
     expect(result.code).toBe(0);
-    const calls = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Call);
+    const calls = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Call);
     const posts = calls.filter((c) => c.method === 'chat.postMessage');
     expect(posts).toHaveLength(1 + seededOrder.length);
     expect(posts[0]?.args).toMatchObject({ channel: SANDBOX_CHANNEL, text: '10 open pull requests in 3 repositories (2 stale)' });
@@ -135,7 +145,9 @@ describe('chatops remind', () => {
       ['acme/web#53', ['hourglass_flowing_sand']],
       ['acme/api#103', ['hourglass_flowing_sand']],
     ]);
-    expect(sectionTexts(replies[0]?.blocks)[0]).toContain('by <@U0BOB> · open 21 days · :speech_balloon: commented by <@U0DAVE>, not yet approved · :eyes: waiting for <@U0CAROL>');
+    expect(sectionTexts(replies[0]?.blocks)[0]).toContain(
+      'by <@U0BOB> · open 21 days · :speech_balloon: commented by <@U0DAVE>, not yet approved · :eyes: waiting for <@U0CAROL>',
+    );
     // the first post met a 429 and was retried after Retry-After
     expect(sandbox.slack.calls.filter((c) => c.method === 'chat.postMessage')[0]?.httpStatus).toBe(429);
     for (const secret of allSecretValues) expect(result.stdout + result.stderr).not.toContain(secret);
@@ -167,7 +179,10 @@ describe('chatops remind', () => {
     try {
       const result = await runChatops(['remind', '--schedule', 'digest', '--dry-run', '--config', bad.configPath, '--secrets', bad.secretsPath]);
       expect(result.code, result.stderr).toBe(1);
-      const calls = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Call);
+      const calls = result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Call);
       expect(calls).toHaveLength(1);
       expect(calls[0]?.args.text).toBe('No open pull requests in the repositories that could be read');
       expect(sectionTexts(calls[0]?.args.blocks)[0]).toMatch(/:warning: \*Could not read 1 repository\* .*\n• acme\/\*: .+/);

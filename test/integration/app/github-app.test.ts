@@ -27,7 +27,10 @@ const tokensIssued = () => sandbox.github.requests.filter((r) => r.path === `/ap
 beforeAll(async () => {
   sandbox = await startSandbox({ host: '127.0.0.1', githubAppPrivateKey: privateKey, installationTokenLifetimeSeconds: TOKEN_LIFETIME_SECONDS });
   // one request at a time, so the cycle is a row of requests that spans a token's renewal
-  settings = writeSettings(sandboxConfig(sandbox, { github: { baseUrl: sandbox.describe().github.url, repositories: ['acme/*'], concurrency: 1 } }), appSecrets);
+  settings = writeSettings(
+    sandboxConfig(sandbox, { github: { baseUrl: sandbox.describe().github.url, repositories: ['acme/*'], concurrency: 1 } }),
+    appSecrets,
+  );
 });
 afterAll(async () => {
   settings?.remove();
@@ -43,7 +46,10 @@ describe('chatops on GitHub App authentication', () => {
   it('check-config accepts githubApp with the PEM inline or as privateKeyFile, calling no network', async () => {
     const keyFile = join(settings.dir, 'app.pem');
     writeFileSync(keyFile, privateKey, { mode: 0o600 });
-    const fromFile = writeSettings(sandboxConfig(sandbox), { ...slackSecrets, githubApp: { appId: String(SANDBOX_GITHUB_APP.appId), installationId: SANDBOX_GITHUB_APP.installationId, privateKeyFile: keyFile } });
+    const fromFile = writeSettings(sandboxConfig(sandbox), {
+      ...slackSecrets,
+      githubApp: { appId: String(SANDBOX_GITHUB_APP.appId), installationId: SANDBOX_GITHUB_APP.installationId, privateKeyFile: keyFile },
+    });
     try {
       for (const args of [flags(), ['--config', fromFile.configPath, '--secrets', fromFile.secretsPath]]) {
         const result = await runChatops(['check-config', ...args]);
@@ -65,7 +71,11 @@ describe('chatops on GitHub App authentication', () => {
     expect(parent?.text).toBe('10 open pull requests in 3 repositories (2 stale)');
     expect(messages.filter((m) => m.thread_ts === parent?.ts)).toHaveLength(seededOrder.length);
 
-    expect(tokensIssued().map((r) => [r.method, r.status]).slice(0, 2)).toEqual([
+    expect(
+      tokensIssued()
+        .map((r) => [r.method, r.status])
+        .slice(0, 2),
+    ).toEqual([
       ['POST', 201],
       ['POST', 201],
     ]);
@@ -80,7 +90,9 @@ describe('chatops on GitHub App authentication', () => {
     try {
       const result = await runChatops(['remind', '--schedule', 'digest', '--dry-run', '--config', gone.configPath, '--secrets', gone.secretsPath]);
       expect(result.code, result.stderr).toBe(1);
-      expect(result.stdout).toContain('• acme/*: HTTP 404: Not Found (the GitHub App got no token for installation 999: check githubApp in secrets.yml and that the app is installed)');
+      expect(result.stdout).toContain(
+        '• acme/*: HTTP 404: Not Found (the GitHub App got no token for installation 999: check githubApp in secrets.yml and that the app is installed)',
+      );
       for (const line of pemLines) expect(result.stdout + result.stderr).not.toContain(line);
     } finally {
       gone.remove();

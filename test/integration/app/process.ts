@@ -112,7 +112,10 @@ export async function serveChatops(args: string[], options: { entry?: string } =
 }
 
 /** A temp folder with config.yml and secrets.yml (0600). */
-export function writeSettings(config: Record<string, unknown>, secrets: Record<string, unknown>): { dir: string; configPath: string; secretsPath: string; remove(): void } {
+export function writeSettings(
+  config: Record<string, unknown>,
+  secrets: Record<string, unknown>,
+): { dir: string; configPath: string; secretsPath: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'chatops-it-'));
   const configPath = join(dir, 'config.yml');
   const secretsPath = join(dir, 'secrets.yml');

@@ -83,7 +83,9 @@ describe('GitHub webhooks in serve without Elasticsearch', () => {
   });
 
   it('drops a withdrawn review request and a dismissed review, and reopens a closed PR', async () => {
-    expect((await deliver('pull_request', { action: 'review_request_removed', pull_request: web53(), requested_reviewer: { login: 'carol' } })).status).toBe(200);
+    expect((await deliver('pull_request', { action: 'review_request_removed', pull_request: web53(), requested_reviewer: { login: 'carol' } })).status).toBe(
+      200,
+    );
     expect(lastUpdate()).not.toContain('waiting for');
     expect(lastUpdate()).toContain(':speech_balloon: commented by <@U0DAVE>, not yet approved');
     const dismissal = { action: 'dismissed', pull_request: web53(), review: { state: 'dismissed', user: { login: 'dave' } } };

@@ -44,7 +44,12 @@ const get = (path: string, headers: Record<string, string> = {}) => fetch(`${url
 
 /** Slash commands as Slack sends them: form-encoded, signed with the v0 scheme. */
 function prs(text: string, user: string, options: { badSignature?: boolean; timestamp?: number } = {}) {
-  return sandbox.slack.sendSlashCommand(`${url}/slack/events`, SLACK_FAKE_SIGNING_SECRET, { command: '/prs', text, user_id: user }, { ca: certs.ca, ...options });
+  return sandbox.slack.sendSlashCommand(
+    `${url}/slack/events`,
+    SLACK_FAKE_SIGNING_SECRET,
+    { command: '/prs', text, user_id: user },
+    { ca: certs.ca, ...options },
+  );
 }
 
 async function responsesFor(responseId: string, count: number, timeoutMs = 30_000): Promise<unknown[]> {

@@ -27,4 +27,15 @@ export const sandboxSecrets = {
 export const allSecretValues = [GITHUB_FAKE_TOKEN, SLACK_FAKE_BOT_TOKEN, SLACK_FAKE_SIGNING_SECRET];
 
 /** The seeded open PRs, oldest first, as the digest lists them (docs-old is archived). */
-export const seededOrder = ['acme/web#53', 'acme/api#103', 'acme/infra#8', 'acme/infra#7', 'acme/api#102', 'acme/web#51', 'acme/api#101', 'acme/infra#9', 'acme/api#104', 'acme/web#52'];
+export const seededOrder = [
+  'acme/web#53',
+  'acme/api#103',
+  'acme/infra#8',
+  'acme/infra#7',
+  'acme/api#102',
+  'acme/web#51',
+  'acme/api#101',
+  'acme/infra#9',
+  'acme/api#104',
+  'acme/web#52',
+];

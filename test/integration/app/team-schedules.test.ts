@@ -53,7 +53,11 @@ describe('team schedules in serve', () => {
     // Both schedules of the first fire are done: one read of the union (api, infra, web), each list once.
     const listsOf = (repo: string) => sandbox.github.requests.filter((r) => r.path.startsWith(`/repos/${repo}/pulls`));
     expect([listsOf('acme/api').length, listsOf('acme/infra').length, listsOf('acme/web').length]).toEqual([1, 1, 1]);
-    expect(finished().slice(0, 2).map((l) => [l.schedule, l.outcome])).toEqual(
+    expect(
+      finished()
+        .slice(0, 2)
+        .map((l) => [l.schedule, l.outcome]),
+    ).toEqual(
       expect.arrayContaining([
         ['backend-digest', 'success'],
         ['frontend-digest', 'success'],
@@ -95,13 +99,18 @@ describe('team schedules in serve', () => {
 describe('a schedule whose team GitHub does not know', () => {
   it('warns at start naming the schedule and the team, runs, and says in the digest that it has no members', async () => {
     const ghosts = writeSettings(
-      sandboxConfig(sandbox, { schedules: [{ name: 'ghosts', channel: 'C0GHOSTS', cron: '0 9 * * 1-5', timezone: 'UTC', kind: 'digest', team: 'acme/ghosts' }] }),
+      sandboxConfig(sandbox, {
+        schedules: [{ name: 'ghosts', channel: 'C0GHOSTS', cron: '0 9 * * 1-5', timezone: 'UTC', kind: 'digest', team: 'acme/ghosts' }],
+      }),
       sandboxSecrets,
     );
     try {
       const result = await runChatops(['remind', '--schedule', 'ghosts', '--config', ghosts.configPath, '--secrets', ghosts.secretsPath]);
       expect(result.code).toBe(0);
-      const lines = result.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogLine);
+      const lines = result.stderr
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as LogLine);
       expect(lines.find((l) => l.message === 'team of a schedule could not be read: the schedule has no members until it can be')).toMatchObject({
         'log.level': 'warn',
         schedule: 'ghosts',

@@ -60,8 +60,17 @@ describe('chatops certs', () => {
   it('re-issues only the leaves whose names change when a host joins', async () => {
     writeInventory(['app1', 'app2']);
     const report = await ensureCertificates({ outDir: out, inventoryDir: inventory, renewDays: 30 });
-    const remade = report.leaves.filter((l) => l.outcome !== 'kept').map((l) => `${l.name}:${l.reason}`).sort();
-    expect(remade).toEqual(['cadvisor:names changed', 'chatops:names changed', 'filebeat:names changed', 'node_exporter:names changed', 'systemd_exporter:names changed']);
+    const remade = report.leaves
+      .filter((l) => l.outcome !== 'kept')
+      .map((l) => `${l.name}:${l.reason}`)
+      .sort();
+    expect(remade).toEqual([
+      'cadvisor:names changed',
+      'chatops:names changed',
+      'filebeat:names changed',
+      'node_exporter:names changed',
+      'systemd_exporter:names changed',
+    ]);
     expect(openssl('x509', '-in', path.join(out, 'chatops.crt'), '-noout', '-ext', 'subjectAltName').out).toContain('DNS:app2.certs.example.org');
   });
 

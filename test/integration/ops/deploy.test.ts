@@ -73,7 +73,7 @@ describe('chatops deploy', () => {
     expect(second.stderr).toContain('changed=0');
   });
 
-  it('runs with Mitogen when install-deps fetched it, with Ansible\'s linear strategy on CHATOPS_MITOGEN=0, and both converge', () => {
+  it("runs with Mitogen when install-deps fetched it, with Ansible's linear strategy on CHATOPS_MITOGEN=0, and both converge", () => {
     expect(mitogenDir(), 'Mitogen is missing from .cache/: run scripts/install-deps.d/mitogen.sh').toBeDefined();
     const inv = inventory('strategies', { out_dir: path.join(out, 'strategies') });
     mkdirSync(path.join(out, 'strategies'), { recursive: true });
@@ -98,7 +98,9 @@ describe('chatops deploy', () => {
   it('explains a playbook that cannot even start', () => {
     const broken = path.join(dir, 'broken.yml');
     writeFileSync(broken, '- name: Broken\n  hosts: all\n  tasks: [\n');
-    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/chatops.mjs'), 'deploy', '--playbook', broken, '--inventory', inventory('ok', {})], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/chatops.mjs'), 'deploy', '--playbook', broken, '--inventory', inventory('ok', {})], {
+      encoding: 'utf8',
+    });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('deploy failed before any task ran');
     expect(r.stderr).toContain('broken.yml');

@@ -53,13 +53,10 @@ beforeAll(async () => {
   await ensureCertificates({ outDir: path.join(dir, 'other'), inventoryDir, renewDays: 30 });
   ca = readFileSync(path.join(dir, 'ours/ca.crt'));
   otherCa = readFileSync(path.join(dir, 'other/ca.crt'));
-  server = https.createServer(
-    { cert: readFileSync(path.join(dir, 'ours/haproxy.crt')), key: readFileSync(path.join(dir, 'ours/haproxy.key')) },
-    (req, res) => {
-      const code = req.url === '/locked' ? 401 : req.url === '/broken' ? 503 : 200;
-      res.writeHead(code).end(`${req.headers.host}`);
-    },
-  );
+  server = https.createServer({ cert: readFileSync(path.join(dir, 'ours/haproxy.crt')), key: readFileSync(path.join(dir, 'ours/haproxy.key')) }, (req, res) => {
+    const code = req.url === '/locked' ? 401 : req.url === '/broken' ? 503 : 200;
+    res.writeHead(code).end(`${req.headers.host}`);
+  });
   plain = http.createServer((req, res) => {
     if (req.url === '/') res.writeHead(301, { location: `https://${req.headers.host}/` }).end();
     else res.writeHead(200).end('plain');
@@ -120,8 +117,15 @@ describe('status probes', () => {
     const names = probes.map((p) => `${p.service}@${p.host}:${p.port}`);
     expect(names).toEqual(
       expect.arrayContaining([
-        'chatops via haproxy@lb1:443', 'prometheus via haproxy@lb1:443', 'alertmanager via haproxy@lb1:443', 'http redirect@lb1:80',
-        'chatops@1@app1:8441', 'prometheus@mon1:9090', 'alertmanager@mon1:9093', 'node_exporter@lb1:9100', 'systemd_exporter@mon1:9558',
+        'chatops via haproxy@lb1:443',
+        'prometheus via haproxy@lb1:443',
+        'alertmanager via haproxy@lb1:443',
+        'http redirect@lb1:80',
+        'chatops@1@app1:8441',
+        'prometheus@mon1:9090',
+        'alertmanager@mon1:9093',
+        'node_exporter@lb1:9100',
+        'systemd_exporter@mon1:9558',
       ]),
     );
     expect(names.some((n) => n.startsWith('grafana') || n.startsWith('kibana') || n.startsWith('cadvisor') || n.startsWith('chatops@2'))).toBe(false);

@@ -47,7 +47,13 @@ async function until(done: () => boolean | Promise<boolean>, what: string, timeo
   }
 }
 
-const pr101 = { number: 101, title: 'Add pagination to /v1/orders', html_url: 'https://github.test/acme/api/pull/101', user: { login: 'alice' }, merged: false };
+const pr101 = {
+  number: 101,
+  title: 'Add pagination to /v1/orders',
+  html_url: 'https://github.test/acme/api/pull/101',
+  user: { login: 'alice' },
+  merged: false,
+};
 const repository = { full_name: 'acme/api', name: 'api', owner: { login: 'acme' } };
 
 beforeAll(async () => {
@@ -80,7 +86,11 @@ beforeAll(async () => {
   // Every slash command of the manifest, with each /prs action, signed as Slack signs them.
   for (const command of manifest.features?.slash_commands ?? []) {
     for (const text of ['mine', 'reviews', 'all', 'help']) {
-      const sent = await sandbox.slack.sendSlashCommand(`${url}/slack/events`, SLACK_FAKE_SIGNING_SECRET, { command: command.command, text, user_id: 'U0ALICE' });
+      const sent = await sandbox.slack.sendSlashCommand(`${url}/slack/events`, SLACK_FAKE_SIGNING_SECRET, {
+        command: command.command,
+        text,
+        user_id: 'U0ALICE',
+      });
       expect(sent.status).toBe(200);
       if (text !== 'help') await until(() => sandbox.slack.responses.some((r) => r.id === sent.responseId), `the answer to ${command.command} ${text}`);
       answeredCommands.add(command.command);
@@ -105,7 +115,15 @@ beforeAll(async () => {
   }
 
   // GitHub webhooks: a review request DMs, a review and a merge update the digest reply.
-  expect(await deliver('pull_request', { action: 'review_requested', pull_request: pr101, requested_reviewer: { login: 'bob' }, repository, sender: { login: 'alice' } })).toBe(200);
+  expect(
+    await deliver('pull_request', {
+      action: 'review_requested',
+      pull_request: pr101,
+      requested_reviewer: { login: 'bob' },
+      repository,
+      sender: { login: 'alice' },
+    }),
+  ).toBe(200);
   const review = { state: 'approved', user: { login: 'bob' }, submitted_at: new Date().toISOString() };
   expect(await deliver('pull_request_review', { action: 'submitted', review, pull_request: pr101, repository, sender: { login: 'bob' } })).toBe(200);
   expect(await deliver('pull_request', { action: 'closed', pull_request: { ...pr101, merged: true }, repository, sender: { login: 'alice' } })).toBe(200);
@@ -128,7 +146,11 @@ describe('the Slack app manifest against the Web API calls the app makes', () =>
   });
 
   it('grants every scope each called method requires', () => {
-    const missing = calledMethods().flatMap((method) => (webApiMethodScopes[method] ?? [`<no table entry for ${method}>`]).filter((scope) => !manifestScopes().includes(scope)).map((scope) => `${method} needs ${scope}`));
+    const missing = calledMethods().flatMap((method) =>
+      (webApiMethodScopes[method] ?? [`<no table entry for ${method}>`])
+        .filter((scope) => !manifestScopes().includes(scope))
+        .map((scope) => `${method} needs ${scope}`),
+    );
     expect(missing).toEqual([]);
   });
 
@@ -139,7 +161,9 @@ describe('the Slack app manifest against the Web API calls the app makes', () =>
   });
 
   it('declares exactly the slash commands the app answered, on the events URL', () => {
-    expect(manifest.features?.slash_commands?.map((c) => [c.command, c.url])).toEqual([...answeredCommands].map((c) => [c, 'https://chatops.example.com/slack/events']));
+    expect(manifest.features?.slash_commands?.map((c) => [c.command, c.url])).toEqual(
+      [...answeredCommands].map((c) => [c, 'https://chatops.example.com/slack/events']),
+    );
     expect(answeredCommands).toEqual(new Set(['/prs']));
   });
 });

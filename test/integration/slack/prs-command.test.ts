@@ -38,8 +38,17 @@ beforeAll(async () => {
   await brokenServer.register(broken.receiver.routes);
   brokenUrl = await brokenServer.listen({ host: '127.0.0.1', port: 0 });
 
-  const teamRequested = snapshot([aPullRequest({ number: 7, author: 'alice', requestedTeams: ['acme/backend'] }), aPullRequest({ number: 8, author: 'alice', requestedTeams: ['acme/frontend'] })]);
-  const team = createSlackApp({ config, secrets: aSecrets(), source: fixedSource(teamRequested, { 'acme/backend': ['bob'], 'acme/frontend': ['carol'] }), poster, logger });
+  const teamRequested = snapshot([
+    aPullRequest({ number: 7, author: 'alice', requestedTeams: ['acme/backend'] }),
+    aPullRequest({ number: 8, author: 'alice', requestedTeams: ['acme/frontend'] }),
+  ]);
+  const team = createSlackApp({
+    config,
+    secrets: aSecrets(),
+    source: fixedSource(teamRequested, { 'acme/backend': ['bob'], 'acme/frontend': ['carol'] }),
+    poster,
+    logger,
+  });
   teamServer = Fastify();
   await teamServer.register(team.receiver.routes);
   teamUrl = await teamServer.listen({ host: '127.0.0.1', port: 0 });
@@ -62,14 +71,18 @@ describe('/prs over a listening server', () => {
   it('sends a list longer than response_url takes by DM, and says so ephemerally', async () => {
     const result = await slack.sendSlashCommand(`${url}/slack/events`, signingSecret, { command: '/prs', text: 'mine', user_id: 'U0ALICE' });
     expect(result.status).toBe(200);
-    const [notice] = (await until(() => slack.responses.filter((r) => r.id === result.responseId), 1)).map((r) => r.body as { response_type: string; text: string });
+    const [notice] = (await until(() => slack.responses.filter((r) => r.id === result.responseId), 1)).map(
+      (r) => r.body as { response_type: string; text: string },
+    );
     expect(notice?.response_type).toBe('ephemeral');
     expect(notice?.text).toMatch(/^The list is long \((\d+) messages\), so I sent it to you as a direct message\.$/);
     const parts = Number(/\((\d+) messages\)/.exec(notice?.text ?? '')?.[1]);
     expect(parts).toBeGreaterThan(maxResponseUrlMessages);
     const dms = slack.messages('U0ALICE');
     expect(dms).toHaveLength(parts);
-    const lines = dms.flatMap((m) => (m.blocks as { type: string; text?: { text: string } }[]).filter((b) => b.type === 'section').flatMap((b) => b.text?.text.split('\n') ?? []));
+    const lines = dms.flatMap((m) =>
+      (m.blocks as { type: string; text?: { text: string } }[]).filter((b) => b.type === 'section').flatMap((b) => b.text?.text.split('\n') ?? []),
+    );
     expect(lines).toHaveLength(2500);
     for (const message of dms) expect(message.blocks?.length).toBeLessThanOrEqual(50);
   });
@@ -80,9 +93,11 @@ describe('/prs over a listening server', () => {
     expect(answer?.text).toBe('Pull requests waiting for your review');
   });
 
-  it('lists a PR awaiting review from a team among its members\' reviews, naming the team once', async () => {
+  it("lists a PR awaiting review from a team among its members' reviews, naming the team once", async () => {
     const result = await slack.sendSlashCommand(`${teamUrl}/slack/events`, signingSecret, { command: '/prs', text: 'reviews', user_id: 'U0BOB' });
-    const [answer] = (await until(() => slack.responses.filter((r) => r.id === result.responseId), 1)).map((r) => r.body as { text: string; blocks: unknown[] });
+    const [answer] = (await until(() => slack.responses.filter((r) => r.id === result.responseId), 1)).map(
+      (r) => r.body as { text: string; blocks: unknown[] },
+    );
     expect(answer?.text).toBe('Pull requests waiting for your review (1)');
     expect(JSON.stringify(answer?.blocks)).toMatch(/acme\/api#7 Change 7> · by <@U0ALICE> · open \d+ days · :eyes: waiting for @acme\/backend · /);
   });
@@ -90,7 +105,9 @@ describe('/prs over a listening server', () => {
   it('tells the user when GitHub cannot be read, and logs the error', async () => {
     const result = await slack.sendSlashCommand(`${brokenUrl}/slack/events`, signingSecret, { command: '/prs', text: 'all', user_id: 'U0BOB' });
     expect(result.status).toBe(200);
-    const [answer] = (await until(() => slack.responses.filter((r) => r.id === result.responseId), 1)).map((r) => r.body as { response_type: string; text: string });
+    const [answer] = (await until(() => slack.responses.filter((r) => r.id === result.responseId), 1)).map(
+      (r) => r.body as { response_type: string; text: string },
+    );
     expect(answer).toMatchObject({ response_type: 'ephemeral', text: ':warning: I could not read the pull requests right now. Please try again in a minute.' });
     const logged = brokenLog.lines().find((l) => l.message === '/prs could not be answered');
     expect(logged).toMatchObject({ 'log.level': 'error', action: 'all', error: { message: 'GitHub answered 502' } });

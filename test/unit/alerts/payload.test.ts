@@ -26,7 +26,14 @@ describe('parseWebhookPayload', () => {
     });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.problems.map((p) => p.field)).toEqual(['version', 'groupKey', 'status', 'groupLabels.alertname', 'alerts[0].startsAt', 'alerts[0].fingerprint']);
+    expect(result.problems.map((p) => p.field)).toEqual([
+      'version',
+      'groupKey',
+      'status',
+      'groupLabels.alertname',
+      'alerts[0].startsAt',
+      'alerts[0].fingerprint',
+    ]);
     expect(formatPayloadProblems(result.problems)).toContain('version: expected "4", the webhook format of Alertmanager 0.25');
     expect(formatPayloadProblems(result.problems)).toContain('groupKey: is required (expected string)');
   });

@@ -40,10 +40,15 @@ describe('renderAlertGroup', () => {
   });
 
   it('shows who acknowledged and the silence, offering Unsilence instead of silencing again', () => {
-    const message = renderAlertGroup(fixture(), {
-      acknowledgedBy: { userId: 'U0ALICE', at: '2026-11-28T08:05:00Z' },
-      silence: { id: 'abc-123', endsAt: '2026-11-28T09:05:00Z', createdBy: 'alice (Slack U0ALICE)' },
-    }, links, 'k');
+    const message = renderAlertGroup(
+      fixture(),
+      {
+        acknowledgedBy: { userId: 'U0ALICE', at: '2026-11-28T08:05:00Z' },
+        silence: { id: 'abc-123', endsAt: '2026-11-28T09:05:00Z', createdBy: 'alice (Slack U0ALICE)' },
+      },
+      links,
+      'k',
+    );
     const text = texts(message.blocks);
     expect(text).toContain('Acknowledged by <@U0ALICE>');
     expect(text).toContain('Silenced until <!date^');

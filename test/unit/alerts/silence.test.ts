@@ -45,8 +45,12 @@ describe('buildSilence', () => {
       createdBy: 'alice (Slack U0ALICE)',
       comment: 'Silenced from Slack by alice in channel C0ALERTS until 2026-11-28T11:15:00.000Z',
     });
-    expect(buildSilence({ payload: group, length: silenceLengths[alertActions.silence4h], timeZone: 'UTC', now, actor, channel: 'C0' }).endsAt).toBe('2026-11-28T14:15:00.000Z');
-    expect(buildSilence({ payload: group, length: silenceLengths[alertActions.silenceTomorrow], timeZone: 'Europe/Berlin', now, actor, channel: 'C0' }).endsAt).toBe('2026-11-29T08:00:00.000Z');
+    expect(buildSilence({ payload: group, length: silenceLengths[alertActions.silence4h], timeZone: 'UTC', now, actor, channel: 'C0' }).endsAt).toBe(
+      '2026-11-28T14:15:00.000Z',
+    );
+    expect(
+      buildSilence({ payload: group, length: silenceLengths[alertActions.silenceTomorrow], timeZone: 'Europe/Berlin', now, actor, channel: 'C0' }).endsAt,
+    ).toBe('2026-11-29T08:00:00.000Z');
   });
 
   it('falls back to the common labels and never builds an empty matcher set', () => {
@@ -58,7 +62,10 @@ describe('buildSilence', () => {
 describe('isOperator', () => {
   const operators = ['U0ALICE', 'S0ONCALL'];
   it('admits listed users and members of listed user groups only', () => {
-    const members = new Map([['S0ONCALL', ['U0BOB']], ['S0OTHER', ['U0EVE']]]);
+    const members = new Map([
+      ['S0ONCALL', ['U0BOB']],
+      ['S0OTHER', ['U0EVE']],
+    ]);
     expect(isOperator('U0ALICE', operators, members)).toBe(true);
     expect(isOperator('U0BOB', operators, members)).toBe(true);
     expect(isOperator('U0EVE', operators, members)).toBe(false);

@@ -10,7 +10,11 @@ import { DryRunPoster } from '../../../app/src/slack/web-api.ts';
 
 const token = 'alertmanager-webhook-token-0123';
 const firing = JSON.parse(readFileSync(new URL('../../fixtures/alerts/firing.json', import.meta.url), 'utf8')) as Record<string, unknown>;
-const resolved = { ...firing, status: 'resolved', alerts: (firing.alerts as Record<string, unknown>[]).map((a) => ({ ...a, status: 'resolved', endsAt: '2026-11-28T09:00:00Z' })) };
+const resolved = {
+  ...firing,
+  status: 'resolved',
+  alerts: (firing.alerts as Record<string, unknown>[]).map((a) => ({ ...a, status: 'resolved', endsAt: '2026-11-28T09:00:00Z' })),
+};
 
 let app: FastifyInstance | undefined;
 afterEach(async () => app?.close());
@@ -23,7 +27,12 @@ async function build(options: { token?: string } = { token }) {
   app = Fastify();
   await app.register(alertmanagerWebhookPlugin({ token: options.token, defaultChannel: 'C0ALERTS', notifier, metrics, logger }));
   const send = (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${token}` }, url = '/alertmanager/webhook') =>
-    app!.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...headers }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
+    app!.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/json', ...headers },
+      payload: typeof body === 'string' ? body : JSON.stringify(body),
+    });
   return { poster, metrics, send };
 }
 
@@ -34,10 +43,15 @@ describe('POST /alertmanager/webhook', () => {
     expect([first.statusCode, first.json()]).toEqual([200, { ok: true, outcome: 'posted' }]);
     expect((await send(firing, undefined, '/alertmanager/webhook?channel=C0OPS')).json()).toEqual({ ok: true, outcome: 'duplicate' });
     expect((await send(resolved, undefined, '/alertmanager/webhook?channel=C0OPS')).json()).toEqual({ ok: true, outcome: 'updated' });
-    expect(poster.calls.map((c) => [c.method, c.args.channel])).toEqual([['chat.postMessage', 'C0OPS'], ['chat.update', 'C0OPS']]);
+    expect(poster.calls.map((c) => [c.method, c.args.channel])).toEqual([
+      ['chat.postMessage', 'C0OPS'],
+      ['chat.update', 'C0OPS'],
+    ]);
     expect(poster.calls[1]?.args.ts).toBe('<dry-run: ts of chat.postMessage #1>');
     expect(String(poster.calls[1]?.args.text)).toMatch(/^✅ RESOLVED/);
-    expect(await metrics.registry.getSingleMetricAsString('chatops_alert_notifications_total')).toMatch(/outcome="posted"} 1[\s\S]*outcome="duplicate"} 1[\s\S]*outcome="updated"} 1/);
+    expect(await metrics.registry.getSingleMetricAsString('chatops_alert_notifications_total')).toMatch(
+      /outcome="posted"} 1[\s\S]*outcome="duplicate"} 1[\s\S]*outcome="updated"} 1/,
+    );
   });
 
   it('goes to alerts.defaultChannel without a channel parameter, and a new message when a resolved group fires again', async () => {
@@ -46,12 +60,21 @@ describe('POST /alertmanager/webhook', () => {
     await send(resolved);
     const again = await send({ ...firing, alerts: [(firing.alerts as unknown[])[0]] });
     expect(again.json()).toEqual({ ok: true, outcome: 'posted' });
-    expect(poster.calls.map((c) => [c.method, c.args.channel])).toEqual([['chat.postMessage', 'C0ALERTS'], ['chat.update', 'C0ALERTS'], ['chat.postMessage', 'C0ALERTS']]);
+    expect(poster.calls.map((c) => [c.method, c.args.channel])).toEqual([
+      ['chat.postMessage', 'C0ALERTS'],
+      ['chat.update', 'C0ALERTS'],
+      ['chat.postMessage', 'C0ALERTS'],
+    ]);
   });
 
   it('answers 401 to a missing or wrong token before reading the body, and posts nothing', async () => {
     const { poster, send } = await build();
-    for (const headers of [{} as Record<string, string>, { authorization: `Bearer ${token}x` }, { authorization: `Basic ${Buffer.from(`x:${token}`).toString('base64')}` }, { authorization: token }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { authorization: `Bearer ${token}x` },
+      { authorization: `Basic ${Buffer.from(`x:${token}`).toString('base64')}` },
+      { authorization: token },
+    ]) {
       const response = await send('{not json', headers);
       expect(response.statusCode).toBe(401);
       expect(response.json<{ error: string }>().error).toContain('alertmanagerWebhookToken');

@@ -49,7 +49,9 @@ describe('runCommand', () => {
 
   it('validates the shipped examples', async () => {
     const sink = io();
-    expect(await runCommand(['check-config', '--config', 'app/examples/config.yml', '--secrets', 'app/examples/secrets.yml'], productionCommands, sink)).toBe(0);
+    expect(await runCommand(['check-config', '--config', 'app/examples/config.yml', '--secrets', 'app/examples/secrets.yml'], productionCommands, sink)).toBe(
+      0,
+    );
     expect(sink.out).toMatch(/^configuration OK: 1 repository pattern\(s\), 4 user\(s\), 5 schedule\(s\)\n/);
     expect(sink.out).toMatch(/\n {2}backend-digest: digest for team acme\/backend "0 10 \* \* 1-5" next /);
   });
@@ -59,7 +61,7 @@ const EVERY_COMMAND = ['check-config', 'remind', 'serve', 'slack-manifest', 'dem
 const listed = (overview: string): string[] => overview.split('\n').flatMap((line) => /^ {2}(\S+) {2,}/.exec(line)?.[1] ?? []);
 
 describe('one CLI for the app and the operator', () => {
-  it('lists every command, the app\'s and the operator\'s, in chatops --help with exit 0', async () => {
+  it("lists every command, the app's and the operator's, in chatops --help with exit 0", async () => {
     for (const flag of ['--help', '-h', 'help']) {
       const sink = io();
       expect(await runCommand([flag], allCommands, sink)).toBe(0);
@@ -81,7 +83,12 @@ describe('one CLI for the app and the operator', () => {
     expect(command).toBeDefined();
     const expected = renderCommandHelp(command as Command);
     expect(expected.split('\n')[0]).toMatch(new RegExp(`^usage: chatops ${name}( |$)`));
-    for (const argv of [[name, '--help'], [name, '-h'], ['help', name], [name, '--config', 'x.yml', '--help']]) {
+    for (const argv of [
+      [name, '--help'],
+      [name, '-h'],
+      ['help', name],
+      [name, '--config', 'x.yml', '--help'],
+    ]) {
       const sink = io();
       expect(await runCommand(argv, allCommands, sink)).toBe(0);
       expect([sink.out, sink.err]).toEqual([expected, '']);
@@ -111,7 +118,7 @@ describe('one CLI for the app and the operator', () => {
     expect(sink.err).toBe("chatops strict: Unknown option '--y'\nusage: chatops test\n");
   });
 
-  it('rejects an operator command\'s unknown flag with its usage, exit 2', async () => {
+  it("rejects an operator command's unknown flag with its usage, exit 2", async () => {
     const sink = io();
     expect(await runCommand(['status', '--invntory', 'x'], allCommands, sink)).toBe(2);
     expect(sink.err).toBe(`chatops status: Unknown option '--invntory'\nusage: ${allCommands['status']?.usage}\n`);

@@ -169,7 +169,12 @@ users:
   describe('githubApp', () => {
     const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
     const slack = 'slackBotToken: xoxb-1-2-example\nslackSigningSecret: 8f742231b10e8888abcd99yyyzzz85a5\n';
-    const indented = (text: string) => text.trimEnd().split('\n').map((line) => `    ${line}`).join('\n');
+    const indented = (text: string) =>
+      text
+        .trimEnd()
+        .split('\n')
+        .map((line) => `    ${line}`)
+        .join('\n');
     const load = (secrets: string) => loadSettings({ configPath: write(validConfig), secretsPath: write(secrets + slack) });
     const problems = (secrets: string) => {
       const result = load(secrets);
@@ -313,8 +318,18 @@ describe('loadSettings: the alerts section', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     const lines = result.problems.map(formatProblem);
-    for (const field of ['alerts.defaultChannel', 'alerts.operators[1]', 'alerts.operators[2]', 'alerts.alertmanagerUrl', 'alerts.grafanaUrl', 'alerts.timezone']) {
-      expect(lines.some((line) => line.startsWith(`${configPath}: ${field}: `)), `${field} in ${lines.join('\n')}`).toBe(true);
+    for (const field of [
+      'alerts.defaultChannel',
+      'alerts.operators[1]',
+      'alerts.operators[2]',
+      'alerts.alertmanagerUrl',
+      'alerts.grafanaUrl',
+      'alerts.timezone',
+    ]) {
+      expect(
+        lines.some((line) => line.startsWith(`${configPath}: ${field}: `)),
+        `${field} in ${lines.join('\n')}`,
+      ).toBe(true);
     }
     expect(lines).toContain(`${configPath}: alerts: unknown key "silences": check the spelling or remove it`);
     expect(lines.some((line) => line.startsWith(`${short}: alertmanagerWebhookToken: `))).toBe(true);

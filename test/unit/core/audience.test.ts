@@ -8,7 +8,10 @@ import { aPullRequest, filters, now, snapshot } from './builders.ts';
 
 const base = { cron: '0 9 * * 1-5', timezone: 'UTC' } as const;
 const digest = (extra: Partial<Schedule> = {}): Schedule => ({ name: 'team', channel: 'C0TEAM', kind: 'digest', ...base, ...extra });
-const roster = (members: Record<string, string[]>, failures: TeamRoster['failures'] = []): TeamRoster => ({ members: new Map(Object.entries(members)), failures });
+const roster = (members: Record<string, string[]>, failures: TeamRoster['failures'] = []): TeamRoster => ({
+  members: new Map(Object.entries(members)),
+  failures,
+});
 const users = [
   { slack: 'U0ALICE', github: 'alice', name: 'Alice' },
   { slack: 'U0BOB', github: 'bob', name: 'Bob' },
@@ -124,7 +127,14 @@ describe('audiences and team review requests', () => {
     const reviews = planReminder({ schedule: { name: 'r', kind: 'reviews', ...base }, snapshot: snapshot(prs), filters: filters(), users, now, roster: teams });
     if (reviews.kind !== 'reviews') throw new Error('expected reviews');
     expect(reviews.messages.map((m) => m.user.slack)).toEqual(['U0BOB', 'U0CAROL', 'U0DAVE']);
-    const backendOnly = planReminder({ schedule: { name: 'r', kind: 'reviews', team: 'acme/backend', ...base }, snapshot: snapshot(prs), filters: filters(), users, now, roster: teams });
+    const backendOnly = planReminder({
+      schedule: { name: 'r', kind: 'reviews', team: 'acme/backend', ...base },
+      snapshot: snapshot(prs),
+      filters: filters(),
+      users,
+      now,
+      roster: teams,
+    });
     expect(backendOnly.kind === 'reviews' && backendOnly.messages.map((m) => m.user.slack)).toEqual(['U0BOB']);
   });
 });

@@ -24,10 +24,7 @@ describe('parsePrsCommand', () => {
 });
 
 describe('renderCommandReply', () => {
-  const data = snapshot([
-    aPullRequest({ number: 1, author: 'alice', requestedReviewers: ['bob'] }),
-    aPullRequest({ number: 2, author: 'bob' }),
-  ]);
+  const data = snapshot([aPullRequest({ number: 1, author: 'alice', requestedReviewers: ['bob'] }), aPullRequest({ number: 2, author: 'bob' })]);
   const base = { snapshot: data, filters: filters(), users: [alice, bob], now };
 
   it('lists the requester’s own PRs for mine', () => {

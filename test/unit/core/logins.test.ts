@@ -9,7 +9,21 @@ describe('GitHub logins', () => {
   });
 
   it('refuses leading, trailing or double hyphens, other characters, and more than 39', () => {
-    for (const login of ['', '-alice', 'alice-', 'al--ice', 'al.ice', 'al ice', 'alice_', '_acme', 'a_b_c', 'x'.repeat(40), `${'x'.repeat(40)}_acme`, 'alice-_acme', 'dependabot[bot]']) {
+    for (const login of [
+      '',
+      '-alice',
+      'alice-',
+      'al--ice',
+      'al.ice',
+      'al ice',
+      'alice_',
+      '_acme',
+      'a_b_c',
+      'x'.repeat(40),
+      `${'x'.repeat(40)}_acme`,
+      'alice-_acme',
+      'dependabot[bot]',
+    ]) {
       expect(isGitHubLogin(login), login).toBe(false);
     }
   });

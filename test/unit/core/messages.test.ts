@@ -31,7 +31,10 @@ describe('splitMessages', () => {
   });
 
   it('splits 120 blocks into 50 + 50 + 20 and labels the continuations', () => {
-    const messages = splitMessages('Open PRs', Array.from({ length: 120 }, (_, i) => block(i)));
+    const messages = splitMessages(
+      'Open PRs',
+      Array.from({ length: 120 }, (_, i) => block(i)),
+    );
     expect(messages.map((m) => m.blocks.length)).toEqual([50, 50, 20]);
     expect(messages.map((m) => m.text)).toEqual(['Open PRs', 'Open PRs (continued, part 2 of 3)', 'Open PRs (continued, part 3 of 3)']);
     expect(messages[2]?.blocks[0]).toEqual(block(100));

@@ -47,7 +47,11 @@ describe('schedule helpers', () => {
 
 describe('nothingReadable', () => {
   it('is true only when there is no PR and every configured pattern itself failed', () => {
-    const failed = (...names: string[]) => snapshot([], names.map((repository) => ({ repository, reason: 'HTTP 401' })));
+    const failed = (...names: string[]) =>
+      snapshot(
+        [],
+        names.map((repository) => ({ repository, reason: 'HTTP 401' })),
+      );
     expect(nothingReadable(['acme/*', 'Other/api'], failed('acme/*', 'other/api'))).toBe(true);
     expect(nothingReadable(['acme/*', 'other/api'], failed('acme/*'))).toBe(false);
     expect(nothingReadable(['acme/*'], snapshot([]))).toBe(false);

@@ -6,7 +6,7 @@ import { aPullRequest, alice, bob, filters, hoursAgo, now } from './builders.ts'
 
 const directory = new UserDirectory([alice, bob]);
 const blockTexts = (blocks: Block[]): string[] =>
-  blocks.map((b) => (b.type === 'section' ? b.text.text : b.type === 'header' ? b.text.text : b.type === 'context' ? b.elements[0]?.text ?? '' : '---'));
+  blocks.map((b) => (b.type === 'section' ? b.text.text : b.type === 'header' ? b.text.text : b.type === 'context' ? (b.elements[0]?.text ?? '') : '---'));
 
 describe('formatAge', () => {
   it('speaks in hours under two days and in days after', () => {
@@ -18,7 +18,14 @@ describe('renderDigest', () => {
   it('renders a parent with counts and one reply per PR, oldest first, stale ones with a reaction', () => {
     const selected = selectPullRequests(
       [
-        aPullRequest({ number: 7, title: 'Add <b> & more', createdAt: hoursAgo(3), author: 'bob', requestedReviewers: ['alice', 'carol'], requestedTeams: ['acme/core'] }),
+        aPullRequest({
+          number: 7,
+          title: 'Add <b> & more',
+          createdAt: hoursAgo(3),
+          author: 'bob',
+          requestedReviewers: ['alice', 'carol'],
+          requestedTeams: ['acme/core'],
+        }),
         aPullRequest({ number: 4, createdAt: hoursAgo(24 * 20), author: 'dave', draft: true, reviewState: 'changes_requested' }),
         aPullRequest({ number: 5, repository: 'acme/web', createdAt: hoursAgo(26), reviewState: 'approved' }),
       ],
@@ -47,11 +54,20 @@ describe('renderDigest', () => {
     const digest = renderDigest({ scheduleName: 'morning', selected: [], failures: [], directory, staleAfterDays: 14 });
     expect(digest.replies).toEqual([]);
     expect(digest.parent[0]?.text).toBe('No open pull requests');
-    expect(blockTexts(digest.parent[0]?.blocks ?? [])).toEqual(['Pull request digest: morning', ':tada: *No open pull requests.* Nothing to review right now.']);
+    expect(blockTexts(digest.parent[0]?.blocks ?? [])).toEqual([
+      'Pull request digest: morning',
+      ':tada: *No open pull requests.* Nothing to review right now.',
+    ]);
   });
 
   it('does not celebrate an empty digest when repositories could not be read', () => {
-    const digest = renderDigest({ scheduleName: 'm', selected: [], failures: [{ repository: 'acme/*', reason: 'HTTP 401 Bad credentials' }], directory, staleAfterDays: 14 });
+    const digest = renderDigest({
+      scheduleName: 'm',
+      selected: [],
+      failures: [{ repository: 'acme/*', reason: 'HTTP 401 Bad credentials' }],
+      directory,
+      staleAfterDays: 14,
+    });
     expect(digest.parent[0]?.text).toBe('No open pull requests in the repositories that could be read');
     expect(blockTexts(digest.parent[0]?.blocks ?? [])[1]).toBe(
       '*No open pull requests in the repositories that could be read.*\n:warning: *Could not read 1 repository* (their pull requests are missing below):\n• acme/*: HTTP 401 Bad credentials',
@@ -85,7 +101,14 @@ describe('renderDigest', () => {
 
 describe('personal and review DMs', () => {
   const selected = selectPullRequests(
-    Array.from({ length: 400 }, (_, i) => aPullRequest({ number: i + 1, author: 'alice', requestedReviewers: ['bob'], title: `A title that is reasonably long to fill the block, number ${i + 1}` })),
+    Array.from({ length: 400 }, (_, i) =>
+      aPullRequest({
+        number: i + 1,
+        author: 'alice',
+        requestedReviewers: ['bob'],
+        title: `A title that is reasonably long to fill the block, number ${i + 1}`,
+      }),
+    ),
     filters(),
     now,
   );
@@ -119,7 +142,12 @@ describe('reviewSummary', () => {
   it('names who approved, who asked for changes, and who is still asked', () => {
     expect(
       reviewSummary(
-        aPullRequest({ reviewState: 'approved', reviews: [{ login: 'alice', state: 'approved', submittedAt: at }], requestedReviewers: ['carol'], requestedTeams: ['acme/core'] }),
+        aPullRequest({
+          reviewState: 'approved',
+          reviews: [{ login: 'alice', state: 'approved', submittedAt: at }],
+          requestedReviewers: ['carol'],
+          requestedTeams: ['acme/core'],
+        }),
         directory,
       ),
     ).toBe(':white_check_mark: approved by <@U0ALICE> · :eyes: waiting for carol, @acme/core');
@@ -145,7 +173,11 @@ describe('reviewSummary', () => {
 
 describe('the stale flag with staleBy: updated', () => {
   it('says the PR was not updated, not how long it is open', () => {
-    const selected = selectPullRequests([aPullRequest({ number: 7, author: 'carol', createdAt: hoursAgo(30 * 24), updatedAt: hoursAgo(15 * 24) })], filters({ staleBy: 'updated' }), now);
+    const selected = selectPullRequests(
+      [aPullRequest({ number: 7, author: 'carol', createdAt: hoursAgo(30 * 24), updatedAt: hoursAgo(15 * 24) })],
+      filters({ staleBy: 'updated' }),
+      now,
+    );
     const digest = renderDigest({ scheduleName: 'team', selected, failures: [], directory, staleAfterDays: 14 });
     expect(blockTexts(digest.replies[0]?.message.blocks ?? [])[0]).toBe(
       '<https://github.com/acme/api/pull/7|acme/api#7 Change 7>\nby carol · open 30 days · :grey_question: no reviewer requested · :hourglass_flowing_sand: stale (not updated in over 14 days)',

@@ -47,7 +47,14 @@ describe('SnapshotCache', () => {
 
   it('reads every time with a zero max age', () => {
     const source = countingSource();
-    const cache = new SnapshotCache(source, 0, (() => { let t = 0; return () => (t += 1); })());
+    const cache = new SnapshotCache(
+      source,
+      0,
+      (() => {
+        let t = 0;
+        return () => (t += 1);
+      })(),
+    );
     void cache.fetchOpenPullRequests(['acme/*'], []);
     void cache.fetchOpenPullRequests(['acme/*'], []);
     expect(source.reads).toBe(2);

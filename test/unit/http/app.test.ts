@@ -29,7 +29,12 @@ describe('GET /health', () => {
 
 describe('GET /ready', () => {
   it('is ready when every check passes', async () => {
-    const { app } = await build({ readiness: [{ name: 'github', check: async () => undefined }, { name: 'slack', check: async () => undefined }] });
+    const { app } = await build({
+      readiness: [
+        { name: 'github', check: async () => undefined },
+        { name: 'slack', check: async () => undefined },
+      ],
+    });
     const response = await app.inject({ url: '/ready' });
     expect([response.statusCode, response.json()]).toEqual([200, { status: 'ready', checks: { config: 'ok', github: 'ok', slack: 'ok' } }]);
   });
@@ -90,7 +95,14 @@ describe('routing', () => {
   });
 
   it('hides internal error details behind a generic 500', async () => {
-    const { app } = await build({ plugins: [async (f) => void f.get('/boom', async () => { throw new Error('db password is hunter2'); })] });
+    const { app } = await build({
+      plugins: [
+        async (f) =>
+          void f.get('/boom', async () => {
+            throw new Error('db password is hunter2');
+          }),
+      ],
+    });
     const response = await app.inject({ url: '/boom' });
     expect([response.statusCode, response.json()]).toEqual([500, { error: 'internal_error', message: 'Internal server error' }]);
   });

@@ -1,13 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import {
-  finishPlaybook, initialPlaybookState, playbookArgs, reduceEvent, reduceLine,
-  type AnsibleEvent, type HostRecap, type PlaybookState, type ResultStatus,
+  finishPlaybook,
+  initialPlaybookState,
+  playbookArgs,
+  reduceEvent,
+  reduceLine,
+  type AnsibleEvent,
+  type HostRecap,
+  type PlaybookState,
+  type ResultStatus,
 } from '../../../ops/playbook.ts';
 
 const play = (name: string): AnsibleEvent => ({ event: 'play', name });
 const task = (name: string, role: string | null = null, handler = false): AnsibleEvent => ({ event: 'task', task: name, role, handler });
 const result = (status: ResultStatus, host: string, name: string, over: Partial<Extract<AnsibleEvent, { event: 'result' }>> = {}): AnsibleEvent => ({
-  event: 'result', host, status, task: name, role: null, ...over,
+  event: 'result',
+  host,
+  status,
+  task: name,
+  role: null,
+  ...over,
 });
 const recap = (over: Partial<HostRecap> = {}): HostRecap => ({ ok: 0, changed: 0, failures: 0, unreachable: 0, skipped: 0, rescued: 0, ignored: 0, ...over });
 
@@ -30,16 +42,36 @@ describe('playbookArgs', () => {
 
   it('maps every option to its ansible-playbook flag', () => {
     const args = playbookArgs({
-      inventoryDir: '/inv', playbook: '/site.yml', check: true, diff: true, tags: 'haproxy,tls', skipTags: 'kibana', limit: 'lb1',
-      vaultPasswordFile: '/vault-pass', extraVars: { chatops_replicas: 3 },
+      inventoryDir: '/inv',
+      playbook: '/site.yml',
+      check: true,
+      diff: true,
+      tags: 'haproxy,tls',
+      skipTags: 'kibana',
+      limit: 'lb1',
+      vaultPasswordFile: '/vault-pass',
+      extraVars: { chatops_replicas: 3 },
     });
     expect(args).toEqual([
-      '-i', '/inv', '/site.yml', '--check', '--diff', '--tags', 'haproxy,tls', '--skip-tags', 'kibana', '--limit', 'lb1',
-      '--vault-password-file', '/vault-pass', '--extra-vars', '{"chatops_replicas":3}',
+      '-i',
+      '/inv',
+      '/site.yml',
+      '--check',
+      '--diff',
+      '--tags',
+      'haproxy,tls',
+      '--skip-tags',
+      'kibana',
+      '--limit',
+      'lb1',
+      '--vault-password-file',
+      '/vault-pass',
+      '--extra-vars',
+      '{"chatops_replicas":3}',
     ]);
   });
 
-  it('gives the lab its connection paths resolved, after the caller\'s extra variables', () => {
+  it("gives the lab its connection paths resolved, after the caller's extra variables", () => {
     const args = playbookArgs({ inventoryDir: '/inv', playbook: '/site.yml' }, { sshKey: '/lab/ssh/id_ed25519', knownHosts: '/lab/ssh/known_hosts' });
     expect(args.slice(3)).toEqual([
       '--extra-vars',
@@ -62,17 +94,12 @@ describe('reduceEvent', () => {
       task('Say hello'),
       play('App'),
     ]);
-    expect(lines).toEqual([
-      'PLAY Load balancer',
-      '  role haproxy',
-      '    changed lb1: Render haproxy.cfg',
-      'PLAY App',
-    ]);
+    expect(lines).toEqual(['PLAY Load balancer', '  role haproxy', '    changed lb1: Render haproxy.cfg', 'PLAY App']);
     expect(state.changedTasks).toEqual([{ host: 'lb1', task: 'haproxy : Render haproxy.cfg' }]);
     expect(state.failures).toEqual([]);
   });
 
-  it('announces a role again when its handlers run after another role\'s tasks', () => {
+  it("announces a role again when its handlers run after another role's tasks", () => {
     const { lines } = feed([task('Render haproxy.cfg', 'haproxy'), task('Render prometheus.yml', 'prometheus'), task('Reload haproxy', 'haproxy', true)]);
     expect(lines).toEqual(['  role haproxy', '  role prometheus', '  role haproxy (handlers)']);
   });
@@ -150,10 +177,14 @@ describe('reduceEvent', () => {
 });
 
 describe('reduceLine', () => {
-  it('reads the callback\'s JSON lines and keeps any other line for the failure report', () => {
+  it("reads the callback's JSON lines and keeps any other line for the failure report", () => {
     let state = initialPlaybookState;
     const printed: string[] = [];
-    for (const line of ['{"event": "play", "name": "Site"}', 'ERROR! the playbook could not be parsed', '{"event": "task", "task": "Install", "role": "tls", "action": "copy", "handler": false}']) {
+    for (const line of [
+      '{"event": "play", "name": "Site"}',
+      'ERROR! the playbook could not be parsed',
+      '{"event": "task", "task": "Install", "role": "tls", "action": "copy", "handler": false}',
+    ]) {
       const step = reduceLine(state, line, 0);
       state = step.state;
       printed.push(...step.lines);

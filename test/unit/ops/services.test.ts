@@ -60,7 +60,7 @@ describe('the service catalogue and the HAProxy template', () => {
 });
 
 describe('the service catalogue and every template that spells a port', () => {
-  it('uses the catalogue\'s port wherever a template falls back to a default', () => {
+  it("uses the catalogue's port wherever a template falls back to a default", () => {
     const ports = new Map<string, number>([
       ...SERVICES.flatMap((s) => [...s.listeners, ...(s.otherPorts ?? [])].map((p): [string, number] => [p.variable, p.port])),
       [FRONT_DOOR.https.variable, FRONT_DOOR.https.port],
@@ -68,7 +68,11 @@ describe('the service catalogue and every template that spells a port', () => {
       [APP_REPLICAS.base.variable, APP_REPLICAS.base.port],
     ]);
     const templates = ['haproxy', 'prometheus', 'filebeat', 'logstash', 'grafana', 'elasticsearch'].flatMap((dir) =>
-      existsSync(path.join(REPO, dir)) ? readdirSync(path.join(REPO, dir), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.j2')).map((f) => `${dir}/${f}`) : [],
+      existsSync(path.join(REPO, dir))
+        ? readdirSync(path.join(REPO, dir), { recursive: true, encoding: 'utf8' })
+            .filter((f) => f.endsWith('.j2'))
+            .map((f) => `${dir}/${f}`)
+        : [],
     );
     const fallbacks = templates.flatMap((file) =>
       [...read(file).matchAll(/(\w+_port) \| default\((\d+)\)/g)].map((m) => ({ file, variable: m[1] ?? '', port: Number(m[2]) })),
@@ -91,7 +95,7 @@ describe('the lab addresses and the lab inventory', () => {
     expect(main['alertmanager_smtp_smarthost']).toMatch(new RegExp(`^${LAB_CONTROLLER_IP.replace(/\./g, '\\.')}:\\d+$`));
   });
 
-  it('puts every lab host in the controller\'s /24', () => {
+  it("puts every lab host in the controller's /24", () => {
     const hosts = read('ansible/inventories/lab/hosts.yml');
     const addresses = [...hosts.matchAll(/ansible_host: (\S+)/g)].map((m) => m[1] ?? '');
     const subnet = LAB_CONTROLLER_IP.replace(/\.\d+$/, '.');

@@ -119,7 +119,12 @@ describe('Scheduler.fire', () => {
 
   it('skips the fire when the gate fails', async () => {
     const { runner, config, lines } = setup(snapshot([aPullRequest()]));
-    const scheduler = new Scheduler({ schedules: config.schedules, run: (s) => runner.run(s), gate: { shouldRun: () => Promise.reject(new Error('es down')) }, logger: capturedLogger().logger });
+    const scheduler = new Scheduler({
+      schedules: config.schedules,
+      run: (s) => runner.run(s),
+      gate: { shouldRun: () => Promise.reject(new Error('es down')) },
+      logger: capturedLogger().logger,
+    });
     expect(await scheduler.fire(config.schedules[0]!, new Date())).toBeUndefined();
     expect(lines).toEqual([]);
   });

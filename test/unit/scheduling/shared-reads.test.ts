@@ -9,7 +9,14 @@ import { DryRunPoster } from '../../../app/src/slack/web-api.ts';
 import { aPullRequest, now, snapshot } from '../core/builders.ts';
 import { aConfig, capturedLogger, fixedSource } from '../support.ts';
 
-const at = (name: string, cron: string, timezone: string, extra: Partial<Schedule> = {}): Schedule => ({ name, channel: 'C0TEAM', cron, timezone, kind: 'digest', ...extra });
+const at = (name: string, cron: string, timezone: string, extra: Partial<Schedule> = {}): Schedule => ({
+  name,
+  channel: 'C0TEAM',
+  cron,
+  timezone,
+  kind: 'digest',
+  ...extra,
+});
 const data = snapshot([
   aPullRequest({ repository: 'acme/api', number: 1, author: 'alice' }),
   aPullRequest({ repository: 'acme/web', number: 2, author: 'erin', requestedTeams: ['acme/frontend'] }),
@@ -56,9 +63,19 @@ describe('CycleRunner with team schedules', () => {
         { slack: 'U0ALICE', github: 'alice', name: 'Alice' },
         { slack: 'U0CAROL', github: 'carol', name: 'Carol' },
       ],
-      schedules: [at('backend', '0 9 * * *', 'UTC', { team: 'acme/backend' }), at('frontend', '0 9 * * *', 'UTC', { repositories: ['acme/web'], team: 'acme/frontend' })],
+      schedules: [
+        at('backend', '0 9 * * *', 'UTC', { team: 'acme/backend' }),
+        at('frontend', '0 9 * * *', 'UTC', { repositories: ['acme/web'], team: 'acme/frontend' }),
+      ],
     });
-    const runner = new CycleRunner({ config, source, poster: new DryRunPoster((line) => lines.push(line)), metrics: createMetrics({ defaultMetrics: false }), logger: capturedLogger().logger, clock: () => now });
+    const runner = new CycleRunner({
+      config,
+      source,
+      poster: new DryRunPoster((line) => lines.push(line)),
+      metrics: createMetrics({ defaultMetrics: false }),
+      logger: capturedLogger().logger,
+      clock: () => now,
+    });
     const fire = new Date('2026-03-10T09:00:00Z');
     const [backend, frontend] = config.schedules as [Schedule, Schedule];
     const reports = await Promise.all([runner.run(backend, fire, [backend, frontend]), runner.run(frontend, fire, [frontend, backend])]);

@@ -45,12 +45,22 @@ describe('buildSlackManifest', () => {
         ],
       },
       oauth_config: { scopes: { bot: ['chat:write', 'commands', 'reactions:write'] } },
-      settings: { interactivity: { is_enabled: true, request_url: 'https://chatops.example.com/slack/events' }, org_deploy_enabled: false, socket_mode_enabled: false, token_rotation_enabled: false },
+      settings: {
+        interactivity: { is_enabled: true, request_url: 'https://chatops.example.com/slack/events' },
+        org_deploy_enabled: false,
+        socket_mode_enabled: false,
+        token_rotation_enabled: false,
+      },
     });
   });
 
   it('subscribes to events and enables interactivity on the same URL once the app handles them', () => {
-    const manifest = built({ domain: 'lab.chatops.test', botEvents: ['app_home_opened'], interactivity: true, webApiMethods: [...appWebApiMethods, 'views.publish'] });
+    const manifest = built({
+      domain: 'lab.chatops.test',
+      botEvents: ['app_home_opened'],
+      interactivity: true,
+      webApiMethods: [...appWebApiMethods, 'views.publish'],
+    });
     expect(manifest.settings?.event_subscriptions).toEqual({ request_url: 'https://chatops.lab.chatops.test/slack/events', bot_events: ['app_home_opened'] });
     expect(manifest.settings?.interactivity).toEqual({ is_enabled: true, request_url: 'https://chatops.lab.chatops.test/slack/events' });
     expect(manifest.oauth_config?.scopes?.bot).toEqual(['chat:write', 'commands', 'reactions:write']);
@@ -96,7 +106,10 @@ describe('buildSlackManifest', () => {
 
 describe('botScopesFor', () => {
   it('unions and sorts the scopes, and auth.test and views.publish need none', () => {
-    expect(botScopesFor(['reactions.add', 'chat.update', 'chat.postMessage', 'auth.test', 'views.publish'], { slashCommands: false })).toEqual(['chat:write', 'reactions:write']);
+    expect(botScopesFor(['reactions.add', 'chat.update', 'chat.postMessage', 'auth.test', 'views.publish'], { slashCommands: false })).toEqual([
+      'chat:write',
+      'reactions:write',
+    ]);
     expect(botScopesFor(['conversations.open', 'users.info'], { slashCommands: true })).toEqual(['commands', 'im:write', 'users:read']);
   });
 
@@ -108,7 +121,8 @@ describe('botScopesFor', () => {
 });
 
 // Slack Web API namespaces, so `client.indices.create(` (Elasticsearch) is not taken for one.
-const slackNamespaces = 'admin|apps|assistant|auth|bookmarks|bots|calls|canvases|chat|conversations|dialog|dnd|emoji|files|functions|pins|reactions|reminders|search|stars|team|usergroups|users|views|workflows';
+const slackNamespaces =
+  'admin|apps|assistant|auth|bookmarks|bots|calls|canvases|chat|conversations|dialog|dnd|emoji|files|functions|pins|reactions|reminders|search|stars|team|usergroups|users|views|workflows';
 const callPatterns: { pattern: RegExp; method: (match: RegExpExecArray) => string }[] = [
   // SlackPoster.call({ method: 'chat.postMessage', ... })
   { pattern: /\bmethod:\s*'([a-z]+\.[A-Za-z.]+)'/g, method: (m) => m[1]! },
@@ -137,12 +151,11 @@ describe('the Web API methods app/src calls', () => {
   const called = new Set(sourceFiles(appSource).flatMap((file) => methodsCalledIn(readFileSync(file, 'utf8'))));
 
   it('finds each way of calling the Web API (so the scan below can fail)', () => {
-    expect(methodsCalledIn("poster.call({ method: 'chat.update', args }); this.apiCall('auth.test', {}); client.views.publish({}); client.indices.create({}); await say('hi')")).toEqual([
-      'chat.update',
-      'auth.test',
-      'views.publish',
-      'chat.postMessage',
-    ]);
+    expect(
+      methodsCalledIn(
+        "poster.call({ method: 'chat.update', args }); this.apiCall('auth.test', {}); client.views.publish({}); client.indices.create({}); await say('hi')",
+      ),
+    ).toEqual(['chat.update', 'auth.test', 'views.publish', 'chat.postMessage']);
   });
 
   it('are exactly appWebApiMethods, each with an entry in the scope table', () => {

@@ -23,7 +23,9 @@ describe('signatureProblem', () => {
   it('refuses a timestamp over 5 minutes old or over 5 minutes ahead', () => {
     const old = at - 301;
     const ahead = at + 301;
-    expect(signatureProblem({ raw: body, signature: slackSignature(signingSecret, old, body), timestamp: old }, signingSecret, now)).toMatch(/stale|old|timestamp/i);
+    expect(signatureProblem({ raw: body, signature: slackSignature(signingSecret, old, body), timestamp: old }, signingSecret, now)).toMatch(
+      /stale|old|timestamp/i,
+    );
     expect(signatureProblem({ raw: body, signature: slackSignature(signingSecret, ahead, body), timestamp: ahead }, signingSecret, now)).toBe(
       `x-slack-request-timestamp ${ahead} is in the future`,
     );
@@ -32,11 +34,16 @@ describe('signatureProblem', () => {
 
 describe('parseSlackRequest', () => {
   it('reads a slash command from a form', () => {
-    expect(parseSlackRequest('command=%2Fprs&text=mine', 'application/x-www-form-urlencoded')).toEqual({ kind: 'event', body: { command: '/prs', text: 'mine' } });
+    expect(parseSlackRequest('command=%2Fprs&text=mine', 'application/x-www-form-urlencoded')).toEqual({
+      kind: 'event',
+      body: { command: '/prs', text: 'mine' },
+    });
   });
 
   it('reads interactivity from the form field "payload" as JSON', () => {
-    expect(parseSlackBody(`payload=${encodeURIComponent('{"type":"block_actions"}')}`, 'application/x-www-form-urlencoded; charset=utf-8')).toEqual({ type: 'block_actions' });
+    expect(parseSlackBody(`payload=${encodeURIComponent('{"type":"block_actions"}')}`, 'application/x-www-form-urlencoded; charset=utf-8')).toEqual({
+      type: 'block_actions',
+    });
   });
 
   it('answers url_verification and ssl_check itself, and marks a body it cannot read', () => {
@@ -48,8 +55,14 @@ describe('parseSlackRequest', () => {
 
 describe('slackPayloadProblem', () => {
   it('names what Bolt would dereference unchecked in a signed payload', () => {
-    expect(parseSlackRequest('null', 'application/json')).toEqual({ kind: 'malformed', problem: 'body must be a JSON object (or a form whose payload field is one)' });
-    expect(parseSlackRequest('{"type":"event_callback","event":"app_mention"}', 'application/json')).toEqual({ kind: 'malformed', problem: 'event must be an object' });
+    expect(parseSlackRequest('null', 'application/json')).toEqual({
+      kind: 'malformed',
+      problem: 'body must be a JSON object (or a form whose payload field is one)',
+    });
+    expect(parseSlackRequest('{"type":"event_callback","event":"app_mention"}', 'application/json')).toEqual({
+      kind: 'malformed',
+      problem: 'event must be an object',
+    });
     expect(slackPayloadProblem({ type: 'block_actions', actions: [{ action_id: 'a' }] })).toBe('user must be an object');
     expect(slackPayloadProblem({ type: 'block_actions', user: { id: 'U0ALICE' }, actions: 0 })).toBe('actions must be a list of objects');
     expect(slackPayloadProblem({ command: '/prs', text: 'mine', team_id: 'constructor' })).toBe('team_id is not a Slack ID');

@@ -20,7 +20,15 @@ async function build() {
 }
 
 function command(text: string, user = 'U0ALICE'): string {
-  return new URLSearchParams({ command: '/prs', text, user_id: user, team_id: 'T1', channel_id: 'C1', response_url: 'http://127.0.0.1:9/unused', trigger_id: '1.2.3' }).toString();
+  return new URLSearchParams({
+    command: '/prs',
+    text,
+    user_id: user,
+    team_id: 'T1',
+    channel_id: 'C1',
+    response_url: 'http://127.0.0.1:9/unused',
+    trigger_id: '1.2.3',
+  }).toString();
 }
 
 async function post(fastify: Awaited<ReturnType<typeof build>>['fastify'], body: string, options: { timestamp?: number; secret?: string; type?: string } = {}) {
@@ -75,7 +83,11 @@ describe('FastifyReceiver', () => {
     const response = await fastify.inject({
       method: 'POST',
       url: '/slack/events',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': slackSignature(signingSecret, timestamp, command('help')) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': slackSignature(signingSecret, timestamp, command('help')),
+      },
       payload: command('all'),
     });
     expect(response.statusCode).toBe(401);
@@ -83,7 +95,12 @@ describe('FastifyReceiver', () => {
 
   it('rejects unsigned requests with 401', async () => {
     const { fastify } = await build();
-    const response = await fastify.inject({ method: 'POST', url: '/slack/events', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: command('help') });
+    const response = await fastify.inject({
+      method: 'POST',
+      url: '/slack/events',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: command('help'),
+    });
     expect(response.statusCode).toBe(401);
   });
 

@@ -55,7 +55,10 @@ describe('renderReplyUpdate', () => {
 
 describe('applyReview', () => {
   it('replaces the reviewer’s earlier review, drops them from the requested list and recomputes the state', () => {
-    const before = pullRequest({ reviews: [{ login: 'bob', state: 'changes_requested', submittedAt: '2026-01-02T00:00:00Z' }], reviewState: 'changes_requested' });
+    const before = pullRequest({
+      reviews: [{ login: 'bob', state: 'changes_requested', submittedAt: '2026-01-02T00:00:00Z' }],
+      reviewState: 'changes_requested',
+    });
     const after = applyReview(before, { login: 'Bob', state: 'approved', submittedAt: '2026-01-03T00:00:00Z' });
     expect(after.reviews).toEqual([{ login: 'Bob', state: 'approved', submittedAt: '2026-01-03T00:00:00Z' }]);
     expect(after.requestedReviewers).toEqual([]);
@@ -66,14 +69,23 @@ describe('applyReview', () => {
 
 describe('renderReviewRequest', () => {
   it('names the requester and the author by Slack mention and links the PR', () => {
-    const message = renderReviewRequest({ repository: 'acme/api', number: 7, title: 'Fix\nit', url: 'https://github.test/acme/api/pull/7', author: 'alice', requester: 'carol' }, users);
+    const message = renderReviewRequest(
+      { repository: 'acme/api', number: 7, title: 'Fix\nit', url: 'https://github.test/acme/api/pull/7', author: 'alice', requester: 'carol' },
+      users,
+    );
     expect(message.text).toBe('Review requested: acme/api#7');
     expect(sectionText(message)).toBe(':eyes: carol asked for your review on <https://github.test/acme/api/pull/7|acme/api#7 Fix it> (by <@U0ALICE>)');
   });
 
   it('says the team was asked when the request went to a team', () => {
-    const message = renderReviewRequest({ repository: 'acme/api', number: 7, title: 'Fix', url: 'https://github.test/acme/api/pull/7', author: 'alice', requester: 'bob' }, users, 'acme/back<end>');
-    expect(sectionText(message)).toBe(':eyes: <@U0BOB> asked your team @acme/back&lt;end&gt; for a review on <https://github.test/acme/api/pull/7|acme/api#7 Fix> (by <@U0ALICE>)');
+    const message = renderReviewRequest(
+      { repository: 'acme/api', number: 7, title: 'Fix', url: 'https://github.test/acme/api/pull/7', author: 'alice', requester: 'bob' },
+      users,
+      'acme/back<end>',
+    );
+    expect(sectionText(message)).toBe(
+      ':eyes: <@U0BOB> asked your team @acme/back&lt;end&gt; for a review on <https://github.test/acme/api/pull/7|acme/api#7 Fix> (by <@U0ALICE>)',
+    );
   });
 });
 
@@ -81,11 +93,26 @@ describe('renderReplyUpdate with what the first post showed', () => {
   it('renders an open PR exactly as the digest did, and a merged one with the same facts after the mark', () => {
     const now = new Date('2026-01-21T00:00:00Z');
     const pr = pullRequest({ draft: true });
-    const [item] = selectPullRequests([pr], { includeDrafts: true, labels: { include: [], exclude: [] }, ignoredTitleTerms: [], minimumAgeHours: 0, staleAfterDays: 14, skipApproved: false, staleBy: 'created' }, now);
-    const reply = renderDigest({ scheduleName: 's', selected: item ? [item] : [], failures: [], directory: new UserDirectory(users), staleAfterDays: 14 }).replies[0];
+    const [item] = selectPullRequests(
+      [pr],
+      {
+        includeDrafts: true,
+        labels: { include: [], exclude: [] },
+        ignoredTitleTerms: [],
+        minimumAgeHours: 0,
+        staleAfterDays: 14,
+        skipApproved: false,
+        staleBy: 'created',
+      },
+      now,
+    );
+    const reply = renderDigest({ scheduleName: 's', selected: item ? [item] : [], failures: [], directory: new UserDirectory(users), staleAfterDays: 14 })
+      .replies[0];
     if (!reply) throw new Error('no reply');
     expect(renderReplyUpdate(pr, 'open', users, reply.shown)).toEqual(reply.message);
-    expect(sectionText(reply.message)).toContain('open 20 days · :eyes: waiting for <@U0BOB> · :construction: draft · :hourglass_flowing_sand: stale (open over 14 days)');
+    expect(sectionText(reply.message)).toContain(
+      'open 20 days · :eyes: waiting for <@U0BOB> · :construction: draft · :hourglass_flowing_sand: stale (open over 14 days)',
+    );
     expect(sectionText(renderReplyUpdate(pr, 'merged', users, reply.shown))).toBe(`:white_check_mark: *Merged* · ${sectionText(reply.message)}`);
   });
 });
@@ -113,10 +140,15 @@ describe('dismissReview and withdrawReviewRequest', () => {
 describe('payloadProblem for the events handled', () => {
   const base = { repository: { full_name: 'acme/api' }, pull_request: { number: 1, title: 't' } };
   it('accepts the new pull_request and review actions when they carry what is used, and names what is missing', () => {
-    for (const action of ['reopened', 'ready_for_review', 'converted_to_draft', 'synchronize']) expect(payloadProblem('pull_request', { ...base, action })).toBeUndefined();
+    for (const action of ['reopened', 'ready_for_review', 'converted_to_draft', 'synchronize'])
+      expect(payloadProblem('pull_request', { ...base, action })).toBeUndefined();
     expect(payloadProblem('pull_request', { ...base, action: 'review_request_removed', requested_team: { slug: 'web' } })).toBeUndefined();
-    expect(payloadProblem('pull_request', { ...base, action: 'review_request_removed' })).toBe('payload.requested_reviewer or payload.requested_team.slug must be given');
-    expect(payloadProblem('pull_request_review', { ...base, action: 'dismissed', review: { state: 'dismissed' } })).toBe('payload.review.user.login must be a string');
+    expect(payloadProblem('pull_request', { ...base, action: 'review_request_removed' })).toBe(
+      'payload.requested_reviewer or payload.requested_team.slug must be given',
+    );
+    expect(payloadProblem('pull_request_review', { ...base, action: 'dismissed', review: { state: 'dismissed' } })).toBe(
+      'payload.review.user.login must be a string',
+    );
     expect(payloadProblem('pull_request', { action: 'synchronize', repository: {} })).toBe('payload.repository.full_name must be a string');
     expect(payloadProblem('pull_request', { action: 'labeled', repository: {} })).toBeUndefined();
   });

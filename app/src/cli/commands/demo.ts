@@ -84,7 +84,9 @@ export async function demo(argv: string[], io: CommandIo): Promise<number> {
     const replies = messages.filter((m) => m.thread_ts === parent.ts);
     io.stdout(`\n  thread (${replies.length} replies):\n`);
     for (const reply of replies) {
-      const text = blockText(reply.blocks).map((line) => mrkdwnToTerminal(line, names)).join('\n');
+      const text = blockText(reply.blocks)
+        .map((line) => mrkdwnToTerminal(line, names))
+        .join('\n');
       const reactions = reply.reactions.length > 0 ? `   [reactions: ${reply.reactions.map((r) => `:${r}:`).join(' ')}]` : '';
       io.stdout(`  ┃ ${text.replace(/\n/g, '\n  ┃   ')}${reactions}\n`);
     }

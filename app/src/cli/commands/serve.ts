@@ -73,9 +73,24 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
     ...(coordination ? { gate: coordination.gate } : {}),
   });
   const alerts = config.alerts
-    ? createAlerts({ alerts: config.alerts, elasticsearch: config.elasticsearch, secrets, slack: runtime.slack, replicaId: runtime.replicaId, metrics: runtime.metrics, logger })
+    ? createAlerts({
+        alerts: config.alerts,
+        elasticsearch: config.elasticsearch,
+        secrets,
+        slack: runtime.slack,
+        replicaId: runtime.replicaId,
+        metrics: runtime.metrics,
+        logger,
+      })
     : undefined;
-  const { receiver } = createSlackApp({ config, secrets, source: runtime.source, poster: runtime.slack, logger, ...(alerts ? { alertButtons: alerts.buttons } : {}) });
+  const { receiver } = createSlackApp({
+    config,
+    secrets,
+    source: runtime.source,
+    poster: runtime.slack,
+    logger,
+    ...(alerts ? { alertButtons: alerts.buttons } : {}),
+  });
   const plugins: FastifyPluginAsync[] = [runtimePlugin(runtime)];
   if (coordination) plugins.push(coordinationPlugin(coordination));
   const stores = coordination ?? memory;

@@ -7,7 +7,11 @@ import { parseFlags, requireFlag, UsageError, type CommandIo } from '../args.ts'
 
 export async function slackManifest(argv: string[], io: CommandIo): Promise<number> {
   const values = parseFlags(argv, { domain: { type: 'string' }, name: { type: 'string', default: defaultAppName } });
-  const domain = requireFlag(values, 'domain', "pass the appliance's domain (the inventory's chatops_domain), e.g. --domain example.com for https://chatops.example.com");
+  const domain = requireFlag(
+    values,
+    'domain',
+    "pass the appliance's domain (the inventory's chatops_domain), e.g. --domain example.com for https://chatops.example.com",
+  );
   const result = buildSlackManifest({ domain, name: values.name, slashCommands, webApiMethods: appWebApiMethods, interactivity: true });
   if (!result.ok) throw new UsageError(result.problems.join('; '));
   io.stdout(renderSlackManifest(result.manifest));

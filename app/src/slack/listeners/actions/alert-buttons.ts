@@ -23,9 +23,11 @@ export function createAlertAction(deps: AlertActionDeps) {
       await respond({ response_type: 'ephemeral', replace_original: false, text: answer.text });
     } catch (error) {
       logger.error({ err: error }, 'alert action failed');
-      await respond({ response_type: 'ephemeral', replace_original: false, text: 'The alert action failed; the error is in the ChatOps log. Try again, or act in Alertmanager.' }).catch(
-        (respondError: unknown) => logger.error({ err: respondError }, 'could not tell the user the alert action failed'),
-      );
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: 'The alert action failed; the error is in the ChatOps log. Try again, or act in Alertmanager.',
+      }).catch((respondError: unknown) => logger.error({ err: respondError }, 'could not tell the user the alert action failed'));
     }
   };
 }
