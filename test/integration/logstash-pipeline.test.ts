@@ -146,7 +146,7 @@ function expandDots(value: unknown): unknown {
     const last = parts[parts.length - 1] as string;
     const expanded = expandDots(child);
     const existing = at[last];
-    // The same field given twice is indexed with both values, as Elasticsearch does.
+    // A field given twice (dotted and nested) keeps both values, so the difference shows.
     if (existing !== undefined && (typeof existing !== 'object' || typeof expanded !== 'object')) at[last] = [existing, expanded].flat();
     else at[last] = existing === undefined ? expanded : { ...(existing as object), ...(expanded as object) };
   }
