@@ -1,4 +1,4 @@
-// Prove it holds (issue 6): the deployed appliance on the nspawn lab, end to end, under replica
+// Prove it holds: the deployed appliance on the nspawn lab, end to end, under replica
 // loss, under chaos, and against a security check of every host. One file so CI pays for one
 // deploy: it brings the lab up and deploys it when needed, and takes it down again only if it
 // brought it up. Every check prints its figures; docs/e2e.md has the table of the last run.
