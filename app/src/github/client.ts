@@ -23,10 +23,15 @@ export interface GitHubClientOptions {
   logger: Logger;
   /** cleans Octokit's own log lines of the token */
   scrub: (text: string) => string;
+  /** PEM CA bundle to trust (GitHub Enterprise with a private CA, the sandbox) */
   caFile?: string;
+  /** longest wait for a primary rate-limit reset before giving up on a request (default 60 s) */
   maxRateLimitWaitSeconds?: number;
+  /** base of the retry back-off for 5xx and network errors: 1x, 4x (default 1000 ms) */
   retryBaseDelayMs?: number;
+  /** retries after a 5xx or network error (default 2) */
   retries?: number;
+  /** remembered responses for conditional requests (default 50,000) */
   etagCacheEntries?: number;
 }
 

@@ -11,10 +11,8 @@ import type { Logger } from 'pino';
 import { pullRequestKey } from '../core/keys.ts';
 import type { PullRequestSource } from '../core/ports.ts';
 import type { PullRequest, PullRequestSnapshot, RepositoryFailure, Review } from '../core/types.ts';
-import type { AppMetrics } from '../metrics.ts';
-import type { GitHubAuth } from '../config/schema.ts';
 import { authSecret } from './app-auth.ts';
-import { createGitHubClient, type GitHubOctokit } from './client.ts';
+import { createGitHubClient, type GitHubClientOptions, type GitHubOctokit } from './client.ts';
 import { failureDescriber } from './failures.ts';
 import { resolveRepositories } from './repositories.ts';
 import { mapBounded, startReviewReads, type ReviewsRead } from './review-reads.ts';
@@ -23,24 +21,8 @@ import { readTeamMembers } from './teams.ts';
 
 export type GitHubSource = PullRequestSource & { close(): Promise<void> };
 
-export interface GitHubSourceOptions {
-  baseUrl: string;
-  auth: GitHubAuth;
-  /** requests in flight at once */
-  concurrency: number;
-  requestTimeoutMs: number;
-  metrics: AppMetrics;
-  logger: Logger;
-  /** PEM CA bundle to trust (GitHub Enterprise with a private CA, the sandbox) */
-  caFile?: string;
-  /** longest wait for a primary rate-limit reset before giving up on a request (default 60 s) */
-  maxRateLimitWaitSeconds?: number;
-  /** base of the retry back-off for 5xx and network errors: 1x, 4x (default 1000 ms) */
-  retryBaseDelayMs?: number;
-  /** retries after a 5xx or network error (default 2) */
-  retries?: number;
-  /** remembered responses for conditional requests (default 50,000) */
-  etagCacheEntries?: number;
+/** The client's options (client.ts) without the scrubber, which the source derives from the credentials. */
+export interface GitHubSourceOptions extends Omit<GitHubClientOptions, 'scrub'> {
   /** pull requests whose reviews one GraphQL query reads (default 50) */
   reviewBatchSize?: number;
   /** GraphQL queries in flight at once (default 8, at most `concurrency`) */
