@@ -29,6 +29,28 @@ export interface StoredReply extends HistoryDocument {
   id: string;
 }
 
+/** A reply's document as both histories keep it; its id is `replyId(record)`. */
+export function historyDocument(record: ReplyRecord, replica: string, now: Date): HistoryDocument {
+  return {
+    prKey: pullRequestKey(record.pr.repository, record.pr.number),
+    repository: record.pr.repository,
+    number: record.pr.number,
+    channel: record.channel,
+    ts: record.ts,
+    threadTs: record.threadTs,
+    schedule: record.schedule,
+    replica,
+    postedAt: now.toISOString(),
+    state: 'open',
+    pr: record.pr,
+    ...(record.shown ? { shown: record.shown } : {}),
+  };
+}
+
+export function replyId(record: ReplyRecord): string {
+  return `${record.channel}:${record.ts}`;
+}
+
 export class ElasticReminderHistory implements ReminderHistory {
   constructor(
     private readonly client: Client,
@@ -38,21 +60,8 @@ export class ElasticReminderHistory implements ReminderHistory {
   ) {}
 
   async recordReply(record: ReplyRecord): Promise<void> {
-    const document: HistoryDocument = {
-      prKey: pullRequestKey(record.pr.repository, record.pr.number),
-      repository: record.pr.repository,
-      number: record.pr.number,
-      channel: record.channel,
-      ts: record.ts,
-      threadTs: record.threadTs,
-      schedule: record.schedule,
-      replica: this.replica,
-      postedAt: this.clock().toISOString(),
-      state: 'open',
-      pr: record.pr,
-      ...(record.shown ? { shown: record.shown } : {}),
-    };
-    await guarded('record reply', () => this.client.index({ index: this.index, id: `${record.channel}:${record.ts}`, document }));
+    const document = historyDocument(record, this.replica, this.clock());
+    await guarded('record reply', () => this.client.index({ index: this.index, id: replyId(record), document }));
   }
 
   /** The reply for this PR in the most recent digest that listed it, per channel. */

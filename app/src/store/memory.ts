@@ -3,7 +3,7 @@
 import { pullRequestKey } from '../core/keys.ts';
 import type { ReminderHistory, ReplyRecord } from '../core/ports.ts';
 import type { PullRequest } from '../core/types.ts';
-import type { ReplyState, StoredReply } from './history.ts';
+import { historyDocument, replyId, type ReplyState, type StoredReply } from './history.ts';
 
 /** X-GitHub-Delivery ids seen, oldest forgotten first beyond `capacity`. */
 export class MemoryDeliveryLedger {
@@ -32,24 +32,8 @@ export class MemoryReminderHistory implements ReminderHistory {
   constructor(private readonly clock: () => Date = () => new Date()) {}
 
   async recordReply(record: ReplyRecord): Promise<void> {
-    const prKey = pullRequestKey(record.pr.repository, record.pr.number);
-    const id = `${record.channel}:${record.ts}`;
-    const reply: StoredReply = {
-      id,
-      prKey,
-      repository: record.pr.repository,
-      number: record.pr.number,
-      channel: record.channel,
-      ts: record.ts,
-      threadTs: record.threadTs,
-      schedule: record.schedule,
-      replica: 'memory',
-      postedAt: this.clock().toISOString(),
-      state: 'open',
-      pr: record.pr,
-      ...(record.shown ? { shown: record.shown } : {}),
-    };
-    this.replies.set(`${prKey}|${record.channel}`, reply);
+    const reply: StoredReply = { id: replyId(record), ...historyDocument(record, 'memory', this.clock()) };
+    this.replies.set(`${reply.prKey}|${record.channel}`, reply);
   }
 
   async latestReplies(repository: string, number: number): Promise<StoredReply[]> {
