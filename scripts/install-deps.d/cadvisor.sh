@@ -14,17 +14,15 @@ LINK="$OUT_DIR/cadvisor"
 LOG_TAG=cadvisor
 # shellcheck source=scripts/lib/log.sh
 source scripts/lib/log.sh
+# shellcheck source=scripts/lib/go.sh
+source scripts/lib/go.sh
 
 if [[ -x "$BIN" ]]; then
   ln -sfn "$(basename "$BIN")" "$LINK"
   log "already present, skipping: $BIN"
   exit 0
 fi
-export PATH="$PATH:/usr/local/go/bin"
-if ! command -v go >/dev/null 2>&1; then
-  err "go not found: building cadvisor needs a Go toolchain (on PATH or in /usr/local/go) and the Go module proxy"
-  exit 1
-fi
+require_go cadvisor
 
 mkdir -p "$OUT_DIR"
 log "building a static binary into $BIN (about a minute)"

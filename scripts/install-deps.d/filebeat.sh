@@ -13,27 +13,20 @@ BIN="$OUT_DIR/filebeat-$VERSION"
 LOG_TAG=filebeat
 # shellcheck source=scripts/lib/log.sh
 source scripts/lib/log.sh
+# shellcheck source=scripts/lib/go.sh
+source scripts/lib/go.sh
 
 if [[ -x "$BIN" ]]; then
   log "already present, skipping: $BIN"
   exit 0
 fi
-export PATH="$PATH:/usr/local/go/bin"
-if ! command -v go >/dev/null 2>&1; then
-  err "go not found: building filebeat needs a Go toolchain (on PATH or in /usr/local/go) and the Go module proxy"
-  exit 1
-fi
+require_go filebeat
 if ! pkg-config --exists libsystemd 2>/dev/null; then
   err "libsystemd headers not found: the journald input needs the apt package libsystemd-dev (scripts/install-deps.sh installs it)"
   exit 1
 fi
 
-log "downloading $MODULE@v$VERSION through the Go module proxy"
-dir="$(go mod download -json "$MODULE@v$VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-if [[ -z "$dir" || ! -d "$dir" ]]; then
-  err "go mod download did not report a source directory for $MODULE@v$VERSION"
-  exit 1
-fi
+dir="$(download_module "$MODULE" "$VERSION")"
 mkdir -p "$OUT_DIR"
 # Built inside the module so its go.mod `replace` lines apply (`go install` refuses them);
 # ./filebeat is the Apache-2.0 beat, no x-pack code.
