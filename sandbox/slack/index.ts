@@ -18,10 +18,11 @@ import {
   type ResponseUrlPost,
   type SlackMessage,
   type SlackUser,
+  type SlackUserGroup,
 } from './state.ts';
 
 export { SLACK_FAKE_BOT_USER_ID, SLACK_FAKE_TEAM_ID } from './state.ts';
-export type { EphemeralMessage, RecordedSlackCall, ResponseUrlPost, SlackMessage, SlackUser } from './state.ts';
+export type { EphemeralMessage, RecordedSlackCall, ResponseUrlPost, SlackMessage, SlackUser, SlackUserGroup } from './state.ts';
 
 export const SLACK_FAKE_BOT_TOKEN = 'xoxb-0000000000-sandbox-local-fake-only';
 export const SLACK_FAKE_SIGNING_SECRET = 'sandbox-signing-secret-local-fake-only';
@@ -60,6 +61,10 @@ export interface SlackFake {
   ephemerals: EphemeralMessage[];
   responses: ResponseUrlPost[];
   addUser(user: SlackUser): void;
+  /** Adds or replaces a user group (usergroups.users.list answers its members). */
+  addUserGroup(group: SlackUserGroup): void;
+  /** The bot token loses `scope`: methods that need it answer missing_scope. */
+  revokeScope(scope: string): void;
   rateLimitNext(method: string, retryAfterSeconds: number, times?: number): void;
   failNext(method: string, error: string, times?: number): void;
   incomingWebhook: { url: string; received: unknown[] };
@@ -69,7 +74,17 @@ export interface SlackFake {
 
 // Form fields @slack/web-api JSON-encodes, and the boolean ones, so recorded args read like the call.
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata', 'users']);
-const BOOLEAN_FIELDS = new Set(['unfurl_links', 'unfurl_media', 'mrkdwn', 'reply_broadcast', 'as_user', 'link_names', 'include_locale', 'return_im']);
+const BOOLEAN_FIELDS = new Set([
+  'include_disabled',
+  'unfurl_links',
+  'unfurl_media',
+  'mrkdwn',
+  'reply_broadcast',
+  'as_user',
+  'link_names',
+  'include_locale',
+  'return_im',
+]);
 
 interface Fake {
   botToken: string;
@@ -93,6 +108,12 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
     responses: state.responses,
     addUser(user) {
       state.users.set(user.id, user);
+    },
+    addUserGroup(group) {
+      state.userGroups.set(group.id, { ...group, users: [...group.users] });
+    },
+    revokeScope(scope) {
+      state.revokedScopes.add(scope);
     },
     rateLimitNext: (method, retryAfterSeconds, times = 1) => fake.faults.rateLimitNext(method, retryAfterSeconds, times),
     failNext: (method, error, times = 1) => fake.faults.failNext(method, error, times),

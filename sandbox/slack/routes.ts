@@ -107,6 +107,21 @@ function userInfo(state: SlackState, args: Result): Result {
   });
 }
 
+const truthy = (value: unknown): boolean => value === true || value === 'true' || value === '1' || value === 1;
+
+/**
+ * usergroups.users.list: `usergroup` (required) and `include_disabled`; answers `{ ok, users }`
+ * with the member ids, or no_such_subteam for an unknown group (and a disabled one unless
+ * include_disabled). Needs usergroups:read.
+ */
+function userGroupMembers(state: SlackState, args: Result): Result {
+  if (state.revokedScopes.has('usergroups:read')) return fail('missing_scope', { needed: 'usergroups:read', provided: 'chat:write,commands' });
+  if (typeof args.usergroup !== 'string' || args.usergroup === '') return fail('invalid_arguments');
+  const group = state.userGroups.get(args.usergroup);
+  if (!group || (group.disabled && !truthy(args.include_disabled))) return fail('no_such_subteam');
+  return ok({ users: [...group.users] });
+}
+
 /** The methods by name; `api.test` is the only one answered without a token. */
 export function webApiMethods(state: SlackState): Record<string, WebApiMethod> {
   return {
@@ -127,5 +142,6 @@ export function webApiMethods(state: SlackState): Record<string, WebApiMethod> {
     'reactions.add': (args) => addReaction(state, args),
     'conversations.open': openConversation,
     'users.info': (args) => userInfo(state, args),
+    'usergroups.users.list': (args) => userGroupMembers(state, args),
   };
 }

@@ -48,6 +48,13 @@ export interface SlackUser {
   tz?: string;
 }
 
+/** A user group (Slack's "subteam"): its id (S…), its members, and whether it is disabled. */
+export interface SlackUserGroup {
+  id: string;
+  users: string[];
+  disabled?: boolean;
+}
+
 export class SlackState {
   readonly calls: RecordedSlackCall[] = [];
   readonly posted: SlackMessage[] = [];
@@ -55,6 +62,9 @@ export class SlackState {
   readonly responses: ResponseUrlPost[] = [];
   readonly webhookReceived: unknown[] = [];
   readonly users = new Map<string, SlackUser>();
+  readonly userGroups = new Map<string, SlackUserGroup>();
+  /** bot scopes the token lacks: methods needing one answer missing_scope */
+  readonly revokedScopes = new Set<string>();
   private lastTsMicros = 0;
 
   /** Slack ts: seconds with six digits, unique and increasing within a channel. */

@@ -6,7 +6,7 @@ import type { SlackPoster } from '../core/ports.ts';
 import { alertActions, silenceLengths, type AlertActionId } from './actions.ts';
 import { AlertmanagerRejectedError, AlertmanagerUnavailableError, type AlertmanagerClient } from './alertmanager.ts';
 import type { AlertLedger, AlertMessageRecord } from './ledger.ts';
-import { isOperator, operatorGroups } from './operators.ts';
+import { checkOperator, refusalText } from './operators.ts';
 import { renderAlertGroup, type AlertLinks, type GroupState } from './render.ts';
 import { buildSilence, type SlackActor } from './silence.ts';
 
@@ -50,9 +50,10 @@ export class AlertButtons {
     const { logger } = this.options;
     const event = { 'event.action': click.actionId, 'user.id': click.user.id, 'user.name': click.user.name, channel: click.channel, messageKey: click.key };
     if (!known.has(click.actionId)) return { ok: false, text: `Unknown alert action ${click.actionId}.` };
-    if (!(await this.mayAct(click.user.id))) {
-      logger.warn({ ...event, 'event.outcome': 'failure', reason: 'not an operator' }, 'alert action refused');
-      return { ok: false, text: 'Only the operators listed in alerts.operators (config.yml) may act on alerts.' };
+    const verdict = await checkOperator(click.user.id, this.options.operators, this.options.groupMembers);
+    if (!verdict.ok) {
+      logger.warn({ ...event, 'event.outcome': 'failure', reason: verdict.reason }, 'alert action refused');
+      return { ok: false, text: refusalText(verdict) };
     }
     const found = await this.options.ledger.findMessage(click.key);
     if (!found?.value.ts) return { ok: false, text: 'This alert message is no longer known to ChatOps; act on it in Alertmanager.' };
@@ -68,14 +69,6 @@ export class AlertButtons {
       }
       throw error;
     }
-  }
-
-  private async mayAct(userId: string): Promise<boolean> {
-    const { operators } = this.options;
-    if (operators.includes(userId)) return true;
-    const groups = operatorGroups(operators);
-    const members = new Map(await Promise.all(groups.map(async (group) => [group, await this.options.groupMembers(group)] as const)));
-    return isOperator(userId, operators, members);
   }
 
   /** The state change to record; Alertmanager is asked first, so a failure there changes nothing. */

@@ -11,22 +11,29 @@ import { StoreUnavailableError } from '../store/errors.ts';
 import { deleteExpiredFrom, ensureDefinedIndices } from '../store/indices.ts';
 import { AlertmanagerClient } from './alertmanager.ts';
 import { AlertButtons } from './buttons.ts';
+import { AlertCommands } from './commands.ts';
 import { MemoryAlertLedger, type AlertLedger } from './ledger.ts';
 import { alertIndexDefinitions, alertIndexNames, ElasticAlertLedger } from './ledger-elastic.ts';
 import { AlertNotifier } from './notifier.ts';
+import { cachedGroupMembers, type GroupMembersReader } from './operators.ts';
+import { PrometheusClient } from './prometheus.ts';
 import { alertmanagerWebhookPlugin } from './webhook-route.ts';
 
 const ledgerTimeoutMs = 5_000;
 const setupRetryMs = 10_000;
 const retentionEveryMs = 3_600_000;
+// A user group's members are read again after a minute: a removed operator loses rights soon.
+const groupMembersTtlMs = 60_000;
 
 export interface AlertsOptions {
   alerts: AlertsConfig;
   elasticsearch: Config['elasticsearch'];
-  secrets: Pick<Secrets, 'alertmanagerWebhookToken' | 'alertmanager' | 'elasticsearchPassword'>;
+  secrets: Pick<Secrets, 'alertmanagerWebhookToken' | 'alertmanager' | 'prometheus' | 'elasticsearchPassword'>;
   slack: SlackPoster;
   replicaId: string;
   metrics: AppMetrics;
+  /** members of a Slack user group listed in alerts.operators (usergroups.users.list) */
+  groupMembers: GroupMembersReader;
   /** the replica's logger; the part logs as its `alerts` child */
   logger: Logger;
 }
@@ -36,6 +43,8 @@ export interface Alerts {
   ledger: AlertLedger;
   notifier: AlertNotifier;
   buttons: AlertButtons;
+  /** `/alerts`, `/silences`, `/chatops status` and their buttons */
+  commands: AlertCommands;
   plugin: FastifyPluginAsync;
 }
 
@@ -73,6 +82,17 @@ function elasticLedger(
   return { ledger: new ElasticAlertLedger(client, alertIndexNames(settings.indexPrefix), options.replicaId), close: () => client.close() };
 }
 
+function prometheusOf({ alerts, secrets, metrics }: AlertsOptions): PrometheusClient | undefined {
+  if (!alerts.prometheusUrl) return undefined;
+  return new PrometheusClient({
+    url: alerts.prometheusUrl,
+    timeoutMs: alerts.requestTimeoutMs,
+    metrics,
+    ...(alerts.caFile ? { caFile: alerts.caFile } : {}),
+    ...(secrets.prometheus ? { auth: secrets.prometheus } : {}),
+  });
+}
+
 export function createAlerts(options: AlertsOptions): Alerts {
   const { alerts, secrets, metrics } = options;
   const logger = options.logger.child({ component: 'alerts' });
@@ -80,8 +100,6 @@ export function createAlerts(options: AlertsOptions): Alerts {
   const store = options.elasticsearch ? elasticLedger(options.elasticsearch, options, logger, timers) : undefined;
   if (!store) logger.info('no elasticsearch section in config: alert messages are remembered in memory (run one replica only)');
   const ledger = store?.ledger ?? new MemoryAlertLedger();
-  const groups = alerts.operators.filter((id) => id.startsWith('S'));
-  if (groups.length > 0) logger.warn({ groups }, "alerts.operators: user groups are not resolved yet, their members are refused; list the members' user ids");
   const alertmanager = new AlertmanagerClient({
     url: alerts.alertmanagerUrl,
     timeoutMs: alerts.requestTimeoutMs,
@@ -94,15 +112,25 @@ export function createAlerts(options: AlertsOptions): Alerts {
     ...(alerts.runbookBaseUrl ? { runbookBaseUrl: alerts.runbookBaseUrl } : {}),
   };
   const notifier = new AlertNotifier({ ledger, slack: options.slack, links, replica: options.replicaId, logger });
+  const groupMembers = cachedGroupMembers(options.groupMembers, groupMembersTtlMs);
   const buttons = new AlertButtons({
     ledger,
     alertmanager,
     slack: options.slack,
     operators: alerts.operators,
-    // Reading a group's members needs usergroups:read, which the manifest does not ask for yet.
-    groupMembers: () => Promise.resolve([]),
+    groupMembers,
     timeZone: alerts.timezone,
     links,
+    logger,
+  });
+  const prometheus = prometheusOf(options);
+  const commands = new AlertCommands({
+    alertmanager,
+    ...(prometheus ? { prometheus } : {}),
+    operators: alerts.operators,
+    groupMembers,
+    timeZone: alerts.timezone,
+    replica: options.replicaId,
     logger,
   });
   const route = alertmanagerWebhookPlugin({ token: secrets.alertmanagerWebhookToken, defaultChannel: alerts.defaultChannel, notifier, metrics, logger });
@@ -111,8 +139,9 @@ export function createAlerts(options: AlertsOptions): Alerts {
     fastify.addHook('onClose', async () => {
       for (const timer of timers) clearTimeout(timer);
       await alertmanager.close();
+      await prometheus?.close();
       await store?.close();
     });
   };
-  return { alertmanager, ledger, notifier, buttons, plugin };
+  return { alertmanager, ledger, notifier, buttons, commands, plugin };
 }

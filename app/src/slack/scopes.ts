@@ -17,6 +17,7 @@ export const webApiMethodScopes: Readonly<Record<string, readonly BotScope[]>> =
   'conversations.open': ['im:write'],
   'reactions.add': ['reactions:write'],
   'reactions.remove': ['reactions:write'],
+  'usergroups.users.list': ['usergroups:read'],
   'users.info': ['users:read'],
   'users.lookupByEmail': ['users:read.email'],
   'views.open': [],
@@ -26,9 +27,10 @@ export const webApiMethodScopes: Readonly<Record<string, readonly BotScope[]>> =
 
 /**
  * The Web API methods the app calls today. DMs go to the user's ID with chat.postMessage (the
- * app's Messages tab), so no conversations.open. A unit test checks this list against app/src.
+ * app's Messages tab), so no conversations.open; usergroups.users.list reads the members of the
+ * user groups in alerts.operators. A unit test checks this list against app/src.
  */
-export const appWebApiMethods = ['auth.test', 'chat.postMessage', 'chat.update', 'reactions.add'] as const;
+export const appWebApiMethods = ['auth.test', 'chat.postMessage', 'chat.update', 'reactions.add', 'usergroups.users.list'] as const;
 
 /** Handling a slash command needs this scope. */
 export const slashCommandScope: BotScope = 'commands';

@@ -1,17 +1,21 @@
 // The alert buttons' work against a real Alertmanager 0.25 and the Slack fake: an operator's
 // Silence 1 h creates a silence amtool sees and the message shows it with Unsilence; Unsilence
 // expires it; Acknowledge shows who; a non-operator (or a user group's non-member) is refused
-// with nothing changed; with Alertmanager down the user is told so and nothing changes.
+// with nothing changed; user groups are read from the Slack fake's usergroups.users.list, and a
+// group Slack will not answer refuses with why; with Alertmanager down the user is told so and
+// nothing changes.
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertActions } from '../../../app/src/alerts/actions.ts';
 import { AlertmanagerClient } from '../../../app/src/alerts/alertmanager.ts';
 import { AlertButtons } from '../../../app/src/alerts/buttons.ts';
 import { MemoryAlertLedger } from '../../../app/src/alerts/ledger.ts';
+import { cachedGroupMembers } from '../../../app/src/alerts/operators.ts';
 import { AlertNotifier } from '../../../app/src/alerts/notifier.ts';
 import { parseWebhookPayload } from '../../../app/src/alerts/payload.ts';
 import { messageKey } from '../../../app/src/alerts/render.ts';
 import { createMetrics } from '../../../app/src/metrics.ts';
+import { slackGroupMembers } from '../../../app/src/slack/usergroups.ts';
 import { SlackWebApi } from '../../../app/src/slack/web-api.ts';
 import { startSlackFake, type SlackFake } from '../../../sandbox/slack.ts';
 import { startAlertmanager, type RunningAlertmanager } from '../../support/alertmanager.ts';
@@ -22,6 +26,7 @@ const logger = pino({ level: 'silent' });
 const alice = { id: 'U0ALICE', name: 'alice' };
 const bob = { id: 'U0BOB', name: 'bob' };
 const eve = { id: 'U0EVE', name: 'eve' };
+const carol = { id: 'U0CAROL', name: 'carol' };
 
 describe('alert buttons against Alertmanager 0.25', () => {
   let certificates: TestCertificates;
@@ -31,6 +36,7 @@ describe('alert buttons against Alertmanager 0.25', () => {
   const metrics = createMetrics({ defaultMetrics: false });
   const ledger = new MemoryAlertLedger();
   let buttons: AlertButtons;
+  let poster: SlackWebApi;
   let key: string;
 
   const blocksText = (): string => JSON.stringify(slack.messages('C0ALERTS')[0]?.blocks ?? []);
@@ -47,7 +53,7 @@ describe('alert buttons against Alertmanager 0.25', () => {
       startSlackFake({ host: '127.0.0.1', tls: { cert: certificates.cert, key: certificates.key } }),
     ]);
     client = new AlertmanagerClient({ url: alertmanager.url, caFile: certificates.caFile, auth: alertmanager.auth, timeoutMs: 5_000, metrics });
-    const poster = new SlackWebApi({ token: slack.botToken, apiUrl: slack.apiUrl, caFile: certificates.caFile, logger, metrics, retries: 0 });
+    poster = new SlackWebApi({ token: slack.botToken, apiUrl: slack.apiUrl, caFile: certificates.caFile, logger, metrics, retries: 0 });
     const parsed = parseWebhookPayload({
       version: '4',
       groupKey: '{}:{alertname="ButtonTest"}',
@@ -66,6 +72,8 @@ describe('alert buttons against Alertmanager 0.25', () => {
       ],
     });
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    slack.addUserGroup({ id: 'S0ONCALL', users: ['U0BOB'] });
+    slack.addUserGroup({ id: 'S0RETIRED', users: ['U0CAROL'], disabled: true });
     await new AlertNotifier({ ledger, slack: poster, links: {}, replica: 'r1', logger }).notify('C0ALERTS', parsed.payload);
     key = messageKey('C0ALERTS', parsed.payload.groupKey);
     buttons = new AlertButtons({
@@ -73,7 +81,7 @@ describe('alert buttons against Alertmanager 0.25', () => {
       alertmanager: client,
       slack: poster,
       operators: ['U0ALICE', 'S0ONCALL'],
-      groupMembers: (group) => Promise.resolve(group === 'S0ONCALL' ? ['U0BOB'] : []),
+      groupMembers: cachedGroupMembers(slackGroupMembers(poster), 60_000),
       timeZone: 'Europe/Berlin',
       links: {},
       logger,
@@ -109,6 +117,57 @@ describe('alert buttons against Alertmanager 0.25', () => {
     expect(await silences()).toEqual([]);
     expect(blocksText()).not.toContain('Silenced until');
     expect(blocksText()).toContain(alertActions.silence1h);
+  });
+
+  it("refuses a disabled group's member: Slack answers no_such_subteam without include_disabled", async () => {
+    const retired = new AlertButtons({
+      ledger,
+      alertmanager: client,
+      slack: poster,
+      operators: ['S0RETIRED'],
+      groupMembers: slackGroupMembers(poster),
+      timeZone: 'UTC',
+      links: {},
+      logger,
+    });
+    const answer = await retired.click({ actionId: alertActions.silence1h, key, user: carol, channel: 'C0ALERTS' });
+    expect(answer.ok).toBe(false);
+    expect(answer.text).toMatch(
+      /^I could not read the members of the user group S0RETIRED from Slack \(S0RETIRED: Slack usergroups\.users\.list failed: no_such_subteam\)/,
+    );
+    expect(await silences()).toEqual([]);
+    const asked = slack.calls.filter((c) => c.method === 'usergroups.users.list').map((c) => [c.args.usergroup, c.args.include_disabled, c.response.ok]);
+    expect(asked).toContainEqual(['S0RETIRED', false, false]);
+  });
+
+  it('refuses (never grants) when the token lacks usergroups:read, naming the scope, and changes nothing', async () => {
+    const fresh = new AlertButtons({
+      ledger,
+      alertmanager: client,
+      slack: poster,
+      operators: ['U0ALICE', 'S0ONCALL'],
+      groupMembers: slackGroupMembers(poster),
+      timeZone: 'UTC',
+      links: {},
+      logger,
+    });
+    const before = blocksText();
+    slack.failNext('usergroups.users.list', 'missing_scope');
+    const answer = await fresh.click({ actionId: alertActions.silence1h, key, user: bob, channel: 'C0ALERTS' });
+    expect(answer).toEqual({
+      ok: false,
+      text:
+        'I could not read the members of the user group S0ONCALL from Slack (S0ONCALL: Slack usergroups.users.list failed: missing_scope), ' +
+        'so I cannot tell whether you are an operator; nothing was changed. Try again in a minute, or ask an admin to check the app has the ' +
+        'usergroups:read scope and the group exists.',
+    });
+    expect(await silences()).toEqual([]);
+    expect(blocksText()).toBe(before);
+  });
+
+  it('reads a group once within the cache time', () => {
+    const reads = slack.calls.filter((c) => c.method === 'usergroups.users.list' && c.args.usergroup === 'S0ONCALL' && c.response.ok === true);
+    expect(reads).toHaveLength(1);
   });
 
   it('records who acknowledged', async () => {

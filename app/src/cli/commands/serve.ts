@@ -7,6 +7,7 @@ import closeWithGrace from 'close-with-grace';
 import type { FastifyPluginAsync } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { createAlerts } from '../../alerts/plugin.ts';
+import { slackGroupMembers } from '../../slack/usergroups.ts';
 import type { Config, Secrets } from '../../config/schema.ts';
 import { coordinationPlugin, startCoordination, type Coordination } from '../../coordination/coordination.ts';
 import { startServer, type RunningServer } from '../../http/server.ts';
@@ -80,6 +81,7 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
         slack: runtime.slack,
         replicaId: runtime.replicaId,
         metrics: runtime.metrics,
+        groupMembers: slackGroupMembers(runtime.slack),
         logger,
       })
     : undefined;
@@ -89,7 +91,7 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
     source: runtime.source,
     poster: runtime.slack,
     logger,
-    ...(alerts ? { alertButtons: alerts.buttons } : {}),
+    ...(alerts ? { alertButtons: alerts.buttons, alertCommands: alerts.commands } : {}),
   });
   const plugins: FastifyPluginAsync[] = [runtimePlugin(runtime)];
   if (coordination) plugins.push(coordinationPlugin(coordination));
