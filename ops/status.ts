@@ -5,6 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { parseFlags, UsageError } from '../app/src/cli/flags.ts';
+import { summariseServices, upCountLine } from '../app/src/core/service-status.ts';
 import { commonVar, hostsInGroup, readInventory, type Inventory } from './inventory.ts';
 import { out, table } from './log.ts';
 import { DEFAULT_CERTS_DIR, DEFAULT_DOMAIN, LAB_INVENTORY } from './paths.ts';
@@ -138,8 +139,7 @@ export async function probeAll(inventory: Inventory, domain: string, caFile: str
 
 export function formatStatus(results: ProbeResult[]): string {
   const rows = results.map((r) => [r.service, r.host, r.url, r.up ? 'up' : 'DOWN', r.detail]);
-  const up = results.filter((r) => r.up).length;
-  return `${table(['service', 'host', 'url', 'state', 'detail'], rows)}\n${up}/${results.length} up`;
+  return `${table(['service', 'host', 'url', 'state', 'detail'], rows)}\n${upCountLine(summariseServices(results))}`;
 }
 
 export async function statusOf(inventoryDir: string, domain?: string, caFile = path.join(DEFAULT_CERTS_DIR, 'ca.crt')): Promise<ProbeResult[]> {

@@ -19,6 +19,7 @@ export interface AppMetrics {
   webhookDeliveries: Counter<'event' | 'outcome'>;
   alertmanagerRequests: Counter<'operation' | 'outcome'>;
   alertNotifications: Counter<'outcome'>;
+  prometheusRequests: Counter<'operation' | 'outcome'>;
   buildInfo: Gauge<'version' | 'replica'>;
 }
 
@@ -115,6 +116,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): AppMe
       name: 'chatops_alert_notifications_total',
       help: 'Alertmanager webhook notifications by outcome (posted, updated, duplicate, unchanged, rejected, failed).',
       labelNames: ['outcome'],
+      registers,
+    }),
+    prometheusRequests: new Counter({
+      name: 'chatops_prometheus_requests_total',
+      help: 'Prometheus HTTP API requests (/chatops status) by operation and outcome (ok, rejected, unreachable, timeout, server_error).',
+      labelNames: ['operation', 'outcome'],
       registers,
     }),
     buildInfo: new Gauge({

@@ -51,6 +51,8 @@ export const alertsSchema = z
     defaultChannel: slackChannelId,
     operators: z.array(slackOperatorId).default([]),
     alertmanagerUrl: httpUrl('https://10.77.0.21:9093'),
+    // `/chatops status` reads each target's `up` here; without it the answer has no service list.
+    prometheusUrl: httpUrl('https://10.77.0.21:9090').optional(),
     caFile: z.string().min(1).optional(),
     grafanaUrl: httpUrl('https://grafana.example.org').optional(),
     runbookBaseUrl: httpUrl('https://runbooks.example.org/').optional(),
@@ -277,6 +279,11 @@ export const secretsSchema = z
     alertmanagerWebhookToken: z.string().min(8).optional(),
     // Basic auth of Alertmanager's web listener, for the silence buttons.
     alertmanager: z
+      .object({ username: z.string().min(1), password: z.string().min(8) })
+      .strict()
+      .optional(),
+    // Basic auth of Prometheus's web listener, for `/chatops status`.
+    prometheus: z
       .object({ username: z.string().min(1), password: z.string().min(8) })
       .strict()
       .optional(),

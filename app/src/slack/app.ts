@@ -2,6 +2,7 @@
 import { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { AlertButtons } from '../alerts/buttons.ts';
+import type { AlertCommands } from '../alerts/commands.ts';
 import type { Config, Secrets } from '../config/schema.ts';
 import type { PullRequestSource, SlackPoster } from '../core/ports.ts';
 import { SnapshotCache } from '../core/snapshot-cache.ts';
@@ -19,6 +20,8 @@ export interface SlackAppOptions {
   clock?: () => Date;
   /** with an `alerts` section: what the buttons on alert messages do */
   alertButtons?: Pick<AlertButtons, 'click'>;
+  /** with an `alerts` section: `/alerts`, `/silences`, `/chatops status` and their buttons */
+  alertCommands?: Pick<AlertCommands, 'firing' | 'silences' | 'status' | 'click'>;
 }
 
 export function createSlackApp(options: SlackAppOptions): { app: App; receiver: FastifyReceiver } {
@@ -46,6 +49,7 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.alertButtons ? { alertButtons: options.alertButtons } : {}),
+    ...(options.alertCommands ? { alertCommands: options.alertCommands } : {}),
   });
   return { app, receiver };
 }

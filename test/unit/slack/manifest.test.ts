@@ -4,7 +4,13 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { CommandIo } from '../../../app/src/cli/args.ts';
 import { productionCommands, runCommand } from '../../../app/src/cli/run.ts';
-import { prsSlashCommand, slashCommands } from '../../../app/src/slack/listeners/commands/index.ts';
+import {
+  alertsSlashCommand,
+  chatopsSlashCommand,
+  prsSlashCommand,
+  silencesSlashCommand,
+  slashCommands,
+} from '../../../app/src/slack/listeners/commands/index.ts';
 import { botDisplayName, buildSlackManifest, renderSlackManifest, type SlackManifestInput } from '../../../app/src/slack/manifest.ts';
 import { appWebApiMethods, botScopesFor, webApiMethodScopes } from '../../../app/src/slack/scopes.ts';
 
@@ -27,7 +33,7 @@ function io(): CommandIo & { out: string; err: string } {
 }
 
 describe('buildSlackManifest', () => {
-  it('builds the manifest of the app as it is today: /prs, DMs in the Messages tab, alert buttons, chat:write + reactions:write + commands', () => {
+  it('builds the manifest of the app as it is today: /prs and the alert commands, DMs in the Messages tab, alert buttons, their scopes', () => {
     expect(built()).toEqual({
       _metadata: { major_version: 1, minor_version: 1 },
       display_information: { name: 'ChatOps', description: 'Reminds teams of their open GitHub pull requests.' },
@@ -42,9 +48,16 @@ describe('buildSlackManifest', () => {
             usage_hint: 'mine | reviews | all | help',
             should_escape: false,
           },
+          ...[alertsSlashCommand, silencesSlashCommand, chatopsSlashCommand].map((c) => ({
+            command: c.command,
+            url: 'https://chatops.example.com/slack/events',
+            description: c.description,
+            usage_hint: c.usageHint,
+            should_escape: false,
+          })),
         ],
       },
-      oauth_config: { scopes: { bot: ['chat:write', 'commands', 'reactions:write'] } },
+      oauth_config: { scopes: { bot: ['chat:write', 'commands', 'reactions:write', 'usergroups:read'] } },
       settings: {
         interactivity: { is_enabled: true, request_url: 'https://chatops.example.com/slack/events' },
         org_deploy_enabled: false,
@@ -63,7 +76,7 @@ describe('buildSlackManifest', () => {
     });
     expect(manifest.settings?.event_subscriptions).toEqual({ request_url: 'https://chatops.lab.chatops.test/slack/events', bot_events: ['app_home_opened'] });
     expect(manifest.settings?.interactivity).toEqual({ is_enabled: true, request_url: 'https://chatops.lab.chatops.test/slack/events' });
-    expect(manifest.oauth_config?.scopes?.bot).toEqual(['chat:write', 'commands', 'reactions:write']);
+    expect(manifest.oauth_config?.scopes?.bot).toEqual(['chat:write', 'commands', 'reactions:write', 'usergroups:read']);
   });
 
   it('asks for no commands scope without slash commands', () => {

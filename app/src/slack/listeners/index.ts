@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { AlertButtons } from '../../alerts/buttons.ts';
+import type { AlertCommands } from '../../alerts/commands.ts';
 import * as actions from './actions/index.ts';
 import * as commands from './commands/index.ts';
 import type { PrsCommandDeps } from './commands/prs.ts';
@@ -7,9 +8,12 @@ import type { PrsCommandDeps } from './commands/prs.ts';
 export interface ListenerDeps extends PrsCommandDeps {
   /** with an `alerts` section: the buttons on alert messages */
   alertButtons?: Pick<AlertButtons, 'click'>;
+  /** with an `alerts` section: `/alerts`, `/silences`, `/chatops status` and their buttons */
+  alertCommands?: Pick<AlertCommands, 'firing' | 'silences' | 'status' | 'click'>;
 }
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
   commands.register(app, deps);
   if (deps.alertButtons) actions.register(app, { buttons: deps.alertButtons, logger: deps.logger });
+  if (deps.alertCommands) actions.registerCommandActions(app, { commands: deps.alertCommands, logger: deps.logger });
 }

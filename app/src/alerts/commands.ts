@@ -1,0 +1,149 @@
+// What `/alerts`, `/silences` and `/chatops status` answer, and what their buttons do, behind the
+// Bolt listeners. Reading is for everyone; silencing and expiring follow the operator rule of the
+// alert buttons. Alertmanager or Prometheus not answering becomes an answer naming it (their
+// request counters count it), never an exception for Slack to see as a 5xx.
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { servicesFromUp } from '../core/service-status.ts';
+import { alertCommandActions, listSilenceLengths, type AlertCommandActionId } from './actions.ts';
+import { AlertmanagerRejectedError, AlertmanagerUnavailableError, type AlertmanagerClient } from './alertmanager.ts';
+import type { ClickAnswer } from './buttons.ts';
+import { countAlerts, renderChatopsStatus, renderFiringGroups, renderSilences, type CommandMessage, type Reading, type StatusView } from './command-render.ts';
+import { checkOperator, refusalText, type GroupMembersReader } from './operators.ts';
+import { PrometheusUnavailableError, type PrometheusClient } from './prometheus.ts';
+import { buildSilence, type SlackActor } from './silence.ts';
+
+export interface AlertCommandsOptions {
+  alertmanager: Pick<AlertmanagerClient, 'alertGroups' | 'listSilences' | 'createSilence' | 'expireSilence'>;
+  /** undefined when alerts.prometheusUrl is not set */
+  prometheus?: Pick<PrometheusClient, 'instantVector'>;
+  operators: readonly string[];
+  groupMembers: GroupMembersReader;
+  timeZone: string;
+  /** how `/chatops status` names the replica answering */
+  replica: string;
+  logger: Logger;
+  clock?: () => Date;
+}
+
+export interface CommandClick {
+  actionId: string;
+  value: string;
+  user: SlackActor;
+  channel: string;
+}
+
+/** What an answer says when a dependency did not answer; anything else is our bug and throws. */
+function unavailable(error: unknown): string | undefined {
+  if (error instanceof AlertmanagerUnavailableError || error instanceof AlertmanagerRejectedError || error instanceof PrometheusUnavailableError) {
+    return error.message;
+  }
+  return undefined;
+}
+
+const labelsSchema = z.record(z.string(), z.string()).refine((labels) => Object.keys(labels).length > 0);
+
+export class AlertCommands {
+  private readonly clock: () => Date;
+
+  constructor(private readonly options: AlertCommandsOptions) {
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /** `/alerts` */
+  async firing(): Promise<CommandMessage> {
+    return this.read('/alerts', async () => renderFiringGroups(await this.options.alertmanager.alertGroups()));
+  }
+
+  /** `/silences` */
+  async silences(): Promise<CommandMessage> {
+    return this.read('/silences', async () => renderSilences(await this.options.alertmanager.listSilences()));
+  }
+
+  /** `/chatops status`: both sources read at once; one down still shows the other. */
+  async status(): Promise<CommandMessage> {
+    const [services, alerts] = await Promise.all([
+      this.options.prometheus ? this.reading(async () => servicesFromUp(await this.options.prometheus!.instantVector('up'))) : undefined,
+      this.reading(async () => countAlerts(await this.options.alertmanager.alertGroups())),
+    ]);
+    const view: StatusView = { replica: this.options.replica, alerts, ...(services ? { services } : {}) };
+    if (!alerts.ok || services?.ok === false) this.options.logger.warn({ command: '/chatops status', view }, 'status answered with a source down');
+    return renderChatopsStatus(view);
+  }
+
+  /** A click on a button of an `/alerts` or `/silences` answer. */
+  async click(click: CommandClick): Promise<ClickAnswer> {
+    const { logger } = this.options;
+    const event = { 'event.action': click.actionId, 'user.id': click.user.id, 'user.name': click.user.name, channel: click.channel };
+    const verdict = await checkOperator(click.user.id, this.options.operators, this.options.groupMembers);
+    if (!verdict.ok) {
+      logger.warn({ ...event, 'event.outcome': 'failure', reason: verdict.reason }, 'alert command action refused');
+      return { ok: false, text: refusalText(verdict) };
+    }
+    try {
+      const answer = await this.act(click);
+      logger.info({ ...event, 'event.outcome': answer.ok ? 'success' : 'failure', value: click.value }, 'alert command action done');
+      return answer;
+    } catch (error) {
+      const problem = unavailable(error);
+      if (!problem) throw error;
+      logger.warn({ ...event, 'event.outcome': 'failure', err: error }, 'alert command action failed at Alertmanager');
+      return { ok: false, text: `${problem}. Nothing was changed; try again once Alertmanager answers.` };
+    }
+  }
+
+  private async act(click: CommandClick): Promise<ClickAnswer> {
+    const actionId = click.actionId as AlertCommandActionId;
+    if (actionId === alertCommandActions.expireSilence) {
+      await this.options.alertmanager.expireSilence(click.value);
+      return { ok: true, text: `Silence ${click.value} expired: its alerts notify again.` };
+    }
+    const length = listSilenceLengths[actionId];
+    if (!length) return { ok: false, text: `Unknown alert action ${click.actionId}.` };
+    const labels = labelsSchema.safeParse(safeJson(click.value));
+    if (!labels.success) return { ok: false, text: 'This button does not name an alert group any more; run /alerts again.' };
+    const silence = buildSilence({
+      payload: { groupLabels: labels.data, commonLabels: labels.data },
+      length,
+      timeZone: this.options.timeZone,
+      now: this.clock(),
+      actor: click.user,
+      channel: click.channel,
+    });
+    const id = await this.options.alertmanager.createSilence(silence);
+    const matched = Object.entries(labels.data)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+    return { ok: true, text: `Silenced ${matched} until ${silence.endsAt} (silence ${id}).` };
+  }
+
+  private async read(command: string, answer: () => Promise<CommandMessage>): Promise<CommandMessage> {
+    try {
+      return await answer();
+    } catch (error) {
+      const problem = unavailable(error);
+      if (!problem) throw error;
+      this.options.logger.warn({ command, err: error }, 'alert command could not read Alertmanager');
+      return { text: `${problem}. Try again in a minute.`, blocks: [] };
+    }
+  }
+
+  private async reading<T>(read: () => Promise<T>): Promise<Reading<T>> {
+    try {
+      return { ok: true, value: await read() };
+    } catch (error) {
+      const problem = unavailable(error);
+      if (!problem) throw error;
+      return { ok: false, problem };
+    }
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    // A value that is not JSON is answered like one naming no group.
+    return undefined;
+  }
+}
