@@ -1,6 +1,6 @@
 // The manifest's bot scopes are exactly what the app needs: the real app (`chatops serve` with
-// Elasticsearch, `chatops remind`) is driven through every path that calls Slack against the
-// sandbox, the Slack fake records each Web API call, and the scopes those methods require
+// Elasticsearch and an alerts section against a real Alertmanager, `chatops remind`) is driven
+// through every path that calls Slack against the sandbox, the Slack fake records each Web API call, and the scopes those methods require
 // (Slack's method reference, app/src/slack/scopes.ts) must equal the manifest's, both ways.
 import { Client } from '@elastic/elasticsearch';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -9,7 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlackManifest } from '../../../app/src/slack/manifest.ts';
 import { appWebApiMethods, webApiMethodScopes } from '../../../app/src/slack/scopes.ts';
 import { SANDBOX_CHANNEL, SLACK_FAKE_SIGNING_SECRET, startSandbox, type Sandbox } from '../../../sandbox/sandbox.ts';
+import { alertCommandActions } from '../../../app/src/alerts/actions.ts';
+import { startAlertmanager, type RunningAlertmanager } from '../../support/alertmanager.ts';
 import { startElasticsearch, type ElasticsearchServer } from '../../support/elasticsearch.ts';
+import { createTestCertificates, type TestCertificates } from '../../support/test-certificates.ts';
 import { runChatops, serveChatops, writeSettings, type ServingChatops } from '../app/process.ts';
 import { sandboxConfig, sandboxSecrets } from '../app/settings.ts';
 
@@ -18,11 +21,45 @@ const prefix = 'scopes';
 
 let es: ElasticsearchServer;
 let sandbox: Sandbox;
+let certs: TestCertificates;
+let alertmanager: RunningAlertmanager;
 let settings: ReturnType<typeof writeSettings>;
 let app: ServingChatops | undefined;
 let url: string;
 let manifest: SlackManifest;
 const answeredCommands = new Set<string>();
+
+/** What each slash command is sent with; `help` is answered in the ack, the rest through response_url. */
+const commandTexts: Record<string, string[]> = {
+  '/prs': ['mine', 'reviews', 'all', 'help'],
+  '/alerts': ['', 'help'],
+  '/silences': ['', 'help'],
+  '/chatops': ['status', 'help'],
+};
+
+/** A click on a button as Slack sends it: form field `payload`, signed with the v0 scheme. */
+async function clickButton(actionId: string, value: string, user: string, responseId: string): Promise<number> {
+  const payload = {
+    type: 'block_actions',
+    team: { id: 'T0SANDBOX', domain: 'chatops-sandbox' },
+    user: { id: user, username: 'alice', name: 'alice', team_id: 'T0SANDBOX' },
+    api_app_id: 'A0CHATOPS',
+    container: { type: 'message', message_ts: '1.000001', channel_id: SANDBOX_CHANNEL, is_ephemeral: true },
+    trigger_id: `${Date.now()}.1.sandbox`,
+    channel: { id: SANDBOX_CHANNEL, name: 'sandbox' },
+    response_url: `${sandbox.describe().slack.url}/response/${responseId}`,
+    actions: [{ type: 'button', action_id: actionId, block_id: 'b', value, text: { type: 'plain_text', text: 'x' }, action_ts: `${Date.now() / 1000}` }],
+  };
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const timestamp = Math.floor(Date.now() / 1000);
+  const signature = `v0=${createHmac('sha256', SLACK_FAKE_SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  const response = await fetch(`${url}/slack/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature },
+    body,
+  });
+  return response.status;
+}
 
 async function deliver(event: string, payload: unknown): Promise<number> {
   const body = JSON.stringify(payload);
@@ -57,7 +94,14 @@ const pr101 = {
 const repository = { full_name: 'acme/api', name: 'api', owner: { login: 'acme' } };
 
 beforeAll(async () => {
-  [es, sandbox] = await Promise.all([startElasticsearch(), startSandbox({ host: '127.0.0.1' })]);
+  certs = await createTestCertificates();
+  [es, sandbox, alertmanager] = await Promise.all([
+    startElasticsearch(),
+    startSandbox({ host: '127.0.0.1' }),
+    startAlertmanager(certs, { route: { receiver: 'nobody' }, receivers: [{ name: 'nobody' }] }),
+  ]);
+  // Alice is an operator through a user group: acting reads it with usergroups.users.list.
+  sandbox.slack.addUserGroup({ id: 'S0ONCALL', users: ['U0ALICE'] });
   // The digest fires once, 25 s from now: after `serve` is up.
   const at = new Date(Date.now() + 25_000);
   const once = `${at.getUTCSeconds()} ${at.getUTCMinutes()} ${at.getUTCHours()} * * *`;
@@ -65,13 +109,14 @@ beforeAll(async () => {
   settings = writeSettings(
     sandboxConfig(sandbox, {
       elasticsearch: { node: es.url, indexPrefix: prefix },
+      alerts: { defaultChannel: 'C0ALERTS', operators: ['S0ONCALL'], alertmanagerUrl: alertmanager.url, caFile: certs.caFile },
       schedules: [
         { name: 'digest', channel: SANDBOX_CHANNEL, cron: once, timezone: 'UTC', kind: 'digest' },
         { name: 'personal', channel: SANDBOX_CHANNEL, cron: never, timezone: 'UTC', kind: 'personal' },
         { name: 'reviews', channel: SANDBOX_CHANNEL, cron: never, timezone: 'UTC', kind: 'reviews' },
       ],
     }),
-    { ...sandboxSecrets, githubWebhookSecret: webhookSecret },
+    { ...sandboxSecrets, githubWebhookSecret: webhookSecret, alertmanager: alertmanager.auth },
   );
 
   const printed = await runChatops(['slack-manifest', '--domain', 'example.com']);
@@ -83,9 +128,9 @@ beforeAll(async () => {
   // Readiness checks the bot token (auth.test).
   expect((await fetch(`${url}/ready`)).status).toBe(200);
 
-  // Every slash command of the manifest, with each /prs action, signed as Slack signs them.
+  // Every slash command of the manifest, with each of its actions, signed as Slack signs them.
   for (const command of manifest.features?.slash_commands ?? []) {
-    for (const text of ['mine', 'reviews', 'all', 'help']) {
+    for (const text of commandTexts[command.command] ?? ['help']) {
       const sent = await sandbox.slack.sendSlashCommand(`${url}/slack/events`, SLACK_FAKE_SIGNING_SECRET, {
         command: command.command,
         text,
@@ -96,6 +141,11 @@ beforeAll(async () => {
       answeredCommands.add(command.command);
     }
   }
+
+  // An operator's click on a /alerts silence button.
+  expect(await clickButton(alertCommandActions.silence1h, '{"alertname":"ScopeTest"}', 'U0ALICE', 'scope-click')).toBe(200);
+  await until(() => sandbox.slack.responses.some((r) => r.id === 'scope-click'), 'the answer to the silence click');
+  expect((sandbox.slack.responses.find((r) => r.id === 'scope-click')?.body as { text?: string }).text).toMatch(/^Silenced alertname=ScopeTest until /);
 
   // The personal and reviews DMs, one process each.
   for (const schedule of ['personal', 'reviews']) {
@@ -134,6 +184,8 @@ afterAll(async () => {
   settings?.remove();
   await sandbox?.close();
   await es?.destroy();
+  await alertmanager?.stop();
+  await certs?.remove();
 });
 
 const calledMethods = (): string[] => [...new Set(sandbox.slack.calls.filter((c) => c.response.ok === true).map((c) => c.method))].sort();
@@ -164,6 +216,6 @@ describe('the Slack app manifest against the Web API calls the app makes', () =>
     expect(manifest.features?.slash_commands?.map((c) => [c.command, c.url])).toEqual(
       [...answeredCommands].map((c) => [c, 'https://chatops.example.com/slack/events']),
     );
-    expect(answeredCommands).toEqual(new Set(['/prs']));
+    expect(answeredCommands).toEqual(new Set(['/prs', '/alerts', '/silences', '/chatops']));
   });
 });
