@@ -518,6 +518,33 @@ describe('Slack fake through @slack/web-api', () => {
     await expect(client.users.info({ user: 'U0NOBODY' })).rejects.toMatchObject({ data: { error: 'user_not_found' } });
   });
 
+  it('answers usergroups.users.list as Slack documents it: members, no_such_subteam, include_disabled, missing_scope', async () => {
+    slack.addUserGroup({ id: 'S0ONCALL', users: ['U0ALICE', 'W0BOB'] });
+    slack.addUserGroup({ id: 'S0OLD', users: ['U0CAROL'], disabled: true });
+    const members = await client.usergroups.users.list({ usergroup: 'S0ONCALL' });
+    expect(members.users).toEqual(['U0ALICE', 'W0BOB']);
+    await expect(client.usergroups.users.list({ usergroup: 'S0NOPE' })).rejects.toMatchObject({ data: { error: 'no_such_subteam' } });
+    await expect(client.usergroups.users.list({ usergroup: 'S0OLD' })).rejects.toMatchObject({ data: { error: 'no_such_subteam' } });
+    expect((await client.usergroups.users.list({ usergroup: 'S0OLD', include_disabled: true })).users).toEqual(['U0CAROL']);
+    await expect(client.apiCall('usergroups.users.list', {})).rejects.toMatchObject({ data: { error: 'invalid_arguments' } });
+    const call = slack.calls.find((c) => c.method === 'usergroups.users.list' && c.args.include_disabled === true);
+    expect(call?.args).toEqual({ usergroup: 'S0OLD', include_disabled: true });
+  });
+
+  it('answers missing_scope with the needed scope once the token lacks it', async () => {
+    const other = await startSlackFake({ host: '127.0.0.1' });
+    try {
+      other.addUserGroup({ id: 'S0ONCALL', users: ['U0ALICE'] });
+      other.revokeScope('usergroups:read');
+      const narrow = new WebClient(other.botToken, { slackApiUrl: other.apiUrl, retryConfig: { retries: 0 } });
+      await expect(narrow.usergroups.users.list({ usergroup: 'S0ONCALL' })).rejects.toMatchObject({
+        data: { error: 'missing_scope', needed: 'usergroups:read' },
+      });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('answers 429 with Retry-After and the client waits and retries', async () => {
     slack.rateLimitNext('chat.postMessage', 1);
     const started = Date.now();
