@@ -30,6 +30,8 @@ export const SANDBOX_TEAMS = [
   { slug: 'backend', name: 'Backend', members: ['alice', 'bob'] },
   { slug: 'frontend', name: 'Frontend', members: ['carol', 'dave'] },
 ] as const;
+/** The demo workspace's on-call user group (alice and bob), for `alerts.operators`. */
+export const SANDBOX_ONCALL_GROUP = { id: 'S0ONCALL', users: ['U0ALICE', 'U0BOB'] } as const;
 /** The GitHub App the sandbox knows when given its private key, installed on the demo organisation. */
 export const SANDBOX_GITHUB_APP = { appId: 424242, installationId: 4242001 } as const;
 /** The channel the demo digest goes to. */
@@ -96,6 +98,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 export function seedDemo(github: GitHubFake, slack: SlackFake, now: Date): void {
   const ago = (hours: number): string => new Date(now.getTime() - hours * 3_600_000).toISOString();
   for (const user of SANDBOX_USERS) slack.addUser({ id: user.slack, name: user.github, real_name: user.name });
+  slack.addUserGroup({ id: SANDBOX_ONCALL_GROUP.id, users: [...SANDBOX_ONCALL_GROUP.users] });
   for (const repo of SANDBOX_REPOSITORIES) github.addRepository(repo);
   github.addRepository(SANDBOX_ARCHIVED_REPOSITORY, { archived: true });
   github.addPullRequest(SANDBOX_ARCHIVED_REPOSITORY, { title: 'Old docs tweak nobody will merge', user: 'alice', created_at: ago(24 * 200) });
