@@ -58,7 +58,7 @@ export function firingGroups(groups: readonly AlertGroup[]): AlertGroup[] {
     .sort((a, b) => b.alerts.length - a.alerts.length);
 }
 
-function groupBlocks(group: AlertGroup): AlertBlock[] {
+function groupBlocks(group: AlertGroup, index: number): AlertBlock[] {
   const [first] = group.alerts;
   const labels = groupSilenceLabels(group);
   const alertname = labels.alertname ?? first?.labels.alertname ?? 'alert group';
@@ -76,7 +76,8 @@ function groupBlocks(group: AlertGroup): AlertBlock[] {
   }
   blocks.push({
     type: 'actions',
-    block_id: `alert_list_${blocks.length}_${alertname}`.slice(0, 255),
+    // Unique within the message, as Slack requires of block_ids.
+    block_id: `alert_list_${index}`,
     elements: [
       button(alertCommandActions.silence1h, 'Silence 1 h', value),
       button(alertCommandActions.silence4h, 'Silence 4 h', value),
@@ -92,7 +93,7 @@ export function renderFiringGroups(groups: readonly AlertGroup[]): CommandMessag
   if (firing.length === 0) return { text: 'No alerts are firing.', blocks: [section('✅ No alerts are firing (silenced and inhibited ones are not listed).')] };
   const alerts = firing.reduce((n, g) => n + g.alerts.length, 0);
   const title = `🔥 ${alerts} alert${alerts === 1 ? '' : 's'} firing in ${firing.length} group${firing.length === 1 ? '' : 's'}`;
-  const blocks: AlertBlock[] = [header(title), ...firing.slice(0, maxListedGroups).flatMap(groupBlocks)];
+  const blocks: AlertBlock[] = [header(title), ...firing.slice(0, maxListedGroups).flatMap((group, i) => groupBlocks(group, i))];
   if (firing.length > maxListedGroups) blocks.push(context(`${firing.length - maxListedGroups} more groups are firing; see Alertmanager.`));
   return { text: truncate(title, maxFallbackTextChars), blocks };
 }

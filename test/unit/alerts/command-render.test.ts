@@ -64,7 +64,7 @@ describe('renderFiringGroups', () => {
       { type: 'context', elements: [{ type: 'mrkdwn', text: '`alertname=Two`' }] },
       {
         type: 'actions',
-        block_id: 'alert_list_2_Two',
+        block_id: 'alert_list_0',
         elements: [
           {
             type: 'button',
@@ -94,8 +94,17 @@ describe('renderFiringGroups', () => {
         },
       },
       { type: 'context', elements: [{ type: 'mrkdwn', text: '`alertname=One`' }] },
-      expect.objectContaining({ type: 'actions', block_id: 'alert_list_2_One' }),
+      expect.objectContaining({ type: 'actions', block_id: 'alert_list_1' }),
     ]);
+  });
+
+  it('gives each group its own block_id, as Slack requires, even when they share an alertname', () => {
+    const message = renderFiringGroups([
+      aGroup({ alertname: 'Down', job: 'a' }, [anAlert('a', { alertname: 'Down', job: 'a' })]),
+      aGroup({ alertname: 'Down', job: 'b' }, [anAlert('b', { alertname: 'Down', job: 'b' })]),
+    ]);
+    const ids = message.blocks.flatMap((b) => ('block_id' in b ? [b.block_id] : []));
+    expect(ids).toEqual(['alert_list_0', 'alert_list_1']);
   });
 
   it('says nothing fires when every alert is silenced or inhibited', () => {
