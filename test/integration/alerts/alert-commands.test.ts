@@ -150,6 +150,7 @@ describe('alert slash commands in chatops serve', () => {
 
   it('refuses a badly signed command with 401 and answers nothing', async () => {
     const before = sandbox.slack.responses.length;
+    const reads = await metric('chatops_alertmanager_requests_total', { operation: 'list alert groups', outcome: 'ok' });
     const sent = await sandbox.slack.sendSlashCommand(
       `${url}/slack/events`,
       SLACK_FAKE_SIGNING_SECRET,
@@ -159,6 +160,7 @@ describe('alert slash commands in chatops serve', () => {
     expect(sent.status).toBe(401);
     await new Promise((r) => setTimeout(r, 500));
     expect(sandbox.slack.responses.length).toBe(before);
+    expect(await metric('chatops_alertmanager_requests_total', { operation: 'list alert groups', outcome: 'ok' })).toBe(reads);
   });
 
   it('lists the firing groups for anyone; a non-operator cannot silence, a user-group member can', async () => {
