@@ -91,7 +91,7 @@ function responseUrl(): string {
 
 const slashCommand = fc
   .record({
-    command: field(fc.constantFrom('/prs', '/PRS', '/prs ', '/unknown', '')),
+    command: field(fc.constantFrom('/prs', '/PRS', '/prs ', '/alerts', '/silences', '/chatops', '/unknown', '')),
     text: field(text),
     user_id: field(fc.constantFrom('U0ALICE', 'U0BOB', 'U0NOBODY', 'W0ENTERPRISE')),
     channel_id: field(fc.constantFrom('C0PULLREQS', 'D0DIRECT', 'G0PRIVATE')),

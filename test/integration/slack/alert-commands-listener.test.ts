@@ -1,5 +1,5 @@
 // The alert slash commands' listener through the real Bolt app and receiver: without an `alerts`
-// section they say so in the ack; help and wrong words are answered in the ack; an answer that
+// section they say so in the ack; help, wrong words and a missing response_url are answered in the ack; an answer that
 // breaks in our code (Alertmanager answering JSON of another shape) is logged and the user told.
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -78,6 +78,13 @@ describe('the alert slash commands', () => {
     expect(ackText(wrong.body)).toMatch(/^I do not know `\/chatops reboot`\.\n\*\/alerts\*: /);
     const help = await slack.sendSlashCommand(`${plainUrl}/slack/events`, signingSecret, { command: '/silences', text: 'help' });
     expect(ackText(help.body)).toMatch(/^\*\/alerts\*: the alert groups firing now/);
+  });
+
+  it('answer in the ack, reading nothing, when a command comes without a response_url', async () => {
+    const sent = await slack.sendSlashCommand(`${oddUrl}/slack/events`, signingSecret, { command: '/silences', text: '', response_url: '' });
+    expect(sent.status).toBe(200);
+    expect(ackText(sent.body)).toBe('This command came without a response_url to answer through; nothing was read.');
+    expect(log.lines().filter((l) => l.message === 'unhandled error in a Slack listener')).toEqual([]);
   });
 
   it('log the error and tell the user when the answer breaks in our code', async () => {

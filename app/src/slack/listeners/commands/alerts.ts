@@ -54,6 +54,11 @@ export function createAlertCommand(deps: AlertCommandDeps) {
       await ack({ response_type: 'ephemeral', text: notConfiguredText });
       return;
     }
+    // Bolt offers respond() only with a response_url; Slack always sends one, a forged body may not.
+    if (!command.response_url) {
+      await ack({ response_type: 'ephemeral', text: 'This command came without a response_url to answer through; nothing was read.' });
+      return;
+    }
     await ack();
     try {
       const message = await deps.alertCommands[request.read]();
