@@ -139,7 +139,8 @@ function servicesText(services: StatusView['services']): string {
   if (!services.ok) return `:warning: *Services:* ${escapeMrkdwn(services.problem)}`;
   const summary = summariseServices(services.value);
   const down = summary.down.map((s) => `• DOWN ${escapeMrkdwn(s.service)} on ${escapeMrkdwn(s.host)} (${escapeMrkdwn(s.detail)})`);
-  return [`*Services (Prometheus \`up\`):* ${upCountLine(summary)}`, ...down].join('\n');
+  const up = services.value.filter((s) => s.up).map((s) => `${escapeMrkdwn(s.service)} on ${escapeMrkdwn(s.host)}`);
+  return [`*Services (Prometheus \`up\`):* ${upCountLine(summary)}`, ...down, ...(up.length > 0 ? [`up: ${up.join(', ')}`] : [])].join('\n');
 }
 
 function alertsText(alerts: StatusView['alerts']): string {

@@ -222,7 +222,7 @@ describe('alert slash commands in chatops serve', () => {
     const texts = (status.blocks ?? []).map((b) => b.text?.text);
     expect(status.text).toMatch(/^⚠️ ChatOps status from /);
     expect(texts.slice(1)).toEqual([
-      `*Services (Prometheus \`up\`):* 1/2 up\n• DOWN node on gone1 (${deadTarget})`,
+      `*Services (Prometheus \`up\`):* 1/2 up\n• DOWN node on gone1 (${deadTarget})\nup: alertmanager on mon1`,
       '*Alerts:* 2 firing, 0 silenced or inhibited',
     ]);
     // Help needs no reading: it comes in the ack itself.

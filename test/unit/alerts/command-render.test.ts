@@ -168,7 +168,7 @@ describe('renderChatopsStatus', () => {
     });
     expect(message.text).toBe('⚠️ ChatOps status from app1-1: *Services (Prometheus `up`):* 1/2 up; *Alerts:* 2 firing, 1 silenced or inhibited');
     expect(message.blocks.slice(1)).toEqual([
-      { type: 'section', text: { type: 'mrkdwn', text: '*Services (Prometheus `up`):* 1/2 up\n• DOWN node on mon1 (10.0.0.2:9100)' } },
+      { type: 'section', text: { type: 'mrkdwn', text: '*Services (Prometheus `up`):* 1/2 up\n• DOWN node on mon1 (10.0.0.2:9100)\nup: chatops@1 on app1' } },
       { type: 'section', text: { type: 'mrkdwn', text: '*Alerts:* 2 firing, 1 silenced or inhibited' } },
     ]);
   });
