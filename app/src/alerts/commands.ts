@@ -4,6 +4,7 @@
 // request counters count it), never an exception for Slack to see as a 5xx.
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { context, escapeMrkdwn } from '../core/messages.ts';
 import { servicesFromUp } from '../core/service-status.ts';
 import { alertCommandActions, listSilenceLengths, type AlertCommandActionId } from './actions.ts';
 import { AlertmanagerRejectedError, AlertmanagerUnavailableError, type AlertmanagerClient } from './alertmanager.ts';
@@ -24,6 +25,11 @@ export interface AlertCommandsOptions {
   replica: string;
   logger: Logger;
   clock?: () => Date;
+}
+
+/** A click's answer; after an Expire, the refreshed `/silences` list replaces the one clicked. */
+export interface CommandClickAnswer extends ClickAnswer {
+  replacement?: CommandMessage;
 }
 
 export interface CommandClick {
@@ -72,7 +78,7 @@ export class AlertCommands {
   }
 
   /** A click on a button of an `/alerts` or `/silences` answer. */
-  async click(click: CommandClick): Promise<ClickAnswer> {
+  async click(click: CommandClick): Promise<CommandClickAnswer> {
     const { logger } = this.options;
     const event = { 'event.action': click.actionId, 'user.id': click.user.id, 'user.name': click.user.name, channel: click.channel };
     const verdict = await checkOperator(click.user.id, this.options.operators, this.options.groupMembers);
@@ -92,11 +98,14 @@ export class AlertCommands {
     }
   }
 
-  private async act(click: CommandClick): Promise<ClickAnswer> {
+  private async act(click: CommandClick): Promise<CommandClickAnswer> {
     const actionId = click.actionId as AlertCommandActionId;
     if (actionId === alertCommandActions.expireSilence) {
       await this.options.alertmanager.expireSilence(click.value);
-      return { ok: true, text: `Silence ${click.value} expired: its alerts notify again.` };
+      const text = `Silence ${click.value} expired: its alerts notify again.`;
+      // The expiry is done: a list that cannot be read now only leaves the old one in place.
+      const list = await this.reading(() => this.options.alertmanager.listSilences());
+      return { ok: true, text, ...(list.ok ? { replacement: withNote(text, renderSilences(list.value)) } : {}) };
     }
     const length = listSilenceLengths[actionId];
     if (!length) return { ok: false, text: `Unknown alert action ${click.actionId}.` };
@@ -137,6 +146,11 @@ export class AlertCommands {
       return { ok: false, problem };
     }
   }
+}
+
+/** The list with what was just done on top; the text (notifications) says what was done. */
+function withNote(note: string, message: CommandMessage): CommandMessage {
+  return { text: note, blocks: [context(`✔️ ${escapeMrkdwn(note)}`), ...message.blocks] };
 }
 
 function safeJson(text: string): unknown {

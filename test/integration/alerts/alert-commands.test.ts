@@ -212,7 +212,17 @@ describe('alert slash commands in chatops serve', () => {
       'Only the operators listed in alerts.operators (config.yml) may act on alerts.',
     );
     expect(await activeSilences()).toHaveLength(1);
-    expect((await click(alertCommandActions.expireSilence, 'U0ALICE', expire!.value)).text).toBe(`Silence ${expire!.value} expired: its alerts notify again.`);
+    const expired = await click(alertCommandActions.expireSilence, 'U0ALICE', expire!.value);
+    // The list clicked is replaced by the fresh one, what was done on top.
+    expect(expired).toEqual({
+      response_type: 'ephemeral',
+      replace_original: true,
+      text: `Silence ${expire!.value} expired: its alerts notify again.`,
+      blocks: [
+        { type: 'context', elements: [{ type: 'mrkdwn', text: `✔️ Silence ${expire!.value} expired: its alerts notify again.` }] },
+        { type: 'section', text: { type: 'mrkdwn', text: '🔔 No silences are active.' } },
+      ],
+    });
     expect(await activeSilences()).toEqual([]);
     expect((await command('/silences', 'U0EVE')).answer.text).toBe('No silences are active.');
   });

@@ -30,7 +30,11 @@ export function createAlertCommandAction(deps: AlertCommandActionDeps) {
         user: { id: body.user.id, name: body.user.name ?? body.user.username ?? body.user.id },
         channel: body.channel?.id ?? '',
       });
-      await respond({ response_type: 'ephemeral', replace_original: false, text: answer.text });
+      // After an Expire the list clicked is replaced by the fresh one; otherwise a note beneath it.
+      const reply = answer.replacement
+        ? { replace_original: true, text: answer.replacement.text, blocks: answer.replacement.blocks }
+        : { replace_original: false, text: answer.text };
+      await respond({ response_type: 'ephemeral', ...reply });
     } catch (error) {
       logger.error({ err: error }, 'alert command action failed');
       await respond({
