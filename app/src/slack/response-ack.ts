@@ -55,3 +55,6 @@ export class ResponseAck {
     this.settle(result);
   }
 }
+
+/** The answer to a signed slash command without a response_url (Slack always sends one; a forged body may not). */
+export const noResponseUrlText = 'This command came without a response_url to answer through; nothing was read.';

@@ -5,6 +5,7 @@ import type { AllMiddlewareArgs, RespondArguments, SlackCommandMiddlewareArgs } 
 import type { Logger } from 'pino';
 import type { AlertCommands } from '../../../alerts/commands.ts';
 import type { CommandMessage } from '../../../alerts/command-render.ts';
+import { noResponseUrlText } from '../../response-ack.ts';
 
 export type AlertCommandsPort = Pick<AlertCommands, 'firing' | 'silences' | 'status'>;
 
@@ -56,7 +57,7 @@ export function createAlertCommand(deps: AlertCommandDeps) {
     }
     // Bolt offers respond() only with a response_url; Slack always sends one, a forged body may not.
     if (!command.response_url) {
-      await ack({ response_type: 'ephemeral', text: 'This command came without a response_url to answer through; nothing was read.' });
+      await ack({ response_type: 'ephemeral', text: noResponseUrlText });
       return;
     }
     await ack();

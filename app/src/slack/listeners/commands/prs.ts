@@ -8,6 +8,7 @@ import { parsePrsCommand, renderCommandReply, renderHelp, unknownUserReply } fro
 import { postMessageArgs, type SlackMessage } from '../../../core/messages.ts';
 import type { PullRequestSource, SlackPoster } from '../../../core/ports.ts';
 import { UserDirectory } from '../../../core/select.ts';
+import { noResponseUrlText } from '../../response-ack.ts';
 
 /** Slack accepts up to five messages through one response_url. */
 export const maxResponseUrlMessages = 5;
@@ -45,6 +46,11 @@ export function createPrsCommand(deps: PrsCommandDeps) {
     }
     if (parsed.action !== 'all' && !directory.bySlackId(command.user_id)) {
       await ack(ackBody(unknownUserReply(command.user_id)));
+      return;
+    }
+    // Bolt offers respond() only with a response_url; Slack always sends one, a forged body may not.
+    if (!command.response_url) {
+      await ack({ response_type: 'ephemeral', text: noResponseUrlText });
       return;
     }
     await ack();
