@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { AlertButtons } from '../alerts/buttons.ts';
 import type { Config, Secrets } from '../config/schema.ts';
 import type { PullRequestSource, SlackPoster } from '../core/ports.ts';
+import type { ReminderChoices } from '../core/reminder-choices.ts';
 import { SnapshotCache } from '../core/snapshot-cache.ts';
 import { slackLogger } from '../logging.ts';
 import { registerListeners } from './listeners/index.ts';
@@ -19,6 +20,8 @@ export interface SlackAppOptions {
   clock?: () => Date;
   /** with an `alerts` section: what the buttons on alert messages do */
   alertButtons?: Pick<AlertButtons, 'click'>;
+  /** where the reminder buttons store snoozes and "not mine" */
+  reminderChoices?: Pick<ReminderChoices, 'snooze' | 'notMine'>;
 }
 
 export function createSlackApp(options: SlackAppOptions): { app: App; receiver: FastifyReceiver } {
@@ -46,6 +49,7 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.alertButtons ? { alertButtons: options.alertButtons } : {}),
+    ...(options.reminderChoices ? { reminderChoices: options.reminderChoices } : {}),
   });
   return { app, receiver };
 }

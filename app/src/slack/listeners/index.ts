@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { AlertButtons } from '../../alerts/buttons.ts';
+import type { ReminderChoices } from '../../core/reminder-choices.ts';
 import * as actions from './actions/index.ts';
 import * as commands from './commands/index.ts';
 import type { PrsCommandDeps } from './commands/prs.ts';
@@ -7,9 +8,19 @@ import type { PrsCommandDeps } from './commands/prs.ts';
 export interface ListenerDeps extends PrsCommandDeps {
   /** with an `alerts` section: the buttons on alert messages */
   alertButtons?: Pick<AlertButtons, 'click'>;
+  /** where the reminder buttons store snoozes and "not mine" */
+  reminderChoices?: Pick<ReminderChoices, 'snooze' | 'notMine'>;
 }
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
   commands.register(app, deps);
   if (deps.alertButtons) actions.register(app, { buttons: deps.alertButtons, logger: deps.logger });
+  if (deps.reminderChoices) {
+    actions.registerReminderButtons(app, {
+      choices: deps.reminderChoices,
+      poster: deps.poster,
+      logger: deps.logger,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+    });
+  }
 }
