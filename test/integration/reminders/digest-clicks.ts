@@ -11,6 +11,8 @@ export interface PostedReply {
   channel: string;
   text: string;
   blocks: unknown[];
+  /** when the fake received it (ms) */
+  at: number;
 }
 
 export interface PostedDigest {
@@ -31,7 +33,13 @@ export function digests(sandbox: Sandbox, channel: string): PostedDigest[] {
     const announced = Number(/^(\d+) open pull request/.exec(String(parent.args.text))?.[1] ?? 0);
     const replies = posts
       .filter((c) => c.args.thread_ts === ts)
-      .map((c) => ({ ts: String(c.response.ts), channel: String(c.response.channel), text: String(c.args.text), blocks: c.args.blocks as unknown[] }));
+      .map((c) => ({
+        ts: String(c.response.ts),
+        channel: String(c.response.channel),
+        text: String(c.args.text),
+        blocks: c.args.blocks as unknown[],
+        at: c.at,
+      }));
     return [{ fireTime: Date.parse(metadata.event_payload.fire_time), ts, announced, replies }];
   });
 }
@@ -49,8 +57,7 @@ export function nextDigest(sandbox: Sandbox, channel: string, after: number, tim
 export function directMessages(sandbox: Sandbox, user: string): PostedReply[] {
   return sandbox.slack.calls
     .filter((c) => c.method === 'chat.postMessage' && c.args.channel === user && c.response.ok === true)
-    .map((c) => ({ ts: String(c.response.ts), channel: String(c.response.channel), text: String(c.args.text), blocks: c.args.blocks as unknown[] }))
-    .filter((m) => m.ts !== 'undefined');
+    .map((c) => ({ ts: String(c.response.ts), channel: String(c.response.channel), text: String(c.args.text), blocks: c.args.blocks as unknown[], at: c.at }));
 }
 
 export interface SentClick {
