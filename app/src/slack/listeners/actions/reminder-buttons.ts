@@ -42,21 +42,25 @@ export function createReminderAction(deps: ReminderActionDeps) {
     }
     try {
       await store(deps, decision, body.user.id);
-      const message = body.message as { ts?: string; text?: string; blocks?: unknown[] } | undefined;
-      if (message?.ts && message.blocks) {
-        const blocks = markChosen(message.blocks, decision.pr, decision.note);
-        await deps.poster.call({ method: 'chat.update', args: { channel, ts: message.ts, text: message.text ?? '', blocks } });
-      }
-      logger.info(
-        { ...event, 'event.outcome': 'success', choice: decision.kind, pr: `${decision.pr.repository}#${decision.pr.number}` },
-        'reminder choice stored',
-      );
-      await answer(decision.text);
     } catch (error) {
-      logger.error({ ...event, 'event.outcome': 'failure', err: error }, 'reminder button failed');
-      await answer('That did not work: the error is in the ChatOps log. Please try again in a minute.').catch((respondError: unknown) =>
+      logger.error({ ...event, 'event.outcome': 'failure', err: error }, 'reminder choice not stored');
+      await answer('That did not work: nothing was changed and the error is in the ChatOps log. Please try again in a minute.').catch((respondError: unknown) =>
         logger.error({ err: respondError }, 'could not tell the user the click failed'),
       );
+      return;
     }
+    logger.info(
+      { ...event, 'event.outcome': 'success', choice: decision.kind, pr: `${decision.pr.repository}#${decision.pr.number}` },
+      'reminder choice stored',
+    );
+    // The choice holds whether or not the message can be edited: the edit only shows it.
+    const message = body.message as { ts?: string; text?: string; blocks?: unknown[] } | undefined;
+    if (message?.ts && message.blocks) {
+      const blocks = markChosen(message.blocks, decision.pr, decision.note);
+      await deps.poster
+        .call({ method: 'chat.update', args: { channel, ts: message.ts, text: message.text ?? '', blocks } })
+        .catch((error: unknown) => logger.warn({ ...event, err: error }, 'reminder choice stored, but the message could not be edited'));
+    }
+    await answer(decision.text).catch((error: unknown) => logger.error({ err: error }, 'could not confirm the reminder choice to the user'));
   };
 }
