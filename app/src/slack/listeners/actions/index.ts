@@ -7,13 +7,16 @@ import { createReminderAction, type ReminderActionDeps } from './reminder-button
 /** Every alert button's action_id (the one table in app/src/alerts/actions.ts). */
 export const alertActionPattern = new RegExp(`^(${alertActionIds.join('|')})$`);
 
-/** Every reminder button's action_id (the one table in app/src/core/reminder-buttons.ts). */
-export const reminderActionPattern = new RegExp(`^(${reminderActionIds.join('|')})$`);
-
 export function register(app: App, deps: AlertActionDeps): void {
   app.action<BlockAction<ButtonAction>>(alertActionPattern, createAlertAction(deps));
 }
 
+/**
+ * Every reminder button's action_id (the one table in app/src/core/reminder-buttons.ts), each as a
+ * string: Bolt compares strings, but calls `action_id.match` for a RegExp, which throws on a
+ * payload whose action_id is not a string.
+ */
 export function registerReminderButtons(app: App, deps: ReminderActionDeps): void {
-  app.action<BlockAction<ButtonAction>>(reminderActionPattern, createReminderAction(deps));
+  const listener = createReminderAction(deps);
+  for (const actionId of reminderActionIds) app.action<BlockAction<ButtonAction>>(actionId, listener);
 }
