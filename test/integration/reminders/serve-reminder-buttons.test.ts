@@ -60,6 +60,8 @@ beforeAll(async () => {
     );
   }
   replicas.push(...(await Promise.all(files.map((f) => serveChatops(['--config', f.configPath, '--secrets', f.secretsPath])))));
+  // On a busy machine index setup may finish after the replica serves (it retries in the background).
+  await Promise.all(replicas.map((r) => r.app.waitFor((l) => l.message === 'coordination indices ready', 120_000)));
 }, 300_000);
 
 afterAll(async () => {
