@@ -1,7 +1,8 @@
 // The reminder buttons through real `chatops serve` processes, the Slack fake and a real
 // Elasticsearch: two replicas share a snooze (clicked on one, respected by whichever posts the
 // next digest), a push ends an "until next push" snooze, forged or stale clicks get 401 and
-// change nothing, and a button value ChatOps did not make is refused.
+// change nothing, a button value ChatOps did not make is refused, and a click while
+// Elasticsearch is down says that nothing was changed.
 import { Client } from '@elastic/elasticsearch';
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -172,5 +173,30 @@ describe('reminder buttons on two replicas sharing Elasticsearch', () => {
     await waitFor('the until-push snooze ended', async () => replicas[0]!.app.lines.find((l) => l.message === 'until-push snoozes ended by a push'), 5_000);
     const digest = await nextDigest(sandbox, SANDBOX_CHANNEL, pushed);
     expect(listed(digest.replies)).toEqual([snoozed, kept]);
+    reply = replyFor(digest.replies, kept)!;
   }, 90_000);
+
+  it('says nothing was changed while Elasticsearch is down, and leaves the message as it was', async () => {
+    const value = buttonValue(reply.blocks, reminderActions.snoozeDay, `acme/api#${kept}`)!;
+    await es.stop();
+    try {
+      const before = Date.now();
+      const sent = await sendClick(sandbox, replicas[0]!.url, {
+        actionId: reminderActions.snoozeDay,
+        value,
+        user: 'U0BOB',
+        channel: SANDBOX_CHANNEL,
+        message: reply,
+      });
+      expect(sent.status).toBe(200);
+      expect(await clickAnswer(sandbox, sent)).toBe(
+        'That did not work: nothing was changed and the error is in the ChatOps log. Please try again in a minute.',
+      );
+      expect(sandbox.slack.calls.filter((c) => c.method === 'chat.update' && c.args.ts === reply.ts && c.at >= before)).toEqual([]);
+      expect(replicas[0]!.app.lines.some((l) => l.message === 'reminder choice not stored' && l['log.level'] === 'error')).toBe(true);
+    } finally {
+      await es.start();
+    }
+    expect(await storedChoices()).toBe(0);
+  }, 120_000);
 });
