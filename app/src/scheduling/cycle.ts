@@ -6,6 +6,7 @@ import { postMessageArgs } from '../core/messages.ts';
 import { mergeFilters, narrowSnapshot, scheduleAudience, scheduleScope } from '../core/audience.ts';
 import { nothingReadable, planReminder, type ReminderPlan } from '../core/plan.ts';
 import type { PullRequestSource, ReminderHistory, SlackPoster } from '../core/ports.ts';
+import type { ChoiceScope, ReminderChoice, ReminderChoices } from '../core/reminder-choices.ts';
 import type { AppMetrics } from '../metrics.ts';
 import { pullRequestRef } from '../core/keys.ts';
 import { SharedReads } from './shared-reads.ts';
@@ -29,6 +30,8 @@ export interface CycleDeps {
   metrics: AppMetrics;
   logger: Logger;
   history?: ReminderHistory;
+  /** snoozes and "not mine": read before each plan */
+  choices?: Pick<ReminderChoices, 'list'>;
   clock?: () => Date;
 }
 
@@ -80,7 +83,9 @@ export class CycleRunner {
         logger.warn({ team: audience.team, reason: audience.failure }, "the schedule's team could not be read: it has no members this cycle");
       }
       const filters = mergeFilters(config.filters, schedule.filters);
-      const plan = planReminder({ schedule, snapshot, filters, users: config.users, now: (this.deps.clock ?? (() => new Date()))(), roster: read.roster });
+      const choices = await this.choicesFor(schedule, logger);
+      const now = (this.deps.clock ?? (() => new Date()))();
+      const plan = planReminder({ schedule, snapshot, filters, users: config.users, now, roster: read.roster, choices });
       await this.carryOut(plan, report, logger, fireTime);
       if (nothingReadable(scope.patterns, snapshot)) {
         report.outcome = 'failure';
@@ -109,6 +114,19 @@ export class CycleRunner {
       'reminder cycle finished',
     );
     return report;
+  }
+
+  /** The choices of the digest's channel or of the DM recipients; unreadable, none (a reminder too many beats none). */
+  private async choicesFor(schedule: Schedule, logger: Logger): Promise<ReminderChoice[]> {
+    if (!this.deps.choices) return [];
+    const scopes: ChoiceScope[] =
+      schedule.kind === 'digest' ? [{ kind: 'channel', id: schedule.channel ?? '' }] : this.deps.config.users.map((user) => ({ kind: 'user', id: user.slack }));
+    try {
+      return await this.deps.choices.list(scopes);
+    } catch (error) {
+      logger.warn({ err: error }, 'could not read snoozes and "not mine" choices: this reminder shows every pull request');
+      return [];
+    }
   }
 
   private async post(schedule: string, kind: 'parent' | 'reply' | 'dm', args: Record<string, unknown>, report: CycleReport) {

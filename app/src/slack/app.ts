@@ -5,6 +5,7 @@ import type { AlertButtons } from '../alerts/buttons.ts';
 import type { AlertCommands } from '../alerts/commands.ts';
 import type { Config, Secrets } from '../config/schema.ts';
 import type { PullRequestSource, SlackPoster } from '../core/ports.ts';
+import type { ReminderChoices } from '../core/reminder-choices.ts';
 import { SnapshotCache } from '../core/snapshot-cache.ts';
 import { slackLogger } from '../logging.ts';
 import { registerListeners } from './listeners/index.ts';
@@ -22,6 +23,8 @@ export interface SlackAppOptions {
   alertButtons?: Pick<AlertButtons, 'click'>;
   /** with an `alerts` section: `/alerts`, `/silences`, `/chatops status` and their buttons */
   alertCommands?: Pick<AlertCommands, 'firing' | 'silences' | 'status' | 'click'>;
+  /** where the reminder buttons store snoozes and "not mine" */
+  reminderChoices?: Pick<ReminderChoices, 'snooze' | 'notMine'>;
 }
 
 export function createSlackApp(options: SlackAppOptions): { app: App; receiver: FastifyReceiver } {
@@ -50,6 +53,7 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.alertButtons ? { alertButtons: options.alertButtons } : {}),
     ...(options.alertCommands ? { alertCommands: options.alertCommands } : {}),
+    ...(options.reminderChoices ? { reminderChoices: options.reminderChoices } : {}),
   });
   return { app, receiver };
 }

@@ -19,6 +19,7 @@ import { checkScheduleTeams } from '../../scheduling/team-check.ts';
 import { createSlackApp } from '../../slack/app.ts';
 import { version } from '../../version.ts';
 import { MemoryDeliveryLedger, MemoryReminderHistory } from '../../store/memory.ts';
+import { MemoryReminderChoices } from '../../store/reminder-choices.ts';
 import { githubWebhookPlugin } from '../../webhooks/github-webhook.ts';
 import { loadSettingsOrReport, parseFlags, secretValues, settingsFlags, UsageError, type CommandIo } from '../args.ts';
 import { createRuntime, runtimePlugin, type Runtime } from '../runtime.ts';
@@ -59,12 +60,15 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
   const memory = !coordination && secrets.githubWebhookSecret ? { deliveries: new MemoryDeliveryLedger(), history: new MemoryReminderHistory() } : undefined;
   if (memory) logger.warn('no elasticsearch in config.yml: webhook deliveries and digest replies are kept in memory, so run a single replica only');
   const history = coordination?.history ?? memory?.history;
+  if (!coordination) logger.warn('no elasticsearch in config.yml: reminder snoozes and "not mine" choices are kept in memory, so run a single replica only');
+  const choices = coordination?.choices ?? new MemoryReminderChoices();
   const runner = new CycleRunner({
     config,
     source: runtime.source,
     poster: runtime.slack,
     metrics: runtime.metrics,
     logger,
+    choices,
     ...(history ? { history } : {}),
   });
   const scheduler = new Scheduler({
@@ -91,6 +95,7 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
     source: runtime.source,
     poster: runtime.slack,
     logger,
+    reminderChoices: choices,
     ...(alerts ? { alertButtons: alerts.buttons, alertCommands: alerts.commands } : {}),
   });
   const plugins: FastifyPluginAsync[] = [runtimePlugin(runtime)];
@@ -102,6 +107,7 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
         secret: secrets.githubWebhookSecret,
         deliveries: stores.deliveries,
         history: stores.history,
+        choices,
         slack: runtime.slack,
         users: config.users,
         teams: runtime.source,

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { AlertButtons } from '../../alerts/buttons.ts';
 import type { AlertCommands } from '../../alerts/commands.ts';
+import type { ReminderChoices } from '../../core/reminder-choices.ts';
 import * as actions from './actions/index.ts';
 import * as commands from './commands/index.ts';
 import type { PrsCommandDeps } from './commands/prs.ts';
@@ -10,10 +11,20 @@ export interface ListenerDeps extends PrsCommandDeps {
   alertButtons?: Pick<AlertButtons, 'click'>;
   /** with an `alerts` section: `/alerts`, `/silences`, `/chatops status` and their buttons */
   alertCommands?: Pick<AlertCommands, 'firing' | 'silences' | 'status' | 'click'>;
+  /** where the reminder buttons store snoozes and "not mine" */
+  reminderChoices?: Pick<ReminderChoices, 'snooze' | 'notMine'>;
 }
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
   commands.register(app, deps);
   if (deps.alertButtons) actions.register(app, { buttons: deps.alertButtons, logger: deps.logger });
   if (deps.alertCommands) actions.registerCommandActions(app, { commands: deps.alertCommands, logger: deps.logger });
+  if (deps.reminderChoices) {
+    actions.registerReminderButtons(app, {
+      choices: deps.reminderChoices,
+      poster: deps.poster,
+      logger: deps.logger,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+    });
+  }
 }
