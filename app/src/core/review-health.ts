@@ -145,14 +145,13 @@ function firstReviewAt(pr: PullRequest): number | undefined {
  * counted review per reviewer is their latest, so the first review time is late by at most one
  * read interval. A repository read for the first time observes nothing: its history is unknown.
  */
-function observationsOf(input: ReviewHealthInput, labelled: ReadonlySet<string>, matchers: readonly TeamMatcher[]): HealthObservation[] {
+function observationsOf(input: ReviewHealthInput, matchers: readonly TeamMatcher[]): HealthObservation[] {
   const before = new Map<string, PullRequest>();
   for (const prs of input.previous.values()) for (const pr of prs) before.set(pullRequestKey(pr.repository, pr.number), pr);
   const observations: HealthObservation[] = [];
   const observe = (metric: HealthObservation['metric'], pr: PullRequest, at: number): void => {
     const seconds = Math.max(0, (at - Date.parse(pr.createdAt)) / 1000);
-    const repository = labelled.has(pr.repository) ? pr.repository : otherRepositories;
-    for (const team of ['', ...teamsOf(pr, matchers, input.members)]) observations.push({ metric, repository, team, seconds });
+    for (const team of ['', ...teamsOf(pr, matchers, input.members)]) observations.push({ metric, repository: pr.repository, team, seconds });
   };
   for (const pr of input.open) {
     if (!input.previous.has(pr.repository.toLowerCase())) continue;
@@ -168,21 +167,27 @@ function observationsOf(input: ReviewHealthInput, labelled: ReadonlySet<string>,
   return observations;
 }
 
-/** Once a repository has histogram series of its own it keeps them: counters must not hop between labels. */
-function grownHistogramRepositories(known: readonly string[], top: readonly string[], limit: number): string[] {
+/**
+ * Once a repository has histogram series of its own it keeps them: counters must not hop between
+ * labels. Newcomers while there is room: the top repositories, then those observed now by name.
+ */
+function grownHistogramRepositories(known: readonly string[], candidates: readonly string[], limit: number): string[] {
   const labelled = [...known];
-  for (const repository of top) if (labelled.length < limit && !labelled.includes(repository)) labelled.push(repository);
+  for (const repository of candidates) if (labelled.length < limit && !labelled.includes(repository)) labelled.push(repository);
   return labelled;
 }
 
 export function reviewHealth(input: ReviewHealthInput): ReviewHealth {
   const top = topRepositoriesByOpenPullRequests(input.open, input.topRepositories);
   const matchers = teamMatchers(input.teams, input.members);
-  const histogramRepositories = grownHistogramRepositories(input.histogramRepositories, top, input.topRepositories);
+  const observed = observationsOf(input, matchers);
+  const candidates = [...top, ...[...new Set(observed.map((o) => o.repository))].sort()];
+  const histogramRepositories = grownHistogramRepositories(input.histogramRepositories, candidates, input.topRepositories);
+  const labelled = new Set(histogramRepositories);
   return {
     topRepositories: top,
     gauges: gaugesOf(input, new Set(top), matchers),
-    observations: observationsOf(input, new Set(histogramRepositories), matchers),
+    observations: observed.map((o) => (labelled.has(o.repository) ? o : { ...o, repository: otherRepositories })),
     histogramRepositories,
   };
 }

@@ -58,7 +58,12 @@ export class ReviewHealthRecorder {
     const failedOwners = new Set(snapshot.failedRepositories.filter((f) => f.repository.endsWith('/*')).map((f) => f.repository.split('/')[0]?.toLowerCase()));
     const readNow = new Map<string, PullRequest[]>();
     for (const repository of this.open.keys()) if (inScope(repository)) readNow.set(repository, []);
-    for (const pr of snapshot.pullRequests) readNow.set(pr.repository.toLowerCase(), [...(readNow.get(pr.repository.toLowerCase()) ?? []), pr]);
+    for (const pr of snapshot.pullRequests) {
+      const key = pr.repository.toLowerCase();
+      const prs = readNow.get(key) ?? [];
+      prs.push(pr);
+      readNow.set(key, prs);
+    }
     for (const repository of readNow.keys()) if (failed.has(repository) || failedOwners.has(repository.split('/')[0])) readNow.delete(repository);
     const previous = new Map<string, readonly PullRequest[]>();
     const hadPast = (repository: string): boolean => [...this.scopesRead.values()].some((covers) => covers(repository));
