@@ -91,7 +91,11 @@ export const filtersSchema = z
     skipApproved: z.boolean().default(false),
     staleBy: z.enum(['created', 'updated']).default('created'),
     // A PR waiting for review longer than this breaches the review SLO (review-health metrics, ChatOpsReviewSloBreached).
-    reviewSloHours: z.number({ message: 'expected a number of hours such as 24' }).positive('expected a number of hours above 0 such as 24').max(8760).default(24),
+    reviewSloHours: z
+      .number({ message: 'expected a number of hours such as 24' })
+      .positive('expected a number of hours above 0 such as 24')
+      .max(8760)
+      .default(24),
   })
   .strict();
 

@@ -36,7 +36,7 @@ export function createReviewHealthMetrics(registry: Registry): ReviewHealthMetri
     }),
     sloBreaches: new Gauge({
       name: 'chatops_review_slo_breaches',
-      help: 'PRs waiting for review for longer than filters.reviewSloHours (the team schedule\'s own, for team series).',
+      help: "PRs waiting for review for longer than filters.reviewSloHours (the team schedule's own, for team series).",
       labelNames: labels,
       registers,
     }),
@@ -54,14 +54,23 @@ export function createReviewHealthMetrics(registry: Registry): ReviewHealthMetri
       buckets: reviewTimeBuckets,
       registers,
     }),
-    sloHours: new Gauge({ name: 'chatops_review_slo_hours', help: 'The review SLO in hours, per team ("" for the global filters.reviewSloHours).', labelNames: ['team'], registers }),
+    sloHours: new Gauge({
+      name: 'chatops_review_slo_hours',
+      help: 'The review SLO in hours, per team ("" for the global filters.reviewSloHours).',
+      labelNames: ['team'],
+      registers,
+    }),
     teamInfo: new Gauge({
       name: 'chatops_review_team_info',
       help: 'Always 1: the Slack channel of the first digest schedule naming the team, where ChatOpsReviewSloBreached goes.',
       labelNames: ['team', 'channel'],
       registers,
     }),
-    updated: new Gauge({ name: 'chatops_review_health_updated_timestamp_seconds', help: 'Unix time of the read the review-health series come from.', registers }),
+    updated: new Gauge({
+      name: 'chatops_review_health_updated_timestamp_seconds',
+      help: 'Unix time of the read the review-health series come from.',
+      registers,
+    }),
   };
 }
 

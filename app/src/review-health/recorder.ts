@@ -20,7 +20,9 @@ export function reviewHealthTeams(config: Pick<Config, 'schedules' | 'filters' |
     const sloHours = mergeFilters(config.filters, schedule.filters).reviewSloHours;
     const scope = scheduleScope(schedule, config.github);
     const known = byTeam.get(key);
-    const team = known ? { team: known.team, scope: unionScope([known.scope, scope]), sloHours: Math.min(known.sloHours, sloHours) } : { team: schedule.team, scope, sloHours };
+    const team = known
+      ? { team: known.team, scope: unionScope([known.scope, scope]), sloHours: Math.min(known.sloHours, sloHours) }
+      : { team: schedule.team, scope, sloHours };
     byTeam.set(key, team);
     if (schedule.kind === 'digest' && schedule.channel && !channels.has(team.team)) channels.set(team.team, schedule.channel);
   }

@@ -52,7 +52,7 @@ describe('review health gauges', () => {
     ]);
   });
 
-  it('counts a PR for a team asked as a team, through its members, only inside the team schedule\'s repositories', () => {
+  it("counts a PR for a team asked as a team, through its members, only inside the team schedule's repositories", () => {
     const open = [
       aPullRequest({ repository: 'acme/api', number: 1, requestedTeams: ['acme/backend'] }),
       aPullRequest({ repository: 'other/app', number: 2, author: 'bob' }),

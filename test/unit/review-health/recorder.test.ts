@@ -46,7 +46,9 @@ function manyRepositories(repositories: number, reviewed: boolean): PullRequest[
         author: people[(i + n) % 4] ?? 'alice',
         requestedReviewers: [people[(i + n + 1) % 4] ?? 'bob'],
         createdAt: hoursAgo(1 + ((i * 7 + n) % 72)),
-        ...(reviewed && n === 0 ? { reviews: [{ login: 'erin', state: 'commented' as const, submittedAt: hoursAgo(0.5) }], reviewState: 'commented' as const } : {}),
+        ...(reviewed && n === 0
+          ? { reviews: [{ login: 'erin', state: 'commented' as const, submittedAt: hoursAgo(0.5) }], reviewState: 'commented' as const }
+          : {}),
       }),
     ),
   ).flat();
@@ -58,12 +60,18 @@ describe('review-health recorder', () => {
     recorder.recordRoster({ members, failures: [] });
     recorder.recordSnapshot(['acme/*'], [], snapshot(manyRepositories(3000, false)));
     // Reviews on every repository, merges in every repository, and a shifting top: histograms must stay bounded too.
-    const merged = Array.from({ length: 3000 }, (_, i) => ({ repository: `acme/repo-${String(i).padStart(4, '0')}`, number: 1 + (i % 7), mergedAt: hoursAgo(0.2) }));
+    const merged = Array.from({ length: 3000 }, (_, i) => ({
+      repository: `acme/repo-${String(i).padStart(4, '0')}`,
+      number: 1 + (i % 7),
+      mergedAt: hoursAgo(0.2),
+    }));
     recorder.recordSnapshot(['acme/*'], [], snapshot(manyRepositories(3000, true), merged));
     recorder.recordSnapshot(['acme/*'], [], snapshot(manyRepositories(2500, true).filter((pr) => pr.number < 4)));
     const count = await series();
     const bound = reviewHealthSeriesBound(20, 3);
-    console.log(`review-health series for 3,000 repositories, top 20, 3 teams: ${count} (bound ${bound}; one series set per repository would be ${reviewHealthSeriesBound(3000, 3)})`);
+    console.log(
+      `review-health series for 3,000 repositories, top 20, 3 teams: ${count} (bound ${bound}; one series set per repository would be ${reviewHealthSeriesBound(3000, 3)})`,
+    );
     expect(count).toBeLessThanOrEqual(bound);
     const open = (await registry.getSingleMetric('chatops_review_open_pull_requests')?.get())?.values ?? [];
     const repositories = new Set(open.map((v) => v.labels.repository));
@@ -72,7 +80,9 @@ describe('review-health recorder', () => {
     const merges = (await registry.getSingleMetric('chatops_review_time_to_merge_seconds')?.get())?.values ?? [];
     expect(new Set(merges.map((v) => v.labels.repository)).size).toBeLessThanOrEqual(21);
     // The first read was the baseline; the second timed every first review and merge.
-    const mergeCount = merges.find((v) => v.metricName === 'chatops_review_time_to_merge_seconds_count' && v.labels.repository === 'other' && v.labels.team === '');
+    const mergeCount = merges.find(
+      (v) => v.metricName === 'chatops_review_time_to_merge_seconds_count' && v.labels.repository === 'other' && v.labels.team === '',
+    );
     expect(mergeCount?.value).toBeGreaterThan(2900);
   });
 
