@@ -77,7 +77,11 @@ describe('review-health recorder', () => {
     const repositories = new Set(open.map((v) => v.labels.repository));
     expect(repositories.size).toBe(21);
     expect(repositories.has('other')).toBe(true);
-    const merges = (await registry.getSingleMetric('chatops_review_time_to_merge_seconds')?.get())?.values ?? [];
+    const merges = ((await registry.getSingleMetric('chatops_review_time_to_merge_seconds')?.get())?.values ?? []) as {
+      metricName?: string;
+      labels: Record<string, string | number>;
+      value: number;
+    }[];
     expect(new Set(merges.map((v) => v.labels.repository)).size).toBeLessThanOrEqual(21);
     // The first read was the baseline; the second timed every first review and merge.
     const mergeCount = merges.find(
