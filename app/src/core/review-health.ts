@@ -157,6 +157,8 @@ function observationsOf(input: ReviewHealthInput, matchers: readonly TeamMatcher
     if (!input.previous.has(pr.repository.toLowerCase())) continue;
     const earlier = before.get(pullRequestKey(pr.repository, pr.number));
     const reviewedAt = firstReviewAt(pr);
+    // Reviews unknown at the previous read (GitHub did not answer): whether it was reviewed then is unknown too.
+    if (earlier?.reviewState === 'unknown') continue;
     if (reviewedAt !== undefined && (earlier === undefined || firstReviewAt(earlier) === undefined)) observe('first_review', earlier ?? pr, reviewedAt);
   }
   for (const closed of input.closed) {

@@ -95,6 +95,12 @@ describe('review health observations', () => {
     expect(reviewHealth(input({ open: [after], previous: new Map([['acme/api', [after]]]) })).observations).toEqual([]);
   });
 
+  it('does not time a PR whose reviews were unknown at the previous read', () => {
+    const unknown = aPullRequest({ number: 7, reviewState: 'unknown' });
+    const after = { ...unknown, reviews: [approved('carol', 40)], reviewState: 'approved' as const };
+    expect(reviewHealth(input({ open: [after], previous: new Map([['acme/api', [unknown]]]) })).observations).toEqual([]);
+  });
+
   it('times a PR opened and reviewed between two reads of a known repository', () => {
     const fresh = aPullRequest({ number: 9, createdAt: hoursAgo(3), reviews: [approved('carol', 1)], reviewState: 'approved' });
     expect(reviewHealth(input({ open: [fresh], previous: new Map([['acme/api', []]]), teams: [] })).observations).toEqual([
