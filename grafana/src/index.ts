@@ -5,6 +5,7 @@ import { containersDashboard } from './containers.ts';
 import { haproxyDashboard } from './haproxy.ts';
 import { nodesDashboard } from './nodes.ts';
 import type { Dashboard } from './panels.ts';
+import { reviewHealthDashboard } from './review-health.ts';
 
 export function buildDashboards(): Record<string, Dashboard> {
   return {
@@ -13,6 +14,7 @@ export function buildDashboards(): Record<string, Dashboard> {
     'nodes.json': nodesDashboard(),
     'containers.json': containersDashboard(),
     'alerts.json': alertsDashboard(),
+    'review-health.json': reviewHealthDashboard(),
   };
 }
 

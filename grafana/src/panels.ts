@@ -72,18 +72,23 @@ export function table(options: PanelOptions): TablePanelBuilder {
   return panel;
 }
 
-/** A multi-value `host` variable from the `host` label our scrape config puts on every target. */
-export function hostVariable(metric: string): QueryVariableBuilder {
-  return new QueryVariableBuilder('host')
-    .label('Host')
+/** A multi-value variable over the values of `label` in the series `selector` names. */
+export function labelVariable(label: string, title: string, selector: string): QueryVariableBuilder {
+  return new QueryVariableBuilder(label)
+    .label(title)
     .datasource(prometheusDatasource)
-    .query(`label_values(${metric}, host)`)
-    .definition(`label_values(${metric}, host)`)
+    .query(`label_values(${selector}, ${label})`)
+    .definition(`label_values(${selector}, ${label})`)
     .refresh(VariableRefresh.OnTimeRangeChanged)
     .sort(VariableSort.NaturalAsc)
     .multi(true)
     .includeAll(true)
     .allValue('.*');
+}
+
+/** A multi-value `host` variable from the `host` label our scrape config puts on every target. */
+export function hostVariable(metric: string): QueryVariableBuilder {
+  return labelVariable('host', 'Host', metric);
 }
 
 export function dashboard(uid: string, title: string, description: string): DashboardBuilder {

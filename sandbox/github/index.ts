@@ -55,7 +55,7 @@ export interface GitHubFake {
   addPullRequest(fullName: string, pr?: PullRequestInput): number;
   updatePullRequest(fullName: string, number: number, patch: Omit<PullRequestInput, 'number'>): void;
   addReview(fullName: string, number: number, review: ReviewInput): void;
-  closePullRequest(fullName: string, number: number): void;
+  closePullRequest(fullName: string, number: number, options?: { merged?: boolean }): void;
   archiveRepository(fullName: string): void;
   /** A team of an organisation (created if new), served at /orgs/{org}/teams/{slug}. */
   addTeam(org: string, slug: string, team?: TeamInput): void;
@@ -144,7 +144,7 @@ function facade(fake: Fake, url: string, close: () => Promise<void>): GitHubFake
     addPullRequest: (fullName, input) => state.addPullRequest(fullName, input),
     updatePullRequest: (fullName, number, patch) => state.updatePullRequest(fullName, number, patch),
     addReview: (fullName, number, input) => state.addReview(fullName, number, input),
-    closePullRequest: (fullName, number) => state.closePullRequest(fullName, number),
+    closePullRequest: (fullName, number, options) => state.closePullRequest(fullName, number, options),
     archiveRepository(fullName) {
       state.repository(fullName).archived = true;
     },

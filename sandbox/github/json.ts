@@ -79,7 +79,7 @@ export class RestJson {
       created_at: pr.created_at,
       updated_at: pr.updated_at,
       closed_at: pr.closed_at,
-      merged_at: null,
+      merged_at: pr.merged_at,
       draft: pr.draft,
       requested_reviewers: pr.requested_reviewers.map((login) => this.user(login)),
       requested_teams: pr.requested_teams.map((slug) => this.teamSimple(requestedTeam(this.state, repo.owner, slug))),

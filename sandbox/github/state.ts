@@ -57,6 +57,7 @@ export interface Pull {
   created_at: string;
   updated_at: string;
   closed_at: string | null;
+  merged_at: string | null;
   state: 'open' | 'closed';
   requested_reviewers: string[];
   requested_teams: string[];
@@ -207,6 +208,7 @@ export class GitHubState {
       created_at: createdAt,
       updated_at: input.updated_at === undefined ? createdAt : githubTime(input.updated_at),
       closed_at: null,
+      merged_at: null,
       state: 'open',
       requested_reviewers: reviewers,
       requested_teams: input.requested_teams ?? [],
@@ -245,10 +247,12 @@ export class GitHubState {
     }
   }
 
-  closePullRequest(fullName: string, number: number): void {
+  /** Closes the PR; `merged` merges it first, as the merge button does (closed_at and merged_at alike). */
+  closePullRequest(fullName: string, number: number, options: { merged?: boolean } = {}): void {
     const pr = this.pull(fullName, number);
     pr.state = 'closed';
     pr.closed_at = githubTime();
+    if (options.merged) pr.merged_at = pr.closed_at;
     touch(pr);
   }
 

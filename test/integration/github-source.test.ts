@@ -140,6 +140,37 @@ describe('GitHub source', () => {
     expect(pr2?.requestedReviewers).toEqual([]);
   });
 
+  it('looks up the merge time of PRs that left the open list in one page of closed PRs, and not again on the warm cycle after', async () => {
+    github.addRepository('merges/a');
+    for (let i = 0; i < 4; i += 1) github.addPullRequest('merges/a', { user: 'alice' });
+    const { source: s } = source();
+    const cold = await s.fetchOpenPullRequests(['merges/a'], []);
+    expect(cold.closedPullRequests).toEqual([]);
+
+    github.closePullRequest('merges/a', 2, { merged: true });
+    github.closePullRequest('merges/a', 3);
+    const start = github.requests.length;
+    const after = await s.fetchOpenPullRequests(['merges/a'], []);
+    const requests = github.requests.slice(start).map((r) => `${r.status} ${r.path}`);
+    expect(requests).toEqual([
+      '200 /repos/merges/a/pulls?state=open&per_page=100',
+      '200 /repos/merges/a/pulls?state=closed&sort=updated&direction=desc&per_page=100',
+    ]);
+    expect(after.pullRequests.map((pr) => pr.number).sort()).toEqual([1, 4]);
+    expect(after.closedPullRequests).toEqual([
+      { repository: 'merges/a', number: 3, mergedAt: null },
+      { repository: 'merges/a', number: 2, mergedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as string },
+    ]);
+
+    // Nothing left since: one 304, no closed read, no rate-limit point.
+    const remaining = github.rateLimit().remaining;
+    const warmStart = github.requests.length;
+    const warm = await s.fetchOpenPullRequests(['merges/a'], []);
+    expect(github.requests.slice(warmStart).map((r) => `${r.status} ${r.path}`)).toEqual(['304 /repos/merges/a/pulls?state=open&per_page=100']);
+    expect(warm.closedPullRequests).toEqual([]);
+    expect(github.rateLimit().remaining).toBe(remaining);
+  });
+
   it('expands owner/* to non-archived repositories minus exclude globs, for organisations and users', async () => {
     github.addRepository('expand/api');
     github.addRepository('expand/web');

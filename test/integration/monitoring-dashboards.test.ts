@@ -181,7 +181,7 @@ describe('dashboard queries against a real Prometheus', () => {
 
   it('finds the queries of every dashboard', () => {
     expect(new Set(queries.map((q) => q.dashboard))).toEqual(
-      new Set(['ChatOps app', 'HAProxy', 'Nodes and systemd units', 'Containers (cAdvisor)', 'Alerts overview']),
+      new Set(['ChatOps app', 'HAProxy', 'Nodes and systemd units', 'Containers (cAdvisor)', 'Alerts overview', 'Review health']),
     );
     expect(queries.length).toBeGreaterThan(40);
   });

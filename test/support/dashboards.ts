@@ -40,7 +40,12 @@ export function dashboardQueries(dashboard: DashboardJson): DashboardQuery[] {
 
 /** Grafana's built-in and our dashboard variables, as Grafana substitutes them for "All". */
 export function substituteVariables(expr: string): string {
-  return expr.replaceAll('$__rate_interval', '1m').replaceAll('$__interval', '1m').replaceAll('$__range', '1h').replaceAll('$host', '.*');
+  return expr
+    .replaceAll('$__rate_interval', '1m')
+    .replaceAll('$__interval', '1m')
+    .replaceAll('$__range', '1h')
+    .replaceAll('$host', '.*')
+    .replaceAll('$team', '.*');
 }
 
 /** Metric names a PromQL expression refers to: identifiers that are not functions, keywords,

@@ -4,6 +4,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../app/src/metrics.ts';
+import { createReviewHealthMetrics } from '../../app/src/review-health/metrics.ts';
 import { buildDashboards, dashboardJson } from '../../grafana/src/index.ts';
 import { dashboardQueries, metricNames } from '../support/dashboards.ts';
 
@@ -18,9 +19,16 @@ describe('Grafana dashboards', () => {
     }
   });
 
-  it('cover the app, HAProxy, nodes and systemd units, containers and alerts, each with a unique uid', () => {
+  it('cover the app, HAProxy, nodes and systemd units, containers, alerts and review health, each with a unique uid', () => {
     const dashboards = Object.values(buildDashboards());
-    expect(dashboards.map((d) => d.uid)).toEqual(['chatops-app', 'chatops-haproxy', 'chatops-nodes', 'chatops-containers', 'chatops-alerts']);
+    expect(dashboards.map((d) => d.uid)).toEqual([
+      'chatops-app',
+      'chatops-haproxy',
+      'chatops-nodes',
+      'chatops-containers',
+      'chatops-alerts',
+      'chatops-review-health',
+    ]);
   });
 
   it('query only the provisioned Prometheus data source, from every panel', () => {
@@ -50,9 +58,25 @@ describe('Grafana dashboards', () => {
       expect(app).toContain(needed);
   });
 
+  it('show review health: open PRs by state, oldest waiting, SLO breaches, time to first review and to merge', () => {
+    const review = dashboardQueries(buildDashboards()['review-health.json'] as never)
+      .map((q) => q.expr)
+      .join('\n');
+    for (const needed of [
+      'chatops_review_open_pull_requests',
+      'chatops_review_oldest_waiting_seconds',
+      'chatops_review_slo_breaches',
+      'chatops_review_time_to_first_review_seconds_bucket',
+      'chatops_review_time_to_merge_seconds_bucket',
+    ])
+      expect(review).toContain(needed);
+  });
+
   it('ask only for chatops_* metrics the app registers', async () => {
     const registered = new Set<string>();
-    for (const metric of await createMetrics().registry.getMetricsAsJSON()) {
+    const { registry } = createMetrics();
+    createReviewHealthMetrics(registry);
+    for (const metric of await registry.getMetricsAsJSON()) {
       registered.add(metric.name);
       if (String(metric.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) registered.add(`${metric.name}${suffix}`);
     }

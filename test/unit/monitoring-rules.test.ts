@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createMetrics } from '../../app/src/metrics.ts';
+import { createReviewHealthMetrics } from '../../app/src/review-health/metrics.ts';
 import { metricNames } from '../support/dashboards.ts';
 
 const rulesDir = join(import.meta.dirname, '..', '..', 'prometheus', 'rules');
@@ -20,7 +21,9 @@ async function ruleExpressions(): Promise<{ alert: string; expr: string }[]> {
 
 describe('alert rules', () => {
   it('ask only for chatops_* metrics the app registers', async () => {
-    const registered = new Set((await createMetrics().registry.getMetricsAsJSON()).map((m) => m.name));
+    const { registry } = createMetrics();
+    createReviewHealthMetrics(registry);
+    const registered = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
     const asked = (await ruleExpressions())
       .flatMap((r) => metricNames(r.expr).map((name) => ({ alert: r.alert, name })))
       .filter((m) => m.name.startsWith('chatops_'));
@@ -29,6 +32,8 @@ describe('alert rules', () => {
       'chatops_github_rate_limit_limit',
       'chatops_github_rate_limit_remaining',
       'chatops_reminder_cycles_total',
+      'chatops_review_slo_breaches',
+      'chatops_review_team_info',
       'chatops_slack_api_errors_total',
     ]);
     expect(asked.filter((m) => !registered.has(m.name))).toEqual([]);

@@ -6,6 +6,8 @@ import { githubAuthOf, type Config, type Secrets } from '../config/schema.ts';
 import type { PullRequestSource } from '../core/ports.ts';
 import { createGitHubSource } from '../github/source.ts';
 import { createMetrics, type AppMetrics } from '../metrics.ts';
+import { createReviewHealthMetrics } from '../review-health/metrics.ts';
+import { ReviewHealthRecorder, withReviewHealth } from '../review-health/recorder.ts';
 import { SlackWebApi } from '../slack/web-api.ts';
 import { version } from '../version.ts';
 
@@ -22,7 +24,7 @@ export function createRuntime(config: Config, secrets: Secrets, logger: Logger, 
   const replicaId = config.replica.id ?? `${hostname()}-${process.pid}`;
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   metrics.buildInfo.set({ version, replica: replicaId }, 1);
-  const source = createGitHubSource({
+  const github = createGitHubSource({
     baseUrl: config.github.baseUrl,
     auth: githubAuthOf(secrets),
     concurrency: config.github.concurrency,
@@ -31,6 +33,10 @@ export function createRuntime(config: Config, secrets: Secrets, logger: Logger, 
     logger: logger.child({ component: 'github' }),
     ...(config.github.caFile ? { caFile: config.github.caFile } : {}),
   });
+  // Review-health series come from the reads the schedules, /prs and webhooks make anyway.
+  const reviewLogger = logger.child({ component: 'review-health' });
+  const recorder = new ReviewHealthRecorder({ config, metrics: createReviewHealthMetrics(metrics.registry), logger: reviewLogger });
+  const source = withReviewHealth(github, recorder, reviewLogger);
   const slack = new SlackWebApi({
     token: secrets.slackBotToken,
     apiUrl: config.slack.apiUrl,
@@ -38,7 +44,7 @@ export function createRuntime(config: Config, secrets: Secrets, logger: Logger, 
     metrics,
     ...(config.slack.caFile ? { caFile: config.slack.caFile } : {}),
   });
-  return { replicaId, metrics, source, slack, close: () => source.close() };
+  return { replicaId, metrics, source, slack, close: () => github.close() };
 }
 
 /** Releases the runtime's connections once everything registered after it has closed. */

@@ -92,6 +92,12 @@ export const filtersSchema = z
     /** the old spelling: `true` is `approvalsRequired: 1`; approvalsRequired wins when both are given */
     skipApproved: z.boolean().default(false),
     staleBy: z.enum(['created', 'updated']).default('created'),
+    // A PR waiting for review longer than this breaches the review SLO (review-health metrics, ChatOpsReviewSloBreached).
+    reviewSloHours: z
+      .number({ message: 'expected a number of hours such as 24' })
+      .positive('expected a number of hours above 0 such as 24')
+      .max(8760)
+      .default(24),
   })
   .strict();
 
@@ -209,7 +215,20 @@ export const configSchema = z
       staleAfterDays: 14,
       skipApproved: false,
       staleBy: 'created',
+      reviewSloHours: 24,
     }),
+    metrics: z
+      .object({
+        // Review-health series name this many repositories (most open PRs first); the rest fold into `other`.
+        reviewHealthTopRepositories: z
+          .number({ message: 'expected a whole number of repositories such as 20' })
+          .int('expected a whole number of repositories such as 20')
+          .min(0)
+          .max(500, 'at most 500: each named repository adds series to every review-health metric')
+          .default(20),
+      })
+      .strict()
+      .default({ reviewHealthTopRepositories: 20 }),
     logging: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
       .strict()

@@ -41,7 +41,7 @@ export function unionScope(scopes: readonly RepositoryScope[]): RepositoryScope 
   return { patterns: [...patterns.values()], exclude };
 }
 
-function scopeMatcher(scope: RepositoryScope): (name: string) => boolean {
+export function scopeMatcher(scope: RepositoryScope): (name: string) => boolean {
   const included = scope.patterns.map(globToRegExp);
   const excluded = scope.exclude.map(globToRegExp);
   return (name) => included.some((pattern) => pattern.test(name)) && !isExcluded(name, excluded);

@@ -45,12 +45,23 @@ export interface RepositoryFailure {
   reason: string;
 }
 
+/** A PR that left the open set since the previous read of its repository. */
+export interface ClosedPullRequest {
+  /** "owner/repo" */
+  repository: string;
+  number: number;
+  /** ISO 8601; null when it was closed without a merge */
+  mergedAt: string | null;
+}
+
 /** What one GitHub read cycle produced: a failing repo does not sink the cycle. */
 export interface PullRequestSnapshot {
   pullRequests: PullRequest[];
   failedRepositories: RepositoryFailure[];
   /** repositories whose PRs are listed with their review state unknown, and why */
   reviewsUnknown?: RepositoryFailure[];
+  /** PRs that left the open set since the previous read of their repository (review-health metrics time merges with them) */
+  closedPullRequests?: ClosedPullRequest[];
   fetchedAt: string;
 }
 

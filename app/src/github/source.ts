@@ -7,10 +7,12 @@
 // reviews come from GraphQL, many PRs of many repositories per query (review-batches.ts): REST
 // would need one request per PR. A repository whose list pages all kept their ETags (304s) gives
 // back the PullRequest[] of its last complete read as it was: same list, same updated_at, same reviews.
+// PRs that left a changed list are looked up in one page of the repository's recently closed PRs, for
+// their merge time (review-health metrics); a warm cycle, all 304s, makes no such read.
 import type { Logger } from 'pino';
 import { pullRequestKey } from '../core/keys.ts';
 import type { PullRequestSource } from '../core/ports.ts';
-import type { PullRequest, PullRequestSnapshot, RepositoryFailure, Review } from '../core/types.ts';
+import type { ClosedPullRequest, PullRequest, PullRequestSnapshot, RepositoryFailure, Review } from '../core/types.ts';
 import { authSecret } from './app-auth.ts';
 import { createGitHubClient, type GitHubClientOptions, type GitHubOctokit } from './client.ts';
 import { failureDescriber } from './failures.ts';
@@ -85,6 +87,7 @@ class CycleRead {
   readonly failures: RepositoryFailure[] = [];
   readonly reviewsUnknown: RepositoryFailure[] = [];
   readonly pullRequests: PullRequest[] = [];
+  readonly closed: ClosedPullRequest[] = [];
   changed = 0;
 
   constructor(private readonly log: Logger) {}
@@ -108,6 +111,7 @@ interface ReadContext {
   describe: (error: unknown) => string;
   /** repository (lower case) -> its last complete read */
   lastReads: Map<string, RepositoryRead>;
+  log: Logger;
 }
 
 /** 1. A repository's open PRs over REST (an unchanged list is a free 304); the changed ones go to `reviewReads`. */
@@ -133,7 +137,27 @@ async function listRepository(
     .map((pr) => ({ repository: fullName, owner, repo, number: pr.number }));
   cycle.changed += changed.length;
   reviewReads.add(changed);
+  const listed = new Set(list.pulls.map((pr) => pr.number));
+  const departed = [...knownByNumber.keys()].filter((number) => !listed.has(number));
+  if (departed.length > 0) cycle.closed.push(...(await readClosed(context, fullName, departed)));
   return { fullName, pulls: list.pulls, etags: list.etags, known: knownByNumber };
+}
+
+/**
+ * The merge times of `numbers`, which left the open list: the latest page of closed PRs (most
+ * recently updated first) holds them unless over a hundred closed since. One request per
+ * repository with departures; one that fails only leaves these merges untimed.
+ */
+async function readClosed(context: ReadContext, fullName: string, numbers: readonly number[]): Promise<ClosedPullRequest[]> {
+  const [owner, repo] = fullName.split('/') as [string, string];
+  try {
+    const { data } = await context.octokit.rest.pulls.list({ owner, repo, state: 'closed', sort: 'updated', direction: 'desc', per_page: 100 });
+    const wanted = new Set(numbers);
+    return data.filter((pr) => wanted.has(pr.number)).map((pr) => ({ repository: fullName, number: pr.number, mergedAt: pr.merged_at }));
+  } catch (error) {
+    context.log.warn({ repository: fullName, reason: context.describe(error) }, 'closed pull requests could not be read: their merges are not timed');
+    return [];
+  }
 }
 
 /** 3. A repository is read whole or listed as failed; closed PRs drop out of the cache. */
@@ -171,7 +195,7 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
   const { describe, scrub } = failureDescriber(authSecret(options.auth), options.auth.kind === 'app' ? 'githubApp' : 'githubToken');
   const client = createGitHubClient({ ...options, scrub });
   const { octokit } = client;
-  const context: ReadContext = { octokit, describe, lastReads: new Map() };
+  const context: ReadContext = { octokit, describe, lastReads: new Map(), log };
   const reviewReadOptions = {
     octokit,
     batchSize: Math.max(1, options.reviewBatchSize ?? 50),
@@ -209,6 +233,7 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
         pullRequests: cycle.pullRequests,
         failedRepositories: failedRepositories.sort((a, b) => a.repository.localeCompare(b.repository)),
         reviewsUnknown: cycle.reviewsUnknown.sort((a, b) => a.repository.localeCompare(b.repository)),
+        closedPullRequests: cycle.closed,
         fetchedAt: new Date().toISOString(),
       };
       return snapshot;

@@ -340,3 +340,44 @@ describe('loadSettings: the alerts section', () => {
     expect(result.ok && result.config.alerts).toBeUndefined();
   });
 });
+
+describe('review-health settings', () => {
+  it('default to a 24-hour review SLO and the top 20 repositories, and take overrides per schedule', () => {
+    const defaults = loadSettings({ configPath: write(validConfig), secretsPath: write(validSecrets) });
+    if (!defaults.ok) throw new Error(defaults.problems.map(formatProblem).join('\n'));
+    expect(defaults.config.filters.reviewSloHours).toBe(24);
+    expect(defaults.config.metrics).toEqual({ reviewHealthTopRepositories: 20 });
+    const configPath =
+      write(`${validConfig}  - { name: backend, channel: C0BACK, cron: "0 9 * * 1-5", timezone: UTC, kind: digest, team: acme/backend, filters: { reviewSloHours: 4 } }
+filters: { reviewSloHours: 12 }
+metrics: { reviewHealthTopRepositories: 5 }
+`);
+    const result = loadSettings({ configPath, secretsPath: write(validSecrets) });
+    if (!result.ok) throw new Error(result.problems.map(formatProblem).join('\n'));
+    expect(result.config.filters.reviewSloHours).toBe(12);
+    expect(result.config.schedules[1]?.filters?.reviewSloHours).toBe(4);
+    expect(result.config.metrics.reviewHealthTopRepositories).toBe(5);
+  });
+
+  it('name the field and the fix of a bad SLO or top-N', () => {
+    const configPath = write(`${validConfig}filters: { reviewSloHours: 0 }
+metrics: { reviewHealthTopRepositories: 2.5, topN: 3 }
+`);
+    const badMax = write(`${validConfig}filters: { reviewSloHours: "a day" }
+metrics: { reviewHealthTopRepositories: 5000 }
+`);
+    const problems = (path: string): string[] => {
+      const result = loadSettings({ configPath: path, secretsPath: write(validSecrets) });
+      return result.ok ? [] : result.problems.map(formatProblem);
+    };
+    expect(problems(configPath)).toEqual([
+      `${configPath}: filters.reviewSloHours: expected a number of hours above 0 such as 24`,
+      `${configPath}: metrics.reviewHealthTopRepositories: expected a whole number of repositories such as 20`,
+      `${configPath}: metrics: unknown key "topN": check the spelling or remove it`,
+    ]);
+    expect(problems(badMax)).toEqual([
+      `${badMax}: filters.reviewSloHours: expected a number of hours such as 24`,
+      `${badMax}: metrics.reviewHealthTopRepositories: at most 500: each named repository adds series to every review-health metric`,
+    ]);
+  });
+});

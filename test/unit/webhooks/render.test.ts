@@ -103,6 +103,7 @@ describe('renderReplyUpdate with what the first post showed', () => {
         staleAfterDays: 14,
         skipApproved: false,
         staleBy: 'created',
+        reviewSloHours: 24,
       },
       now,
     );
