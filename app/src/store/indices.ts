@@ -1,4 +1,4 @@
-// The app's three indices, their templates, and the delete-by-age retention job.
+// The app's four indices, their templates, and the delete-by-age retention job.
 // Per-document retention (not ILM): a claim must live as long as its fire can still be
 // claimed, and index-level deletion or rollover would drop young claims together with old ones.
 // Deletes go through search + bulk, which every distribution has (delete_by_query needs the
@@ -11,10 +11,16 @@ export interface IndexNames {
   claims: string;
   history: string;
   deliveries: string;
+  choices: string;
 }
 
 export function indexNames(prefix: string): IndexNames {
-  return { claims: `${prefix}-fire-claims`, history: `${prefix}-reminder-history`, deliveries: `${prefix}-webhook-deliveries` };
+  return {
+    claims: `${prefix}-fire-claims`,
+    history: `${prefix}-reminder-history`,
+    deliveries: `${prefix}-webhook-deliveries`,
+    choices: `${prefix}-reminder-choices`,
+  };
 }
 
 type Mapping = Record<string, estypes.MappingProperty>;
@@ -70,6 +76,24 @@ export function indexDefinitions(names: IndexNames): IndexDefinition[] {
         action: { type: 'keyword' },
         replica: { type: 'keyword' },
         receivedAt: { type: 'date' },
+      },
+    },
+    {
+      name: names.choices,
+      // a snooze goes retentionDays after it ended; "not mine" has no expiresAt and stays
+      ageField: 'expiresAt',
+      properties: {
+        scopeKey: { type: 'keyword' },
+        scope: { properties: { kind: { type: 'keyword' }, id: { type: 'keyword' } } },
+        kind: { type: 'keyword' },
+        repository: { type: 'keyword' },
+        number: { type: 'integer' },
+        prKey: { type: 'keyword' },
+        by: { type: 'keyword' },
+        chosenAt: { type: 'date' },
+        until: { type: 'date' },
+        untilPush: { type: 'boolean' },
+        expiresAt: { type: 'date' },
       },
     },
   ];

@@ -15,7 +15,12 @@ describe('fire keys', () => {
     expect(fireKey('tick', fireSecond(new Date('2026-03-10T09:00:01.000Z')))).not.toBe(fireKey('tick', fireSecond(new Date('2026-03-10T09:00:00.999Z'))));
   });
 
-  it('names the three indices after the prefix', () => {
-    expect(indexNames('chatops')).toEqual({ claims: 'chatops-fire-claims', history: 'chatops-reminder-history', deliveries: 'chatops-webhook-deliveries' });
+  it('names the four indices after the prefix', () => {
+    expect(indexNames('chatops')).toEqual({
+      claims: 'chatops-fire-claims',
+      history: 'chatops-reminder-history',
+      deliveries: 'chatops-webhook-deliveries',
+      choices: 'chatops-reminder-choices',
+    });
   });
 });
