@@ -10,6 +10,7 @@ import { createElasticsearchClient } from '../store/client.ts';
 import { ElasticDeliveryLedger } from '../store/deliveries.ts';
 import { StoreUnavailableError } from '../store/errors.ts';
 import { ElasticReminderHistory } from '../store/history.ts';
+import { ElasticReminderChoices } from '../store/reminder-choices.ts';
 import { deleteExpired, ensureIndices, indexNames, type IndexNames } from '../store/indices.ts';
 import { RunCoordinator } from './run-coordinator.ts';
 
@@ -33,6 +34,8 @@ export interface Coordination {
   gate: RunCoordinator;
   history: ElasticReminderHistory;
   deliveries: ElasticDeliveryLedger;
+  /** snoozes and "not mine" clicks */
+  choices: ElasticReminderChoices;
   /** stops the timers, records fires posted while degraded, closes the client */
   close(): Promise<void>;
 }
@@ -96,6 +99,7 @@ export async function startCoordination(options: CoordinationOptions): Promise<C
     gate,
     history: new ElasticReminderHistory(client, names.history, replicaId),
     deliveries: new ElasticDeliveryLedger(client, names.deliveries, replicaId),
+    choices: new ElasticReminderChoices(client, names.choices),
     close: async () => {
       for (const timer of timers) clearTimeout(timer);
       await gate.flushPending().catch((error: unknown) => logger.warn({ err: error }, 'fires posted while degraded left unrecorded at shutdown'));

@@ -3,7 +3,8 @@ import { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { AlertButtons } from '../alerts/buttons.ts';
 import type { Config, Secrets } from '../config/schema.ts';
-import type { PullRequestSource, SlackPoster } from '../core/ports.ts';
+import type { PersonalSettingsStore, PullRequestSource, SlackPoster } from '../core/ports.ts';
+import type { ReminderChoices } from '../core/reminder-choices.ts';
 import { SnapshotCache } from '../core/snapshot-cache.ts';
 import { slackLogger } from '../logging.ts';
 import { registerListeners } from './listeners/index.ts';
@@ -19,6 +20,10 @@ export interface SlackAppOptions {
   clock?: () => Date;
   /** with an `alerts` section: what the buttons on alert messages do */
   alertButtons?: Pick<AlertButtons, 'click'>;
+  /** people's reminder settings: with it, the App Home (event, buttons, settings form) is served */
+  settings?: PersonalSettingsStore;
+  /** snoozes shown in the App Home */
+  choices?: Pick<ReminderChoices, 'list' | 'unsnooze'>;
 }
 
 export function createSlackApp(options: SlackAppOptions): { app: App; receiver: FastifyReceiver } {
@@ -39,6 +44,10 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
   const source = new SnapshotCache(options.source, config.slack.commandCacheSeconds * 1000);
+  const clock = options.clock ? { clock: options.clock } : {};
+  const home = options.settings
+    ? { config, source, settings: options.settings, logger, ...clock, ...(options.choices ? { choices: options.choices } : {}) }
+    : undefined;
   registerListeners(app, {
     config,
     source,
@@ -46,6 +55,7 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.alertButtons ? { alertButtons: options.alertButtons } : {}),
+    ...(home ? { home } : {}),
   });
   return { app, receiver };
 }

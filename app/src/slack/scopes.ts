@@ -28,7 +28,7 @@ export const webApiMethodScopes: Readonly<Record<string, readonly BotScope[]>> =
  * The Web API methods the app calls today. DMs go to the user's ID with chat.postMessage (the
  * app's Messages tab), so no conversations.open. A unit test checks this list against app/src.
  */
-export const appWebApiMethods = ['auth.test', 'chat.postMessage', 'chat.update', 'reactions.add'] as const;
+export const appWebApiMethods = ['auth.test', 'chat.postMessage', 'chat.update', 'reactions.add', 'views.open', 'views.publish'] as const;
 
 /** Handling a slash command needs this scope. */
 export const slashCommandScope: BotScope = 'commands';

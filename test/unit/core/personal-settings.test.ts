@@ -18,7 +18,14 @@ describe('validateSettings', () => {
   it('keeps what was typed, trimmed, and stores no working days when all seven are ticked', () => {
     const result = validateSettings(
       'U0ALICE',
-      { timeZone: ' Europe/Berlin ', dmTime: '08:30', workingDays: ['1', '2', '3', '4', '5', '6', '7'], quietStart: '22:00', quietEnd: '07:00', pausedUntil: '2026-03-20' },
+      {
+        timeZone: ' Europe/Berlin ',
+        dmTime: '08:30',
+        workingDays: ['1', '2', '3', '4', '5', '6', '7'],
+        quietStart: '22:00',
+        quietEnd: '07:00',
+        pausedUntil: '2026-03-20',
+      },
       now,
       'UTC',
     );
@@ -170,9 +177,7 @@ describe('nextDmTime', () => {
     const weekdaysOnly = settings({ timeZone: 'Europe/Berlin', dmTime: '08:30', workingDays: [1, 2, 3, 4, 5] });
     // Friday 13 March, after 08:30 Berlin: next is Monday 16 March.
     expect(nextDmTime(weekdaysOnly, new Date('2026-03-13T09:00:00Z'), 'UTC')?.toISOString()).toBe('2026-03-16T07:30:00.000Z');
-    expect(nextDmTime({ ...weekdaysOnly, pausedUntil: '2026-03-18' }, new Date('2026-03-13T09:00:00Z'), 'UTC')?.toISOString()).toBe(
-      '2026-03-18T07:30:00.000Z',
-    );
+    expect(nextDmTime({ ...weekdaysOnly, pausedUntil: '2026-03-18' }, new Date('2026-03-13T09:00:00Z'), 'UTC')?.toISOString()).toBe('2026-03-18T07:30:00.000Z');
     expect(nextDmTime(settings(), now, 'UTC')).toBeUndefined();
   });
 });

@@ -12,12 +12,15 @@ import { coordinationPlugin, startCoordination, type Coordination } from '../../
 import { startServer, type RunningServer } from '../../http/server.ts';
 import { createLogger, createScrubber } from '../../logging.ts';
 import { CycleRunner } from '../../scheduling/cycle.ts';
+import { DmTimeTicker } from '../../scheduling/dm-times.ts';
 import { schedulingPlugin } from '../../scheduling/plugin.ts';
 import { Scheduler } from '../../scheduling/scheduler.ts';
 import { checkScheduleTeams } from '../../scheduling/team-check.ts';
 import { createSlackApp } from '../../slack/app.ts';
 import { version } from '../../version.ts';
 import { MemoryDeliveryLedger, MemoryReminderHistory } from '../../store/memory.ts';
+import { openPersonalSettings } from '../../store/personal-settings.ts';
+import { MemoryReminderChoices } from '../../store/reminder-choices.ts';
 import { githubWebhookPlugin } from '../../webhooks/github-webhook.ts';
 import { loadSettingsOrReport, parseFlags, secretValues, settingsFlags, UsageError, type CommandIo } from '../args.ts';
 import { createRuntime, runtimePlugin, type Runtime } from '../runtime.ts';
@@ -32,6 +35,7 @@ function parsePort(value: string | undefined): number | undefined {
 interface Replica {
   plugins: FastifyPluginAsync[];
   scheduler: Scheduler;
+  dmTimes: DmTimeTicker;
   runner: CycleRunner;
 }
 
@@ -58,17 +62,26 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
   const memory = !coordination && secrets.githubWebhookSecret ? { deliveries: new MemoryDeliveryLedger(), history: new MemoryReminderHistory() } : undefined;
   if (memory) logger.warn('no elasticsearch in config.yml: webhook deliveries and digest replies are kept in memory, so run a single replica only');
   const history = coordination?.history ?? memory?.history;
+  const settings = openPersonalSettings(config.elasticsearch, secrets, logger.child({ component: 'personal-settings' }));
   const runner = new CycleRunner({
     config,
     source: runtime.source,
     poster: runtime.slack,
     metrics: runtime.metrics,
     logger,
+    settings: settings.store,
     ...(history ? { history } : {}),
   });
   const scheduler = new Scheduler({
     schedules: config.schedules,
     run: (schedule, fireTime, group) => runner.run(schedule, fireTime, group),
+    logger,
+    ...(coordination ? { gate: coordination.gate } : {}),
+  });
+  const dmTimes = new DmTimeTicker({
+    schedules: config.schedules,
+    settings: settings.store,
+    run: (schedule, minute, group, trigger) => runner.run(schedule, minute, group, trigger),
     logger,
     ...(coordination ? { gate: coordination.gate } : {}),
   });
@@ -89,10 +102,13 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
     source: runtime.source,
     poster: runtime.slack,
     logger,
+    settings: settings.store,
+    choices: coordination?.choices ?? new MemoryReminderChoices(),
     ...(alerts ? { alertButtons: alerts.buttons } : {}),
   });
   const plugins: FastifyPluginAsync[] = [runtimePlugin(runtime)];
   if (coordination) plugins.push(coordinationPlugin(coordination));
+  plugins.push(async (fastify) => void fastify.addHook('onClose', () => settings.close()));
   const stores = coordination ?? memory;
   if (stores) {
     plugins.push(
@@ -109,8 +125,8 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
     );
   }
   if (alerts) plugins.push(alerts.plugin);
-  plugins.push(receiver.routes, schedulingPlugin({ scheduler, runner }));
-  return { plugins, scheduler, runner };
+  plugins.push(receiver.routes, schedulingPlugin({ scheduler, runner, dmTimes }));
+  return { plugins, scheduler, dmTimes, runner };
 }
 
 export async function serve(argv: string[], io: CommandIo): Promise<number> {
@@ -123,7 +139,7 @@ export async function serve(argv: string[], io: CommandIo): Promise<number> {
   const logger = createLogger({ level: config.logging.level, secretValues: secretsList, destination: pino.destination({ dest: 1, sync: true }) });
   const runtime = createRuntime(config, secrets, logger);
   const replicaLogger = logger.child({ replica: runtime.replicaId });
-  const { plugins, scheduler, runner } = await wireReplica(config, secrets, runtime, replicaLogger);
+  const { plugins, scheduler, dmTimes, runner } = await wireReplica(config, secrets, runtime, replicaLogger);
 
   const running: RunningServer = await startServer({
     config,
@@ -142,6 +158,7 @@ export async function serve(argv: string[], io: CommandIo): Promise<number> {
   });
   await checkScheduleTeams(config.schedules, runtime.source, replicaLogger);
   await scheduler.start();
+  await dmTimes.start();
   replicaLogger.info({ url: running.url, port: running.port, version, schedules: config.schedules.length }, 'chatops serving');
 
   return new Promise<number>((resolve) => {
@@ -153,6 +170,7 @@ export async function serve(argv: string[], io: CommandIo): Promise<number> {
         // No new fires while the server still answers; then closing it lets open requests,
         // /prs answers and cycles finish before each part releases its connections.
         await scheduler.stop();
+        await dmTimes.stop();
         await running.server.close();
         replicaLogger.info('shutdown complete');
         resolve(err ? 1 : 0);

@@ -1,15 +1,25 @@
 import type { App } from '@slack/bolt';
 import type { AlertButtons } from '../../alerts/buttons.ts';
+import type { HomeDeps } from '../home.ts';
 import * as actions from './actions/index.ts';
 import * as commands from './commands/index.ts';
 import type { PrsCommandDeps } from './commands/prs.ts';
+import * as events from './events/index.ts';
+import * as views from './views/index.ts';
 
 export interface ListenerDeps extends PrsCommandDeps {
   /** with an `alerts` section: the buttons on alert messages */
   alertButtons?: Pick<AlertButtons, 'click'>;
+  /** the App Home: its event, buttons and settings form */
+  home?: HomeDeps;
 }
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
   commands.register(app, deps);
   if (deps.alertButtons) actions.register(app, { buttons: deps.alertButtons, logger: deps.logger });
+  if (deps.home) {
+    events.register(app, deps.home);
+    actions.registerHome(app, deps.home);
+    views.register(app, deps.home);
+  }
 }
