@@ -211,6 +211,7 @@ describe('the App Home', () => {
   }, 120_000);
 
   it("sends a person's reviews DM at their own DM time instead of the schedule's fires", async () => {
+    await openHome('U0CAROL');
     await openSettings('U0CAROL');
     // The next whole minute at least 20 s away, in UTC.
     const due = new Date(Math.ceil((Date.now() + 20_000) / 60_000) * 60_000);

@@ -10,6 +10,7 @@ import {
   settingsErrors,
   unsnoozeValue,
   type HomeInput,
+  type SubmittedValue,
   type ViewBlock,
 } from '../../../app/src/core/home.ts';
 import { maxHeaderChars, maxSectionTextChars } from '../../../app/src/core/messages.ts';
@@ -204,7 +205,7 @@ describe('the settings modal', () => {
   });
 
   it('reads a submission back into the same settings', () => {
-    const values = {
+    const values: Record<string, Record<string, SubmittedValue>> = {
       [settingsBlocks.timeZone.blockId]: { time_zone: { type: 'plain_text_input', value: 'Asia/Tokyo' } },
       [settingsBlocks.dmTime.blockId]: { dm_time: { type: 'timepicker', selected_time: '09:15' } },
       [settingsBlocks.workingDays.blockId]: { working_days: { type: 'checkboxes', selected_options: [{ value: '1' }, { value: '3' }] } },
