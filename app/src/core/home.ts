@@ -73,8 +73,9 @@ export interface HomeInput {
   /** the teams asked for review that the person belongs to ("org/slug") */
   reviewTeams: readonly string[];
   failures: readonly RepositoryFailure[];
-  snoozes: readonly ReminderChoice[];
-  settings: PersonalSettings | undefined;
+  /** 'unreadable': the store did not answer; the section says so */
+  snoozes: readonly ReminderChoice[] | 'unreadable';
+  settings: PersonalSettings | undefined | 'unreadable';
   /** the zone settings fall back to (the first DM schedule's) */
   defaultTimeZone: string;
   directory: UserDirectory;
@@ -133,7 +134,10 @@ function snoozeLine(choice: ReminderChoice): string {
   return `${escapeMrkdwn(`${choice.repository}#${choice.number}`)} ${where}, ${until}`;
 }
 
+const tryAgain = 'could not be read just now: open this tab again in a minute.';
+
 function snoozeBlocks(input: HomeInput): ViewBlock[] {
+  if (input.snoozes === 'unreadable') return [header('Your snoozes'), ...sections([`:warning: Your snoozes ${tryAgain}`])];
   const mine = activeChoices(input.snoozes, input.now)
     .filter((c) => c.kind === 'snooze' && c.by === input.slackUserId)
     .sort((a, b) => a.chosenAt.localeCompare(b.chosenAt) || scopeKey(a.scope).localeCompare(scopeKey(b.scope)));
@@ -189,19 +193,18 @@ export function renderHome(input: HomeInput): HomeView {
           ? sections([`:warning: Could not read ${input.failures.map((f) => escapeMrkdwn(f.repository)).join(', ')}: their pull requests are missing above.`])
           : []),
       ];
-  const blocks: ViewBlock[] = [
-    ...lists,
-    { type: 'divider' },
-    ...snoozeBlocks(input),
-    { type: 'divider' },
-    header('Your reminder settings'),
-    {
-      type: 'section',
-      text: mrkdwn('When your `personal` and `reviews` DMs come.'),
-      fields: settingsSummary(input.settings, input.defaultTimeZone, input.now).map(mrkdwn),
-      accessory: { type: 'button', text: plain('Edit settings'), action_id: homeActionIds.openSettings },
-    },
-  ];
+  const settings: ViewBlock[] =
+    input.settings === 'unreadable'
+      ? sections([`:warning: Your reminder settings ${tryAgain}`])
+      : [
+          {
+            type: 'section',
+            text: mrkdwn('When your `personal` and `reviews` DMs come.'),
+            fields: settingsSummary(input.settings, input.defaultTimeZone, input.now).map(mrkdwn),
+            accessory: { type: 'button', text: plain('Edit settings'), action_id: homeActionIds.openSettings },
+          },
+        ];
+  const blocks: ViewBlock[] = [...lists, { type: 'divider' }, ...snoozeBlocks(input), { type: 'divider' }, header('Your reminder settings'), ...settings];
   return { type: 'home', callback_id: 'home', blocks: blocks.slice(0, maxViewBlocks) };
 }
 

@@ -44,17 +44,22 @@ export async function buildHome(deps: HomeDeps, slackUserId: string): Promise<Ho
   const now = (deps.clock ?? (() => new Date()))();
   const base = { slackUserId, directory, now, staleAfterDays: deps.config.filters.staleAfterDays, defaultTimeZone: defaultTimeZone(deps.config) };
   if (!user) return renderHome({ ...base, user, authored: [], reviews: [], reviewTeams: [], failures: [], snoozes: [], settings: undefined });
-  const [github, snoozes, settings] = await Promise.all([
-    readGitHub(deps).catch((error: unknown) => {
-      deps.logger.warn({ err: error, user: slackUserId }, 'App Home: GitHub could not be read');
+  // Each part that cannot be read is said so in its section; the rest is still shown.
+  const unreadable =
+    (part: string) =>
+    (error: unknown): undefined => {
+      deps.logger.warn({ err: error, user: slackUserId, part }, 'App Home: a part could not be read');
       return undefined;
-    }),
-    readSnoozes(deps, slackUserId),
-    deps.settings.get(slackUserId),
+    };
+  const [github, snoozes, settings] = await Promise.all([
+    readGitHub(deps).catch(unreadable('github')),
+    readSnoozes(deps, slackUserId).catch(unreadable('snoozes')),
+    deps.settings.get(slackUserId).then((found) => ({ found }), unreadable('settings')),
   ]);
+  const stored = { snoozes: snoozes ?? 'unreadable', settings: settings ? settings.found : 'unreadable' } as const;
   if (!github) {
     const unavailable = 'I could not read the pull requests from GitHub right now.';
-    return renderHome({ ...base, user, authored: [], reviews: [], reviewTeams: [], failures: [], snoozes, settings, unavailable });
+    return renderHome({ ...base, user, authored: [], reviews: [], reviewTeams: [], failures: [], ...stored, unavailable });
   }
   const selected = selectPullRequests(github.snapshot.pullRequests, deps.config.filters, now);
   const reviews = awaitingReviewFrom(selected, user.github, github.teams);
@@ -69,8 +74,7 @@ export async function buildHome(deps: HomeDeps, slackUserId: string): Promise<Ho
     reviews,
     reviewTeams,
     failures: github.snapshot.failedRepositories,
-    snoozes,
-    settings,
+    ...stored,
   });
 }
 

@@ -43,7 +43,14 @@ async function openHome(user: string): Promise<string> {
   const before = publishesFor(user);
   const sent = await sandbox.slack.openHome(events(), SLACK_FAKE_SIGNING_SECRET, user);
   expect(sent.status).toBe(200);
-  await until(() => publishesFor(user) > before, `the Home of ${user}`);
+  await until(() => publishesFor(user) > before, `the Home of ${user}`, 90_000).catch((error: unknown) => {
+    const recent = app?.lines
+      .slice(-15)
+      .map((l) => JSON.stringify(l))
+      .join('\n');
+    const calls = sandbox.slack.calls.filter((c) => c.method.startsWith('views.')).map((c) => JSON.stringify(c.response).slice(0, 300));
+    throw new Error(`${(error as Error).message}\nrecent log:\n${recent}\nviews calls:\n${calls.join('\n')}`);
+  });
   return homeText(user);
 }
 

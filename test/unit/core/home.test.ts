@@ -158,6 +158,18 @@ describe('renderHome', () => {
     ]);
   });
 
+  it('says which part could not be read, and shows the rest', () => {
+    const view = renderHome(input({ snoozes: 'unreadable', settings: 'unreadable' }));
+    expect(texts(view.blocks).slice(-4)).toEqual([
+      'Your snoozes',
+      ':warning: Your snoozes could not be read just now: open this tab again in a minute.',
+      'Your reminder settings',
+      ':warning: Your reminder settings could not be read just now: open this tab again in a minute.',
+    ]);
+    expect(texts(view.blocks)[0]).toBe('Your open pull requests (0)');
+    expect(JSON.stringify(view)).not.toContain(homeActionIds.openSettings);
+  });
+
   it('tells someone without a mapping how to get one, with no settings to edit', () => {
     const view = renderHome(input({ slackUserId: 'U0NOBODY', user: undefined }));
     expect(view).toEqual(renderUnmappedHome('U0NOBODY'));
