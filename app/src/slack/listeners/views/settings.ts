@@ -9,7 +9,8 @@ export function createSettingsSubmission(deps: HomeDeps) {
   return async function settingsSubmitted({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> {
     const user = body.user.id;
     const logger = deps.logger.child({ view: view.callback_id, user });
-    const input = readSettingsForm(view.state.values as Record<string, Record<string, SubmittedValue>>);
+    // A payload without state (not one Slack sends) reads as an empty form.
+    const input = readSettingsForm((view.state?.values ?? {}) as Record<string, Record<string, SubmittedValue>>);
     const result = validateSettings(user, input, (deps.clock ?? (() => new Date()))(), defaultTimeZone(deps.config));
     if (!result.ok) {
       await ack({ response_action: 'errors', errors: settingsErrors(result.errors) });
