@@ -99,7 +99,7 @@ export interface SlackFake {
 }
 
 // Form fields @slack/web-api JSON-encodes, and the boolean ones, so recorded args read like the call.
-const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata', 'users']);
+const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata', 'users', 'view']);
 const BOOLEAN_FIELDS = new Set(['unfurl_links', 'unfurl_media', 'mrkdwn', 'reply_broadcast', 'as_user', 'link_names', 'include_locale', 'return_im']);
 
 interface Fake {
