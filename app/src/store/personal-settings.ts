@@ -59,10 +59,16 @@ export class ElasticPersonalSettings implements PersonalSettingsStore {
   }
 
   async all(): Promise<PersonalSettings[]> {
-    const found = await guarded('read all personal settings', () =>
-      this.client.search<PersonalSettings>({ index: this.index, size: maxPeople, query: { match_all: {} } }),
-    );
-    return found.hits.hits.flatMap((hit) => (hit._source ? [hit._source] : []));
+    try {
+      const found = await guarded('read all personal settings', () =>
+        this.client.search<PersonalSettings>({ index: this.index, size: maxPeople, query: { match_all: {} } }),
+      );
+      return found.hits.hits.flatMap((hit) => (hit._source ? [hit._source] : []));
+    } catch (error) {
+      // No index yet: nobody has saved settings.
+      if (statusOf(error) === 404) return [];
+      throw error;
+    }
   }
 }
 
@@ -86,6 +92,8 @@ export class MemoryPersonalSettings implements PersonalSettingsStore {
 
 export interface OpenedPersonalSettings {
   store: PersonalSettingsStore;
+  /** resolves once the index is set up, or its setup has failed once (then retried in the background) */
+  ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -100,23 +108,26 @@ export function openPersonalSettings(
 ): OpenedPersonalSettings {
   if (!settings) {
     logger.warn('no elasticsearch in config.yml: personal reminder settings (App Home) are kept in memory and lost on restart, so run a single replica only');
-    return { store: new MemoryPersonalSettings(), close: () => Promise.resolve() };
+    return { store: new MemoryPersonalSettings(), ready: Promise.resolve(), close: () => Promise.resolve() };
   }
   const client = createElasticsearchClient(settings, secrets, { requestTimeoutMs: storeTimeoutMs });
   const index = personalSettingsIndex(settings.indexPrefix);
   let retry: NodeJS.Timeout | undefined;
-  const setUp = (): void => {
+  let closed = false;
+  const setUp = (): Promise<void> =>
     ensureDefinedIndices(client, [personalSettingsDefinition(index)], logger).catch((error: unknown) => {
+      if (closed) return;
       if (!(error instanceof StoreUnavailableError)) return logger.error({ err: error, index }, 'personal settings index setup failed');
       logger.warn({ err: error, retryInMs: setupRetryMs }, 'Elasticsearch unreachable: personal settings index setup retried in the background');
-      retry = setTimeout(setUp, setupRetryMs);
+      retry = setTimeout(() => void setUp(), setupRetryMs);
       retry.unref();
     });
-  };
-  setUp();
+  const ready = setUp();
   return {
     store: new ElasticPersonalSettings(client, index),
+    ready,
     close: async () => {
+      closed = true;
       clearTimeout(retry);
       await client.close();
     },

@@ -11,7 +11,7 @@ import { ensureIndices, indexNames } from '../../../app/src/store/indices.ts';
 import { ElasticReminderChoices } from '../../../app/src/store/reminder-choices.ts';
 import { SANDBOX_CHANNEL, SLACK_FAKE_SIGNING_SECRET, startSandbox, type Sandbox } from '../../../sandbox/sandbox.ts';
 import { startElasticsearch, type ElasticsearchServer } from '../../support/elasticsearch.ts';
-import { serveChatops, writeSettings, type ServingChatops } from '../app/process.ts';
+import { runChatops, serveChatops, writeSettings, type ServingChatops } from '../app/process.ts';
 import { sandboxConfig, sandboxSecrets } from '../app/settings.ts';
 import pino from 'pino';
 
@@ -205,6 +205,15 @@ describe('the App Home', () => {
     expect(dmsAfter.map((m) => m.channel)).toContain('U0ALICE');
     expect(dmsAfter.map((m) => m.channel)).not.toContain('U0BOB');
   }, 120_000);
+
+  it('keeps the paused person out of `chatops remind` of the reviews schedule too', async () => {
+    const startedAt = Date.now();
+    const run = await runChatops(['remind', '--schedule', 'reviews', '--config', settings.configPath, '--secrets', settings.secretsPath]);
+    expect(run.code, run.stderr).toBe(0);
+    const dms = sandbox.slack.messages().filter((m) => Number(m.ts) * 1000 >= startedAt && m.channel.startsWith('U0'));
+    expect(dms.map((m) => m.channel)).toContain('U0ALICE');
+    expect(dms.map((m) => m.channel)).not.toContain('U0BOB');
+  }, 60_000);
 
   it('keeps the settings across a replica restart (Elasticsearch)', async () => {
     await app?.kill();
