@@ -4,6 +4,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { parse, stringify } from 'yaml';
 import { SLACK_FAKE_SIGNING_SECRET } from '../../sandbox/slack.ts';
+import { buttonClickBody, slackSignatureHeaders, type ButtonClick } from './slack-clicks.ts';
 import { APP_HOSTS, DOMAIN, labFetch, labSecret, SLACK_SANDBOX, ssh, sshInput, sshOk, waitFor, type LabHostName } from './lab-access.ts';
 
 export const REPLICAS = APP_HOSTS.flatMap((host) => [1, 2].map((n) => ({ host, n, name: `${host}-${n}`, port: 8440 + n })));
@@ -147,6 +148,19 @@ export async function sendSlashCommand(
   const answer = await response.text();
   // HAProxy's id for this request (haproxy.cfg.j2), under which both log lines are found.
   return { status: response.status, body: answer, responseId, ackMs: Date.now() - started, requestId: response.headers.get('x-request-id') ?? '' };
+}
+
+/** A button click as Slack sends it, signed with the lab's signing secret (or `secret`), through HAProxy. */
+export async function sendButtonClick(
+  click: Omit<ButtonClick, 'responseUrl'>,
+  options: { secret?: string } = {},
+): Promise<{ status: number; body: string; responseId: string }> {
+  const responseId = `e2e-${randomUUID()}`;
+  const body = buttonClickBody({ ...click, responseUrl: `${SLACK_SANDBOX}/response/${responseId}` });
+  // The lab runs against the sandbox unless real tokens were exported at deploy time.
+  const secret = options.secret ?? (process.env.CHATOPS_SLACK_SIGNING_SECRET || SLACK_FAKE_SIGNING_SECRET);
+  const response = await labFetch(`https://chatops.${DOMAIN}/slack/events`, { method: 'POST', headers: slackSignatureHeaders(body, secret), body });
+  return { status: response.status, body: await response.text(), responseId };
 }
 
 /** A GitHub delivery signed with the lab's webhook secret, through HAProxy. */

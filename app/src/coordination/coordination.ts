@@ -10,8 +10,8 @@ import { createElasticsearchClient } from '../store/client.ts';
 import { ElasticDeliveryLedger } from '../store/deliveries.ts';
 import { StoreUnavailableError } from '../store/errors.ts';
 import { ElasticReminderHistory } from '../store/history.ts';
-import { ElasticReminderChoices } from '../store/reminder-choices.ts';
 import { deleteExpired, ensureIndices, indexNames, type IndexNames } from '../store/indices.ts';
+import { ElasticReminderChoices } from '../store/reminder-choices.ts';
 import { RunCoordinator } from './run-coordinator.ts';
 
 /** The client's request timeout for claims; the primary's degraded wait derives from it. */
@@ -34,7 +34,7 @@ export interface Coordination {
   gate: RunCoordinator;
   history: ElasticReminderHistory;
   deliveries: ElasticDeliveryLedger;
-  /** snoozes and "not mine" clicks */
+  /** snoozes and "not mine" of the reminder buttons, seen by every replica */
   choices: ElasticReminderChoices;
   /** stops the timers, records fires posted while degraded, closes the client */
   close(): Promise<void>;

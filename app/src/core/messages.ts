@@ -15,11 +15,28 @@ export interface MrkdwnText {
   text: string;
 }
 
+export interface ButtonElement {
+  type: 'button';
+  action_id: string;
+  text: { type: 'plain_text'; text: string; emoji: boolean };
+  value: string;
+  /** a link button: Slack opens it and still sends the click */
+  url?: string;
+  style?: 'primary' | 'danger';
+}
+
+export interface ActionsBlock {
+  type: 'actions';
+  block_id: string;
+  elements: ButtonElement[];
+}
+
 export type Block =
   | { type: 'header'; text: { type: 'plain_text'; text: string; emoji: boolean } }
   | { type: 'section'; text: MrkdwnText }
   | { type: 'context'; elements: MrkdwnText[] }
-  | { type: 'divider' };
+  | { type: 'divider' }
+  | ActionsBlock;
 
 export interface SlackMessage {
   /** notification and accessibility fallback */

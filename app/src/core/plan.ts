@@ -4,6 +4,7 @@ import type { Filters, Schedule, User } from '../config/schema.ts';
 import { emptyRoster, forAudience, scheduleAudience, type Audience } from './audience.ts';
 import { escapeMrkdwn, truncate, type SlackMessage } from './messages.ts';
 import { dmTimeDue, receivesScheduledDm, type PersonalSettings } from './personal-settings.ts';
+import { withoutHidden, type ReminderChoice } from './reminder-choices.ts';
 import { plural, renderDigest, renderPersonal, renderReviews, type Digest } from './render.ts';
 import { authoredBy, awaitingReviewFrom, selectPullRequests, UserDirectory } from './select.ts';
 import type { PullRequestSnapshot, TeamRoster } from './types.ts';
@@ -26,6 +27,8 @@ export interface PlanInput {
   roster?: TeamRoster;
   /** people's own settings for DMs; without them every recipient gets the schedule's DMs */
   personal?: PersonalDelivery;
+  /** snoozes and "not mine" of the digest's channel and of the DM recipients: their PRs are left out */
+  choices?: readonly ReminderChoice[];
 }
 
 /**
@@ -79,28 +82,33 @@ export function planReminder(input: PlanInput): ReminderPlan {
   const directory = new UserDirectory(users);
   const selected = selectPullRequests(snapshot.pullRequests, filters, now);
   const audience = scheduleAudience(schedule, roster);
+  const choices = input.choices ?? [];
   if (schedule.kind === 'digest') {
+    // The schema requires a channel of every digest.
+    const channel = schedule.channel ?? '';
+    const shown = withoutHidden(selected, choices, { kind: 'channel', id: channel }, now);
     const digest = renderDigest({
       scheduleName: schedule.name,
-      selected: audience ? forAudience(selected, audience.logins, roster.members) : selected,
+      selected: audience ? forAudience(shown, audience.logins, roster.members) : shown,
       failures: snapshot.failedRepositories,
       reviewsUnknown: snapshot.reviewsUnknown ?? [],
       directory,
       staleAfterDays: filters.staleAfterDays,
       notes: audienceNotes(audience),
+      buttonsFor: channel,
     });
-    // The schema requires a channel of every digest.
-    return { kind: 'digest', schedule: schedule.name, channel: schedule.channel ?? '', digest };
+    return { kind: 'digest', schedule: schedule.name, channel, digest };
   }
   const messages: DirectMessage[] = [];
   // With an audience, only its mapped members get DMs.
   const members = audience ? users.filter((user) => audience.logins.has(user.github.toLowerCase())) : users;
   const recipients = dmRecipients(members, schedule, input.personal);
   for (const user of recipients) {
+    const own = withoutHidden(selected, choices, { kind: 'user', id: user.slack }, now);
     const rendered =
       schedule.kind === 'personal'
-        ? renderPersonal(user, authoredBy(selected, user.github), directory, filters.staleAfterDays)
-        : renderReviews(user, awaitingReviewFrom(selected, user.github, roster.members), directory, filters.staleAfterDays);
+        ? renderPersonal(user, authoredBy(own, user.github), directory, filters.staleAfterDays, true)
+        : renderReviews(user, awaitingReviewFrom(own, user.github, roster.members), directory, filters.staleAfterDays, true);
     if (rendered.length > 0) messages.push({ user, messages: rendered });
   }
   return { kind: schedule.kind, schedule: schedule.name, messages };

@@ -128,6 +128,6 @@ export function withoutHidden<T extends { pr: PullRequestRef }>(items: readonly 
 }
 
 /** A "1 day" snooze clicked at `now` ends 24 hours later. */
-export function snoozeOneDay(now: Date): SnoozeEnd {
+export function snoozeOneDay(now: Date): { until: Date } {
   return { until: new Date(now.getTime() + dayMs) };
 }

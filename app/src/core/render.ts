@@ -1,7 +1,9 @@
 // Turns selected pull requests into Slack messages: the channel digest, personal and
 // review DMs, and /prs answers. Pure: the same input always renders the same output.
 import type { User } from '../config/schema.ts';
-import { context, escapeMrkdwn, header, sections, splitMessages, truncate, type Block, type SlackMessage } from './messages.ts';
+import { context, escapeMrkdwn, header, sections, splitMessages, truncate, type ActionsBlock, type Block, type SlackMessage } from './messages.ts';
+import { reminderButtons } from './reminder-buttons.ts';
+import type { ChoiceScope } from './reminder-choices.ts';
 import { UserDirectory, type SelectedPullRequest } from './select.ts';
 import type { PullRequest, ReplyShown, RepositoryFailure } from './types.ts';
 
@@ -96,17 +98,18 @@ export function pullRequestLine(item: SelectedPullRequest, directory: UserDirect
 
 /**
  * A PR's reply in a digest thread: the one renderer for the first post and every webhook update.
- * `head` (merged, closed) goes first.
+ * `head` (merged, closed) goes first; `actions` (the reminder buttons) last.
  */
 export function renderDigestReply(
   pr: PullRequest,
   shown: ReplyShown | undefined,
   directory: UserDirectory,
   head?: { text: string; fallback: string },
+  actions?: ActionsBlock,
 ): SlackMessage {
   const text = `${head ? `${head.text} · ` : ''}${pullRequestLink(pr)}\n${pullRequestFacts(pr, shown, directory).join(' · ')}`;
   const fallback = `${head ? `${head.fallback} ` : ''}${pr.repository}#${pr.number} ${pr.title}`;
-  return splitMessages(fallback, sections([text]))[0] as SlackMessage;
+  return splitMessages(fallback, [...sections([text]), ...(actions ? [actions] : [])])[0] as SlackMessage;
 }
 
 export interface DigestReply {
@@ -151,6 +154,8 @@ export interface DigestInput {
   staleAfterDays: number;
   /** lines after the counts: whom the digest is about, and why it may be empty */
   notes?: readonly string[];
+  /** the digest's channel: each reply carries the reminder buttons for it */
+  buttonsFor?: string;
 }
 
 export function renderDigest(input: DigestInput): Digest {
@@ -189,7 +194,8 @@ export function renderDigest(input: DigestInput): Digest {
 
   const replies = selected.map((item): DigestReply => {
     const shown = shownOf(item, staleAfterDays);
-    const message = renderDigestReply(item.pr, shown, directory);
+    const actions = input.buttonsFor ? reminderButtons({ kind: 'channel', id: input.buttonsFor }, item.pr) : undefined;
+    const message = renderDigestReply(item.pr, shown, directory, undefined, actions);
     return item.stale ? { item, message, shown, reaction: staleReaction } : { item, message, shown };
   });
   return { parent, replies };
@@ -204,25 +210,47 @@ export function renderPullRequestList(options: {
   empty: string;
   failures?: readonly RepositoryFailure[];
   reviewsUnknown?: readonly RepositoryFailure[];
+  /** whose DM this is: each PR gets its own section and the reminder buttons for that scope */
+  buttonsFor?: ChoiceScope;
 }): SlackMessage[] {
-  const { title, items, directory, staleAfterDays } = options;
+  const { title, items, directory, staleAfterDays, buttonsFor } = options;
   const heading = items.length > 0 ? `${title} (${items.length})` : title;
   const lines = items.length > 0 ? items.map((item) => pullRequestLine(item, directory, staleAfterDays)) : [options.empty];
-  const blocks: Block[] = [
-    header(heading),
-    ...sections([...lines, ...failureLines(options.failures ?? []), ...reviewsUnknownLines(options.reviewsUnknown ?? [])]),
-  ];
-  return splitMessages(heading, blocks);
+  const problems = [...failureLines(options.failures ?? []), ...reviewsUnknownLines(options.reviewsUnknown ?? [])];
+  const body: Block[] =
+    buttonsFor && items.length > 0
+      ? [...items.flatMap((item, index) => [...sections([lines[index] ?? '']), reminderButtons(buttonsFor, item.pr)]), ...sections(problems)]
+      : sections([...lines, ...problems]);
+  return splitMessages(heading, [header(heading), ...body]);
+}
+
+/** `withButtons`: each PR carries the reminder buttons for `user`'s own reminders. */
+function buttonsOf(user: User, withButtons: boolean): { buttonsFor?: ChoiceScope } {
+  return withButtons ? { buttonsFor: { kind: 'user', id: user.slack } } : {};
 }
 
 /** DM to one author: their open PRs. Nothing to say means no DM. */
-export function renderPersonal(user: User, items: readonly SelectedPullRequest[], directory: UserDirectory, staleAfterDays: number): SlackMessage[] {
+export function renderPersonal(
+  user: User,
+  items: readonly SelectedPullRequest[],
+  directory: UserDirectory,
+  staleAfterDays: number,
+  withButtons = false,
+): SlackMessage[] {
   if (items.length === 0) return [];
-  return renderPullRequestList({ title: `Your open pull requests, ${user.name}`, items, directory, staleAfterDays, empty: '' });
+  const title = `Your open pull requests, ${user.name}`;
+  return renderPullRequestList({ title, items, directory, staleAfterDays, empty: '', ...buttonsOf(user, withButtons) });
 }
 
 /** DM to one reviewer: PRs that still wait for their review. */
-export function renderReviews(user: User, items: readonly SelectedPullRequest[], directory: UserDirectory, staleAfterDays: number): SlackMessage[] {
+export function renderReviews(
+  user: User,
+  items: readonly SelectedPullRequest[],
+  directory: UserDirectory,
+  staleAfterDays: number,
+  withButtons = false,
+): SlackMessage[] {
   if (items.length === 0) return [];
-  return renderPullRequestList({ title: `Pull requests waiting for your review, ${user.name}`, items, directory, staleAfterDays, empty: '' });
+  const title = `Pull requests waiting for your review, ${user.name}`;
+  return renderPullRequestList({ title, items, directory, staleAfterDays, empty: '', ...buttonsOf(user, withButtons) });
 }

@@ -6,6 +6,7 @@ import { postMessageArgs } from '../core/messages.ts';
 import { mergeFilters, narrowSnapshot, scheduleAudience, scheduleScope } from '../core/audience.ts';
 import { nothingReadable, planReminder, type PersonalDelivery, type ReminderPlan } from '../core/plan.ts';
 import type { PersonalSettingsStore, PullRequestSource, ReminderHistory, SlackPoster } from '../core/ports.ts';
+import type { ChoiceScope, ReminderChoice, ReminderChoices } from '../core/reminder-choices.ts';
 import type { AppMetrics } from '../metrics.ts';
 import { pullRequestRef } from '../core/keys.ts';
 import { SharedReads } from './shared-reads.ts';
@@ -31,6 +32,8 @@ export interface CycleDeps {
   history?: ReminderHistory;
   /** people's own settings: `personal` and `reviews` DMs honour them */
   settings?: PersonalSettingsStore;
+  /** snoozes and "not mine": read before each plan */
+  choices?: Pick<ReminderChoices, 'list'>;
   clock?: () => Date;
 }
 
@@ -101,9 +104,10 @@ export class CycleRunner {
         logger.warn({ team: audience.team, reason: audience.failure }, "the schedule's team could not be read: it has no members this cycle");
       }
       const filters = mergeFilters(config.filters, schedule.filters);
+      const choices = await this.choicesFor(schedule, logger);
       const now = (this.deps.clock ?? (() => new Date()))();
       const personal = await this.personalDelivery(schedule, trigger, fireTime ?? now, logger);
-      const plan = planReminder({ schedule, snapshot, filters, users: config.users, now, roster: read.roster, ...(personal ? { personal } : {}) });
+      const plan = planReminder({ schedule, snapshot, filters, users: config.users, now, roster: read.roster, choices, ...(personal ? { personal } : {}) });
       await this.carryOut(plan, report, logger, fireTime);
       if (nothingReadable(scope.patterns, snapshot)) {
         report.outcome = 'failure';
@@ -132,6 +136,19 @@ export class CycleRunner {
       'reminder cycle finished',
     );
     return report;
+  }
+
+  /** The choices of the digest's channel or of the DM recipients; unreadable, none (a reminder too many beats none). */
+  private async choicesFor(schedule: Schedule, logger: Logger): Promise<ReminderChoice[]> {
+    if (!this.deps.choices) return [];
+    const scopes: ChoiceScope[] =
+      schedule.kind === 'digest' ? [{ kind: 'channel', id: schedule.channel ?? '' }] : this.deps.config.users.map((user) => ({ kind: 'user', id: user.slack }));
+    try {
+      return await this.deps.choices.list(scopes);
+    } catch (error) {
+      logger.warn({ err: error }, 'could not read snoozes and "not mine" choices: this reminder shows every pull request');
+      return [];
+    }
   }
 
   private async post(schedule: string, kind: 'parent' | 'reply' | 'dm', args: Record<string, unknown>, report: CycleReport) {

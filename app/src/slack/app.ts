@@ -24,6 +24,8 @@ export interface SlackAppOptions {
   settings?: PersonalSettingsStore;
   /** snoozes shown in the App Home */
   choices?: Pick<ReminderChoices, 'list' | 'unsnooze'>;
+  /** where the reminder buttons store snoozes and "not mine" */
+  reminderChoices?: Pick<ReminderChoices, 'snooze' | 'notMine'>;
 }
 
 export function createSlackApp(options: SlackAppOptions): { app: App; receiver: FastifyReceiver } {
@@ -56,6 +58,7 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.alertButtons ? { alertButtons: options.alertButtons } : {}),
     ...(home ? { home } : {}),
+    ...(options.reminderChoices ? { reminderChoices: options.reminderChoices } : {}),
   });
   return { app, receiver };
 }

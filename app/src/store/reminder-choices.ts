@@ -37,12 +37,18 @@ function fromDocument(id: string, document: ChoiceDocument): ReminderChoice {
 
 /** At most this many choices per list: one page of Elasticsearch's default result window. */
 const maxListed = 10_000;
+/**
+ * Per request, above the shared client's short claim timeout: a write waits for the next refresh
+ * (refresh_interval 1 s), and a click or a cycle can wait a few seconds.
+ */
+export const choicesRequestTimeoutMs = 5_000;
 
 export class ElasticReminderChoices implements ReminderChoices {
   constructor(
     private readonly client: Client,
     private readonly index: string,
     private readonly clock: () => Date = () => new Date(),
+    private readonly options = { requestTimeout: choicesRequestTimeoutMs },
   ) {}
 
   async snooze(scope: ChoiceScope, pr: PullRequestRef, end: SnoozeEnd, by: string): Promise<ReminderChoice> {
@@ -56,12 +62,15 @@ export class ElasticReminderChoices implements ReminderChoices {
   async list(scopes: readonly ChoiceScope[]): Promise<ReminderChoice[]> {
     if (scopes.length === 0) return [];
     const result = await guarded('list reminder choices', () =>
-      this.client.search<ChoiceDocument>({
-        index: this.index,
-        size: maxListed,
-        query: { terms: { scopeKey: scopes.map(scopeKey) } },
-        sort: [{ chosenAt: 'asc' }],
-      }),
+      this.client.search<ChoiceDocument>(
+        {
+          index: this.index,
+          size: maxListed,
+          query: { terms: { scopeKey: scopes.map(scopeKey) } },
+          sort: [{ chosenAt: 'asc' }],
+        },
+        this.options,
+      ),
     );
     return result.hits.hits.flatMap((hit) => (hit._source && hit._id ? [fromDocument(hit._id, hit._source)] : []));
   }
@@ -76,31 +85,34 @@ export class ElasticReminderChoices implements ReminderChoices {
 
   async endUntilPush(pr: PullRequestRef): Promise<number> {
     const found = await guarded('find until-push snoozes', () =>
-      this.client.search({
-        index: this.index,
-        size: maxListed,
-        _source: false,
-        query: { bool: { filter: [{ term: { prKey: pullRequestKey(pr.repository, pr.number) } }, { term: { untilPush: true } }] } },
-      }),
+      this.client.search(
+        {
+          index: this.index,
+          size: maxListed,
+          _source: false,
+          query: { bool: { filter: [{ term: { prKey: pullRequestKey(pr.repository, pr.number) } }, { term: { untilPush: true } }] } },
+        },
+        this.options,
+      ),
     );
     const ids = found.hits.hits.flatMap((hit) => (hit._id ? [hit._id] : []));
     if (ids.length === 0) return 0;
     const result = await guarded('end until-push snoozes', () =>
-      this.client.bulk({ refresh: 'wait_for', operations: ids.map((id) => ({ delete: { _index: this.index, _id: id } })) }),
+      this.client.bulk({ refresh: 'wait_for', operations: ids.map((id) => ({ delete: { _index: this.index, _id: id } })) }, this.options),
     );
     return result.items.filter((item) => item.delete?.result === 'deleted').length;
   }
 
   private async put(choice: ReminderChoice): Promise<ReminderChoice> {
     await guarded('store reminder choice', () =>
-      this.client.index({ index: this.index, id: choice.id, document: choiceDocument(choice), refresh: 'wait_for' }),
+      this.client.index({ index: this.index, id: choice.id, document: choiceDocument(choice), refresh: 'wait_for' }, this.options),
     );
     return choice;
   }
 
   private async remove(id: string): Promise<boolean> {
     try {
-      await guarded('remove reminder choice', () => this.client.delete({ index: this.index, id, refresh: 'wait_for' }));
+      await guarded('remove reminder choice', () => this.client.delete({ index: this.index, id, refresh: 'wait_for' }, this.options));
       return true;
     } catch (error) {
       if (statusOf(error) === 404) return false;

@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { User } from '../config/schema.ts';
 import type { PullRequestSource, SlackPoster } from '../core/ports.ts';
+import type { ReminderChoices } from '../core/reminder-choices.ts';
 import { postMessageArgs } from '../core/messages.ts';
 import type { PullRequest, Review } from '../core/types.ts';
 import type { ElasticReminderHistory, ReplyState } from '../store/history.ts';
@@ -17,6 +18,8 @@ export interface WebhookEffectsOptions {
   /** members of a team asked for review */
   teams: Pick<PullRequestSource, 'fetchTeamMembers'>;
   logger: Logger;
+  /** snoozes "until the next push", ended by a push */
+  choices?: Pick<ReminderChoices, 'endUntilPush'>;
 }
 
 export class WebhookEffects {
@@ -29,6 +32,13 @@ export class WebhookEffects {
 
   async reviewSubmitted(repository: string, number: number, review: Review): Promise<number> {
     return this.updateReplies(repository, number, (pr) => applyReview(pr, review), { what: `review ${review.state} by ${review.login}` });
+  }
+
+  /** New commits: the replies show the change, and the PR's "until next push" snoozes end. */
+  async pushed(repository: string, number: number, change: (pr: PullRequest) => PullRequest): Promise<number> {
+    const ended = (await this.options.choices?.endUntilPush({ repository, number })) ?? 0;
+    if (ended > 0) this.options.logger.info({ pr: pullRequestRef({ repository, number }), snoozes: ended }, 'until-push snoozes ended by a push');
+    return this.updateReplies(repository, number, change, { what: 'new commits pushed' });
   }
 
   /**
@@ -45,7 +55,7 @@ export class WebhookEffects {
     for (const reply of replies) {
       const pr = change(reply.pr);
       const state = options.state ?? reply.state;
-      const message = renderReplyUpdate(pr, state, this.options.users, reply.shown);
+      const message = renderReplyUpdate(pr, state, this.options.users, reply.shown, reply.channel);
       await this.options.slack.call({ method: 'chat.update', args: { channel: reply.channel, ts: reply.ts, text: message.text, blocks: message.blocks } });
       await this.options.history.updateReply(reply.id, options.state ? { state, pr } : { pr });
     }

@@ -122,7 +122,7 @@ export function createWebhooks(options: Pick<GitHubWebhookOptions, 'secret' | 'e
   });
   webhooks.on('pull_request.synchronize', async ({ payload }) => {
     const { number, title, updated_at: updatedAt } = payload.pull_request;
-    await effects.updateReplies(payload.repository.full_name, number, (pr) => ({ ...pr, title, updatedAt }), { what: 'new commits pushed' });
+    await effects.pushed(payload.repository.full_name, number, (pr) => ({ ...pr, title, updatedAt }));
   });
   webhooks.on('pull_request.review_request_removed', async ({ payload }) => {
     const owner = payload.repository.full_name.split('/')[0] ?? '';
@@ -229,6 +229,8 @@ export interface GitHubWebhookPluginOptions {
   secret: string | undefined;
   deliveries: GitHubWebhookOptions['ledger'];
   history: WebhookEffectsOptions['history'];
+  /** snoozes that a push ends */
+  choices?: WebhookEffectsOptions['choices'];
   /** the replica's one Slack Web API client */
   slack: SlackPoster;
   users: readonly User[];
@@ -251,7 +253,14 @@ export function githubWebhookPlugin(options: GitHubWebhookPluginOptions): Fastif
   return githubWebhookRoutes({
     secret,
     ledger: options.deliveries,
-    effects: new WebhookEffects({ history: options.history, slack: options.slack, users: options.users, teams: options.teams, logger }),
+    effects: new WebhookEffects({
+      history: options.history,
+      slack: options.slack,
+      users: options.users,
+      teams: options.teams,
+      logger,
+      ...(options.choices ? { choices: options.choices } : {}),
+    }),
     metrics: options.metrics,
     logger,
   });

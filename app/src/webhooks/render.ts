@@ -3,6 +3,7 @@
 import type { User } from '../config/schema.ts';
 import { sameLogin } from '../core/logins.ts';
 import { escapeMrkdwn, sections, splitMessages, type SlackMessage } from '../core/messages.ts';
+import { reminderButtons } from '../core/reminder-buttons.ts';
 import { personLabel, renderDigestReply } from '../core/render.ts';
 import { UserDirectory } from '../core/select.ts';
 import type { PullRequest, ReplyShown, Review } from '../core/types.ts';
@@ -15,9 +16,13 @@ const stateHead: Record<ReplyState, { text: string; fallback: string } | undefin
   closed: { text: ':no_entry_sign: *Closed without merging*', fallback: '[closed]' },
 };
 
-/** The digest reply for `pr` as it stands now, with the age and stale flag it was first posted with; merged and closed PRs say so first. */
-export function renderReplyUpdate(pr: PullRequest, state: ReplyState, users: readonly User[], shown?: ReplyShown): SlackMessage {
-  return renderDigestReply(pr, shown, new UserDirectory(users), stateHead[state]);
+/**
+ * The digest reply for `pr` as it stands now, with the age and stale flag it was first posted with;
+ * merged and closed PRs say so first, open ones keep the reminder buttons of `channel`.
+ */
+export function renderReplyUpdate(pr: PullRequest, state: ReplyState, users: readonly User[], shown?: ReplyShown, channel?: string): SlackMessage {
+  const actions = state === 'open' && channel ? reminderButtons({ kind: 'channel', id: channel }, pr) : undefined;
+  return renderDigestReply(pr, shown, new UserDirectory(users), stateHead[state], actions);
 }
 
 /** `pr` after `login` submitted a review: their latest review replaces any earlier one. */

@@ -62,6 +62,8 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
   const memory = !coordination && secrets.githubWebhookSecret ? { deliveries: new MemoryDeliveryLedger(), history: new MemoryReminderHistory() } : undefined;
   if (memory) logger.warn('no elasticsearch in config.yml: webhook deliveries and digest replies are kept in memory, so run a single replica only');
   const history = coordination?.history ?? memory?.history;
+  if (!coordination) logger.warn('no elasticsearch in config.yml: reminder snoozes and "not mine" choices are kept in memory, so run a single replica only');
+  const choices = coordination?.choices ?? new MemoryReminderChoices();
   const settings = openPersonalSettings(config.elasticsearch, secrets, logger.child({ component: 'personal-settings' }));
   const runner = new CycleRunner({
     config,
@@ -70,6 +72,7 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
     metrics: runtime.metrics,
     logger,
     settings: settings.store,
+    choices,
     ...(history ? { history } : {}),
   });
   const scheduler = new Scheduler({
@@ -103,7 +106,8 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
     poster: runtime.slack,
     logger,
     settings: settings.store,
-    choices: coordination?.choices ?? new MemoryReminderChoices(),
+    choices,
+    reminderChoices: choices,
     ...(alerts ? { alertButtons: alerts.buttons } : {}),
   });
   const plugins: FastifyPluginAsync[] = [runtimePlugin(runtime)];
@@ -116,6 +120,7 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
         secret: secrets.githubWebhookSecret,
         deliveries: stores.deliveries,
         history: stores.history,
+        choices,
         slack: runtime.slack,
         users: config.users,
         teams: runtime.source,

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { AlertButtons } from '../../alerts/buttons.ts';
 import type { HomeDeps } from '../home.ts';
+import type { ReminderChoices } from '../../core/reminder-choices.ts';
 import * as actions from './actions/index.ts';
 import * as commands from './commands/index.ts';
 import type { PrsCommandDeps } from './commands/prs.ts';
@@ -12,6 +13,8 @@ export interface ListenerDeps extends PrsCommandDeps {
   alertButtons?: Pick<AlertButtons, 'click'>;
   /** the App Home: its event, buttons and settings form */
   home?: HomeDeps;
+  /** where the reminder buttons store snoozes and "not mine" */
+  reminderChoices?: Pick<ReminderChoices, 'snooze' | 'notMine'>;
 }
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
@@ -21,5 +24,13 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     events.register(app, deps.home);
     actions.registerHome(app, deps.home);
     views.register(app, deps.home);
+  }
+  if (deps.reminderChoices) {
+    actions.registerReminderButtons(app, {
+      choices: deps.reminderChoices,
+      poster: deps.poster,
+      logger: deps.logger,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+    });
   }
 }
