@@ -1,14 +1,17 @@
 // A local Slack server for tests, the sandbox and the lab: the Web API methods the app calls
 // (form-encoded as @slack/web-api sends them, or JSON), Bearer token checks, 429 + Retry-After,
 // response_url endpoints, an incoming webhook (Alertmanager's Slack receiver) and a client that
-// sends slash commands signed with Slack's v0 HMAC-SHA256 scheme. GET /_fake/{calls,messages,
-// ephemerals,responses,webhook} (Bearer bot token) shows the records to out-of-process tests.
-// Never used by app code. state.ts holds the records, routes.ts the methods, faults.ts the faults.
+// sends slash commands, Events API callbacks (app_home_opened) and interactions with the app's
+// views (Home buttons, modal submissions), signed with Slack's v0 HMAC-SHA256 scheme.
+// GET /_fake/{calls,messages,ephemerals,responses,webhook,homes} (Bearer bot token) shows the
+// records to out-of-process tests. Never used by app code. state.ts holds the records, routes.ts
+// the methods, views.ts views.publish/views.open, interactions.ts what is sent, faults.ts the faults.
 import { createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent, fetch } from 'undici';
 import { headerValue, listen, presentedCredential, readBody, sendJson, type ListenOptions } from '../http-server.ts';
 import { SlackFaults } from './faults.ts';
+import { appHomeOpened, eventCallback, homeButtonClick, viewSubmission, type SignedAnswer, type SignedRequestOptions } from './interactions.ts';
 import { fail, webApiMethods, type Result, type WebApiMethod } from './routes.ts';
 import {
   SLACK_FAKE_TEAM_ID,
@@ -20,9 +23,12 @@ import {
   type SlackUser,
   type SlackUserGroup,
 } from './state.ts';
+import { openView, publishView, ViewState, type StoredView } from './views.ts';
 
 export { SLACK_FAKE_BOT_USER_ID, SLACK_FAKE_TEAM_ID } from './state.ts';
 export type { EphemeralMessage, RecordedSlackCall, ResponseUrlPost, SlackMessage, SlackUser, SlackUserGroup } from './state.ts';
+export type { SignedAnswer, SignedRequestOptions } from './interactions.ts';
+export type { StoredView } from './views.ts';
 
 export const SLACK_FAKE_BOT_TOKEN = 'xoxb-0000000000-sandbox-local-fake-only';
 export const SLACK_FAKE_SIGNING_SECRET = 'sandbox-signing-secret-local-fake-only';
@@ -69,11 +75,36 @@ export interface SlackFake {
   failNext(method: string, error: string, times?: number): void;
   incomingWebhook: { url: string; received: unknown[] };
   sendSlashCommand(targetUrl: string, signingSecret: string, fields: Record<string, string>, options?: SlashCommandOptions): Promise<SlashCommandResult>;
+  /** `user`'s published Home view, as views.publish stored it */
+  homeView(user: string): StoredView | undefined;
+  /** the modal `user` opened last */
+  openModal(user: string): StoredView | undefined;
+  /** an Events API event_callback around `event`, signed */
+  sendEvent(targetUrl: string, signingSecret: string, event: Record<string, unknown>, options?: SignedRequestOptions): Promise<SignedAnswer>;
+  /** app_home_opened for `user` (with the Home view published so far), signed */
+  openHome(targetUrl: string, signingSecret: string, user: string, options?: SignedRequestOptions): Promise<SignedAnswer>;
+  /** `user` clicks a button of their Home tab; throws when the Home has no such button */
+  clickHomeButton(
+    targetUrl: string,
+    signingSecret: string,
+    user: string,
+    actionId: string,
+    value?: string,
+    options?: SignedRequestOptions,
+  ): Promise<SignedAnswer>;
+  /** `user` submits their open modal with `changes` (block_id → element state); throws when there is none */
+  submitModal(
+    targetUrl: string,
+    signingSecret: string,
+    user: string,
+    changes: Record<string, Record<string, unknown>>,
+    options?: SignedRequestOptions,
+  ): Promise<SignedAnswer>;
   close(): Promise<void>;
 }
 
 // Form fields @slack/web-api JSON-encodes, and the boolean ones, so recorded args read like the call.
-const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata', 'users']);
+const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata', 'users', 'view']);
 const BOOLEAN_FIELDS = new Set([
   'include_disabled',
   'unfurl_links',
@@ -89,13 +120,20 @@ const BOOLEAN_FIELDS = new Set([
 interface Fake {
   botToken: string;
   state: SlackState;
+  views: ViewState;
   faults: SlackFaults;
   methods: Record<string, WebApiMethod>;
 }
 
 export async function startSlackFake(options: SlackFakeOptions = {}): Promise<SlackFake> {
   const state = new SlackState();
-  const fake: Fake = { botToken: options.botToken ?? SLACK_FAKE_BOT_TOKEN, state, faults: new SlackFaults(), methods: webApiMethods(state) };
+  const views = new ViewState();
+  const methods = {
+    ...webApiMethods(state),
+    'views.publish': (args: Result) => publishView(views, args),
+    'views.open': (args: Result) => openView(views, args),
+  };
+  const fake: Fake = { botToken: options.botToken ?? SLACK_FAKE_BOT_TOKEN, state, views, faults: new SlackFaults(), methods };
   const server = await listen((req, res) => handle(fake, req, res), options);
   let commands = 0;
   return {
@@ -121,6 +159,34 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
     sendSlashCommand(targetUrl, signingSecret, fields, commandOptions = {}) {
       commands += 1;
       return sendSlashCommand(server.url, commands, targetUrl, signingSecret, fields, commandOptions);
+    },
+    homeView: (user) => views.homes.get(user),
+    openModal: (user) => views.modals.get(user),
+    sendEvent: (targetUrl, signingSecret, event, signed = {}) =>
+      signedPost(targetUrl, signingSecret, JSON.stringify(eventCallback(event)), 'application/json', signed),
+    openHome: (targetUrl, signingSecret, user, signed = {}) =>
+      signedPost(targetUrl, signingSecret, JSON.stringify(eventCallback(appHomeOpened(views, user))), 'application/json', signed),
+    clickHomeButton(targetUrl, signingSecret, user, actionId, value, signed = {}) {
+      const payload = homeButtonClick(views, user, actionId, value);
+      if (!payload) throw new Error(`the Home of ${user} has no button ${actionId}${value === undefined ? '' : ` with value ${value}`}`);
+      return signedPost(
+        targetUrl,
+        signingSecret,
+        new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+        'application/x-www-form-urlencoded',
+        signed,
+      );
+    },
+    submitModal(targetUrl, signingSecret, user, changes, signed = {}) {
+      const payload = viewSubmission(views, user, changes);
+      if (!payload) throw new Error(`${user} has no open modal with the blocks ${Object.keys(changes).join(', ')}`);
+      return signedPost(
+        targetUrl,
+        signingSecret,
+        new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+        'application/x-www-form-urlencoded',
+        signed,
+      );
     },
     close: () => server.close(),
   };
@@ -165,6 +231,7 @@ function inspect(fake: Fake, req: IncomingMessage, res: ServerResponse, url: URL
     '/_fake/ephemerals': fake.state.ephemerals,
     '/_fake/responses': fake.state.responses,
     '/_fake/webhook': fake.state.webhookReceived,
+    '/_fake/homes': Object.fromEntries(fake.views.homes),
   };
   const view = views[url.pathname];
   sendJson(res, view === undefined ? 404 : 200, view ?? { ok: false, error: 'unknown_view' });
@@ -218,21 +285,26 @@ async function sendSlashCommand(
     trigger_id: `${Date.now()}.${counter}.sandbox`,
     ...fields,
   }).toString();
+  const answer = await signedPost(targetUrl, signingSecret, body, 'application/x-www-form-urlencoded', options);
+  return { ...answer, responseUrl, responseId };
+}
+
+/** POSTs `body` with Slack's v0 signature headers (X-Slack-Request-Timestamp, X-Slack-Signature). */
+function signedPost(targetUrl: string, signingSecret: string, body: string, contentType: string, options: SignedRequestOptions): Promise<SignedAnswer> {
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   const secret = options.badSignature ? `${signingSecret}-wrong` : signingSecret;
   const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-  const answer = await post(
+  return post(
     targetUrl,
     body,
     {
-      'content-type': 'application/x-www-form-urlencoded',
+      'content-type': contentType,
       'x-slack-request-timestamp': String(timestamp),
       'x-slack-signature': signature,
       'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
     },
     options.ca,
   );
-  return { ...answer, responseUrl, responseId };
 }
 
 function parseJson(raw: string): unknown {

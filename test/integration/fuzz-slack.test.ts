@@ -262,7 +262,7 @@ describe('generated Slack requests against chatops serve', () => {
     }
   }, 240_000);
 
-  it('kept serving, logged nothing fatal or unhandled, and wrote to Slack only through the response URL', async () => {
+  it('kept serving, logged nothing fatal or unhandled, and wrote to Slack only through the response URL and Home tabs', async () => {
     if (!app) throw new Error('app not started');
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);
@@ -270,7 +270,10 @@ describe('generated Slack requests against chatops serve', () => {
     const bad = app.lines.filter((l) => l['log.level'] === 'fatal' || /unhandled|uncaught/i.test(String(l.message)));
     expect(bad.map((l) => `${String(l.message)} ${JSON.stringify(l.error ?? '').slice(0, 600)}`)).toEqual([]);
     expect(app.stderr).not.toMatch(/UnhandledPromiseRejection|TypeError|RangeError/);
-    const writes = sandbox.slack.calls.filter((call) => !['auth.test', 'api.test', 'users.info', 'conversations.info'].includes(call.method));
+    // A signed app_home_opened publishes that person's Home tab, and nothing else.
+    const homeTab = (call: (typeof sandbox.slack.calls)[number]): boolean =>
+      call.method === 'views.publish' && typeof call.args.user_id === 'string' && (call.args.view as { type?: unknown } | undefined)?.type === 'home';
+    const writes = sandbox.slack.calls.filter((call) => !['auth.test', 'api.test', 'users.info', 'conversations.info'].includes(call.method) && !homeTab(call));
     expect(writes.map((w) => w.method)).toEqual([]);
     for (const secret of allSecretValues) expect(app.stdout + app.stderr).not.toContain(secret);
   });

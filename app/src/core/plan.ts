@@ -3,6 +3,7 @@
 import type { Filters, Schedule, User } from '../config/schema.ts';
 import { emptyRoster, forAudience, scheduleAudience, type Audience } from './audience.ts';
 import { escapeMrkdwn, truncate, type SlackMessage } from './messages.ts';
+import { dmTimeDue, receivesScheduledDm, type PersonalSettings } from './personal-settings.ts';
 import { withoutHidden, type ReminderChoice } from './reminder-choices.ts';
 import { plural, renderDigest, renderPersonal, renderReviews, type Digest } from './render.ts';
 import { authoredBy, awaitingReviewFrom, selectPullRequests, UserDirectory } from './select.ts';
@@ -24,8 +25,31 @@ export interface PlanInput {
   now: Date;
   /** members of the schedule's team and of the teams asked for review */
   roster?: TeamRoster;
+  /** people's own settings for DMs; without them every recipient gets the schedule's DMs */
+  personal?: PersonalDelivery;
   /** snoozes and "not mine" of the digest's channel and of the DM recipients: their PRs are left out */
   choices?: readonly ReminderChoice[];
+}
+
+/**
+ * What a DM cycle was started by: the schedule's own fire, or the minute tick for people's own
+ * DM times. `at` is the fire or the minute.
+ */
+export interface PersonalDelivery {
+  trigger: 'schedule' | 'dm-time';
+  at: Date;
+  /** by Slack user id */
+  settings: ReadonlyMap<string, PersonalSettings>;
+}
+
+/** Who of `users` gets a DM from this cycle, as their own settings say. */
+export function dmRecipients(users: readonly User[], schedule: Schedule, personal: PersonalDelivery | undefined): User[] {
+  if (!personal) return [...users];
+  return users.filter((user) => {
+    const own = personal.settings.get(user.slack);
+    if (personal.trigger === 'schedule') return receivesScheduledDm(own, personal.at, schedule.timezone);
+    return own !== undefined && dmTimeDue(own, personal.at, schedule.timezone);
+  });
 }
 
 /** What a digest with an audience says about it, so an empty digest is not a mystery. */
@@ -77,7 +101,8 @@ export function planReminder(input: PlanInput): ReminderPlan {
   }
   const messages: DirectMessage[] = [];
   // With an audience, only its mapped members get DMs.
-  const recipients = audience ? users.filter((user) => audience.logins.has(user.github.toLowerCase())) : users;
+  const members = audience ? users.filter((user) => audience.logins.has(user.github.toLowerCase())) : users;
+  const recipients = dmRecipients(members, schedule, input.personal);
   for (const user of recipients) {
     const own = withoutHidden(selected, choices, { kind: 'user', id: user.slack }, now);
     const rendered =

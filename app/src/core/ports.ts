@@ -1,4 +1,5 @@
 // The seams between the reminder engine and the adapters around it. Pure types: no I/O here.
+import type { PersonalSettings } from './personal-settings.ts';
 import type { PullRequest, PullRequestSnapshot, ReplyShown, SlackCall, TeamRoster } from './types.ts';
 
 /** Where pull requests and team members come from (app/src/github/source.ts implements it). */
@@ -52,4 +53,12 @@ export interface SlackPostResult {
  */
 export interface SlackPoster {
   call(call: SlackCall): Promise<SlackPostResult>;
+}
+
+/** People's own reminder settings, by Slack user id (app/src/store/personal-settings.ts). */
+export interface PersonalSettingsStore {
+  get(slackUserId: string): Promise<PersonalSettings | undefined>;
+  save(settings: PersonalSettings): Promise<void>;
+  /** everyone's, for a reminder cycle */
+  all(): Promise<PersonalSettings[]>;
 }

@@ -4,8 +4,8 @@ import type { Logger } from 'pino';
 import type { Config, Schedule } from '../config/schema.ts';
 import { postMessageArgs } from '../core/messages.ts';
 import { mergeFilters, narrowSnapshot, scheduleAudience, scheduleScope } from '../core/audience.ts';
-import { nothingReadable, planReminder, type ReminderPlan } from '../core/plan.ts';
-import type { PullRequestSource, ReminderHistory, SlackPoster } from '../core/ports.ts';
+import { nothingReadable, planReminder, type PersonalDelivery, type ReminderPlan } from '../core/plan.ts';
+import type { PersonalSettingsStore, PullRequestSource, ReminderHistory, SlackPoster } from '../core/ports.ts';
 import type { ChoiceScope, ReminderChoice, ReminderChoices } from '../core/reminder-choices.ts';
 import type { AppMetrics } from '../metrics.ts';
 import { pullRequestRef } from '../core/keys.ts';
@@ -30,10 +30,15 @@ export interface CycleDeps {
   metrics: AppMetrics;
   logger: Logger;
   history?: ReminderHistory;
+  /** people's own settings: `personal` and `reviews` DMs honour them */
+  settings?: PersonalSettingsStore;
   /** snoozes and "not mine": read before each plan */
   choices?: Pick<ReminderChoices, 'list'>;
   clock?: () => Date;
 }
+
+/** What started a cycle: the schedule's fire, or the minute tick of people's own DM times (DM schedules only). */
+export type CycleTrigger = PersonalDelivery['trigger'];
 
 export class CycleRunner {
   private readonly inFlight = new Set<Promise<CycleReport>>();
@@ -49,8 +54,8 @@ export class CycleRunner {
    * each posted digest names the fire it belongs to. `group`: the schedules of the same fire,
    * which share one GitHub read.
    */
-  run(schedule: Schedule, fireTime?: Date, group: readonly Schedule[] = [schedule]): Promise<CycleReport> {
-    const cycle = this.runCycle(schedule, fireTime, group).finally(() => this.inFlight.delete(cycle));
+  run(schedule: Schedule, fireTime?: Date, group: readonly Schedule[] = [schedule], trigger: CycleTrigger = 'schedule'): Promise<CycleReport> {
+    const cycle = this.runCycle(schedule, fireTime, group, trigger).finally(() => this.inFlight.delete(cycle));
     this.inFlight.add(cycle);
     return cycle;
   }
@@ -64,9 +69,25 @@ export class CycleRunner {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private async runCycle(schedule: Schedule, fireTime: Date | undefined, group: readonly Schedule[]): Promise<CycleReport> {
+  /**
+   * People's settings for a DM cycle. Unreadable at a schedule's fire: everyone gets the DM
+   * rather than no one; at a DM-time tick there is no one to send to.
+   */
+  private async personalDelivery(schedule: Schedule, trigger: CycleTrigger, at: Date, logger: Logger): Promise<PersonalDelivery | undefined> {
+    if (schedule.kind === 'digest' || !this.deps.settings) return undefined;
+    try {
+      const all = await this.deps.settings.all();
+      return { trigger, at, settings: new Map(all.map((s) => [s.slackUserId, s])) };
+    } catch (error) {
+      if (trigger === 'dm-time') throw error;
+      logger.warn({ err: error }, "personal settings unreadable: this fire's DMs go to everyone, as without settings");
+      return undefined;
+    }
+  }
+
+  private async runCycle(schedule: Schedule, fireTime: Date | undefined, group: readonly Schedule[], trigger: CycleTrigger): Promise<CycleReport> {
     const { config, metrics } = this.deps;
-    const logger = this.deps.logger.child({ schedule: schedule.name, kind: schedule.kind });
+    const logger = this.deps.logger.child({ schedule: schedule.name, kind: schedule.kind, ...(trigger === 'dm-time' ? { trigger } : {}) });
     const stopTimer = metrics.reminderCycleDuration.startTimer({ schedule: schedule.name });
     logger.info('reminder cycle started');
     const report: CycleReport = { schedule: schedule.name, outcome: 'failure', posted: 0, failedPosts: 0, pullRequests: 0, failedRepositories: 0 };
@@ -85,7 +106,8 @@ export class CycleRunner {
       const filters = mergeFilters(config.filters, schedule.filters);
       const choices = await this.choicesFor(schedule, logger);
       const now = (this.deps.clock ?? (() => new Date()))();
-      const plan = planReminder({ schedule, snapshot, filters, users: config.users, now, roster: read.roster, choices });
+      const personal = await this.personalDelivery(schedule, trigger, fireTime ?? now, logger);
+      const plan = planReminder({ schedule, snapshot, filters, users: config.users, now, roster: read.roster, choices, ...(personal ? { personal } : {}) });
       await this.carryOut(plan, report, logger, fireTime);
       if (nothingReadable(scope.patterns, snapshot)) {
         report.outcome = 'failure';

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { AlertButtons } from '../alerts/buttons.ts';
 import type { AlertCommands } from '../alerts/commands.ts';
 import type { Config, Secrets } from '../config/schema.ts';
-import type { PullRequestSource, SlackPoster } from '../core/ports.ts';
+import type { PersonalSettingsStore, PullRequestSource, SlackPoster } from '../core/ports.ts';
 import type { ReminderChoices } from '../core/reminder-choices.ts';
 import { SnapshotCache } from '../core/snapshot-cache.ts';
 import { slackLogger } from '../logging.ts';
@@ -23,6 +23,10 @@ export interface SlackAppOptions {
   alertButtons?: Pick<AlertButtons, 'click'>;
   /** with an `alerts` section: `/alerts`, `/silences`, `/chatops status` and their buttons */
   alertCommands?: Pick<AlertCommands, 'firing' | 'silences' | 'status' | 'click'>;
+  /** people's reminder settings: with it, the App Home (event, buttons, settings form) is served */
+  settings?: PersonalSettingsStore;
+  /** snoozes shown in the App Home */
+  choices?: Pick<ReminderChoices, 'list' | 'unsnooze'>;
   /** where the reminder buttons store snoozes and "not mine" */
   reminderChoices?: Pick<ReminderChoices, 'snooze' | 'notMine'>;
 }
@@ -45,6 +49,10 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
   const source = new SnapshotCache(options.source, config.slack.commandCacheSeconds * 1000);
+  const clock = options.clock ? { clock: options.clock } : {};
+  const home = options.settings
+    ? { config, source, settings: options.settings, logger, ...clock, ...(options.choices ? { choices: options.choices } : {}) }
+    : undefined;
   registerListeners(app, {
     config,
     source,
@@ -53,6 +61,7 @@ export function createSlackApp(options: SlackAppOptions): { app: App; receiver: 
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.alertButtons ? { alertButtons: options.alertButtons } : {}),
     ...(options.alertCommands ? { alertCommands: options.alertCommands } : {}),
+    ...(home ? { home } : {}),
     ...(options.reminderChoices ? { reminderChoices: options.reminderChoices } : {}),
   });
   return { app, receiver };

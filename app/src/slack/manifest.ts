@@ -21,7 +21,7 @@ export interface SlackManifestInput {
   slashCommands: readonly SlashCommandDefinition[];
   /** the Web API methods the app calls */
   webApiMethods: readonly string[];
-  /** Events API events the app has listeners for; none today */
+  /** Events API events the app has listeners for (app/src/slack/listeners/events) */
   botEvents?: readonly BotEvent[];
   /** whether the app handles interactivity payloads (buttons, views) */
   interactivity?: boolean;
@@ -63,8 +63,9 @@ export function buildSlackManifest(input: SlackManifestInput): SlackManifestResu
       description: 'Reminds teams of their open GitHub pull requests.',
     },
     features: {
-      // No Home tab yet; the Messages tab carries the reminder DMs, which users cannot answer.
-      app_home: { home_tab_enabled: false, messages_tab_enabled: true, messages_tab_read_only_enabled: true },
+      // The Home tab (published on app_home_opened) when the app handles that event; the
+      // Messages tab carries the reminder DMs, which users cannot answer.
+      app_home: { home_tab_enabled: botEvents.includes('app_home_opened'), messages_tab_enabled: true, messages_tab_read_only_enabled: true },
       bot_user: { display_name: botDisplayName(input.name), always_online: true },
       slash_commands: input.slashCommands.map((command) => ({
         command: command.command,

@@ -39,7 +39,9 @@ export function slackPayloadProblem(body: unknown): string | undefined {
     ['authorizations[0].team_id', field(Array.isArray(body.authorizations) ? body.authorizations[0] : undefined, 'team_id')],
     ['authorizations[0].enterprise_id', field(Array.isArray(body.authorizations) ? body.authorizations[0] : undefined, 'enterprise_id')],
   ];
-  const inherited = ids.find(([, id]) => typeof id === 'string' && id in Object.prototype);
+  // Slack sends these as strings (enterprise ids may be null); anything else, or a string naming
+  // one of Object's own members, would reach Bolt's pools as a key.
+  const inherited = ids.find(([, id]) => (typeof id === 'string' ? id in Object.prototype : id !== undefined && id !== null));
   if (inherited) return `${inherited[0]} is not a Slack ID`;
   if (body.event !== undefined) {
     const event = body.event;

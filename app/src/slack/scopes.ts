@@ -30,7 +30,15 @@ export const webApiMethodScopes: Readonly<Record<string, readonly BotScope[]>> =
  * app's Messages tab), so no conversations.open; usergroups.users.list reads the members of the
  * user groups in alerts.operators. A unit test checks this list against app/src.
  */
-export const appWebApiMethods = ['auth.test', 'chat.postMessage', 'chat.update', 'reactions.add', 'usergroups.users.list'] as const;
+export const appWebApiMethods = [
+  'auth.test',
+  'chat.postMessage',
+  'chat.update',
+  'reactions.add',
+  'usergroups.users.list',
+  'views.open',
+  'views.publish',
+] as const;
 
 /** Handling a slash command needs this scope. */
 export const slashCommandScope: BotScope = 'commands';

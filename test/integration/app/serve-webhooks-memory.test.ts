@@ -66,6 +66,9 @@ describe('GitHub webhooks in serve without Elasticsearch', () => {
   it('serves /github/webhook, warning that deliveries are kept in this one replica', () => {
     if (!app) throw new Error('app not started');
     expect(app.lines.find((l) => l['log.level'] === 'warn' && /kept in memory, so run a single replica only/.test(String(l.message)))).toBeDefined();
+    expect(
+      app.lines.find((l) => l['log.level'] === 'warn' && /^no elasticsearch in config\.yml: personal reminder settings/.test(String(l.message))),
+    ).toBeDefined();
     const replies = sandbox.slack.messages(SANDBOX_CHANNEL).filter((m) => m.thread_ts);
     expect(replies.length).toBeGreaterThanOrEqual(seededOrder.length);
   });

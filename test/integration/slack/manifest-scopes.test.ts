@@ -6,6 +6,7 @@ import { Client } from '@elastic/elasticsearch';
 import { createHmac, randomUUID } from 'node:crypto';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { homeActionIds } from '../../../app/src/core/home.ts';
 import type { SlackManifest } from '../../../app/src/slack/manifest.ts';
 import { appWebApiMethods, webApiMethodScopes } from '../../../app/src/slack/scopes.ts';
 import { SANDBOX_CHANNEL, SLACK_FAKE_SIGNING_SECRET, startSandbox, type Sandbox } from '../../../sandbox/sandbox.ts';
@@ -28,6 +29,7 @@ let app: ServingChatops | undefined;
 let url: string;
 let manifest: SlackManifest;
 const answeredCommands = new Set<string>();
+const handledEvents = new Set<string>();
 
 /** What each slash command is sent with; `help` is answered in the ack, the rest through response_url. */
 const commandTexts: Record<string, string[]> = {
@@ -147,6 +149,19 @@ beforeAll(async () => {
   await until(() => sandbox.slack.responses.some((r) => r.id === 'scope-click'), 'the answer to the silence click');
   expect((sandbox.slack.responses.find((r) => r.id === 'scope-click')?.body as { text?: string }).text).toMatch(/^Silenced alertname=ScopeTest until /);
 
+  // Every event of the manifest: app_home_opened publishes the Home (views.publish), whose
+  // "Edit settings" button opens the settings modal (views.open).
+  for (const event of manifest.settings?.event_subscriptions?.bot_events ?? []) {
+    expect(event).toBe('app_home_opened');
+    const opened = await sandbox.slack.openHome(`${url}/slack/events`, SLACK_FAKE_SIGNING_SECRET, 'U0ALICE');
+    expect(opened.status).toBe(200);
+    await until(() => sandbox.slack.homeView('U0ALICE') !== undefined, 'the Home of U0ALICE');
+    handledEvents.add(event);
+  }
+  const click = await sandbox.slack.clickHomeButton(`${url}/slack/events`, SLACK_FAKE_SIGNING_SECRET, 'U0ALICE', homeActionIds.openSettings);
+  expect(click.status).toBe(200);
+  await until(() => sandbox.slack.openModal('U0ALICE') !== undefined, 'the settings modal of U0ALICE');
+
   // The personal and reviews DMs, one process each.
   for (const schedule of ['personal', 'reviews']) {
     const run = await runChatops(['remind', '--schedule', schedule, '--config', settings.configPath, '--secrets', settings.secretsPath]);
@@ -217,5 +232,11 @@ describe('the Slack app manifest against the Web API calls the app makes', () =>
       [...answeredCommands].map((c) => [c, 'https://chatops.example.com/slack/events']),
     );
     expect(answeredCommands).toEqual(new Set(['/prs', '/alerts', '/silences', '/chatops']));
+  });
+
+  it('subscribes to exactly the events the app handled, on the events URL, with the Home tab on', () => {
+    expect(manifest.settings?.event_subscriptions).toEqual({ request_url: 'https://chatops.example.com/slack/events', bot_events: [...handledEvents] });
+    expect(handledEvents).toEqual(new Set(['app_home_opened']));
+    expect(manifest.features?.app_home?.home_tab_enabled).toBe(true);
   });
 });

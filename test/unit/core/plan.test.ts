@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nothingReadable, planReminder } from '../../../app/src/core/plan.ts';
+import type { PersonalSettings } from '../../../app/src/core/personal-settings.ts';
+import { dmRecipients, nothingReadable, planReminder } from '../../../app/src/core/plan.ts';
 import { fireSecond, localTime } from '../../../app/src/core/schedule.ts';
 import type { Schedule } from '../../../app/src/config/schema.ts';
 import { aPullRequest, alice, bob, filters, now, snapshot } from './builders.ts';
@@ -31,6 +32,52 @@ describe('planReminder', () => {
       ['U0ALICE', 'Pull requests waiting for your review, Alice (1)'],
       ['U0BOB', 'Pull requests waiting for your review, Bob (2)'],
     ]);
+  });
+});
+
+describe('planReminder with personal settings', () => {
+  const at = new Date('2026-03-10T09:00:00Z');
+  const saved = (slack: string, extra: Partial<PersonalSettings>): [string, PersonalSettings] => [
+    slack,
+    { slackUserId: slack, updatedAt: at.toISOString(), ...extra },
+  ];
+
+  it("leaves out a paused person, and one whose own DM time replaces the schedule's, at a schedule fire", () => {
+    const settings = new Map([saved('U0BOB', { pausedUntil: '2026-03-11' })]);
+    const plan = planReminder({
+      schedule: schedule('reviews'),
+      snapshot: data,
+      filters: filters(),
+      users: [alice, bob],
+      now,
+      personal: { trigger: 'schedule', at, settings },
+    });
+    expect(plan.kind === 'reviews' && plan.messages.map((m) => m.user.slack)).toEqual(['U0ALICE']);
+    const own = new Map([saved('U0ALICE', { dmTime: '10:00' })]);
+    const fire = planReminder({
+      schedule: schedule('reviews'),
+      snapshot: data,
+      filters: filters(),
+      users: [alice, bob],
+      now,
+      personal: { trigger: 'schedule', at, settings: own },
+    });
+    expect(fire.kind === 'reviews' && fire.messages.map((m) => m.user.slack)).toEqual(['U0BOB']);
+  });
+
+  it('sends, at a DM-time tick, only to the people due in that minute', () => {
+    const settings = new Map([saved('U0ALICE', { dmTime: '09:00' }), saved('U0BOB', { dmTime: '09:01' })]);
+    const plan = planReminder({
+      schedule: schedule('reviews'),
+      snapshot: data,
+      filters: filters(),
+      users: [alice, bob],
+      now,
+      personal: { trigger: 'dm-time', at, settings },
+    });
+    expect(plan.kind === 'reviews' && plan.messages.map((m) => m.user.slack)).toEqual(['U0ALICE']);
+    expect(dmRecipients([alice, bob], schedule('personal'), { trigger: 'dm-time', at, settings: new Map() })).toEqual([]);
+    expect(dmRecipients([alice, bob], schedule('personal'), undefined)).toEqual([alice, bob]);
   });
 });
 

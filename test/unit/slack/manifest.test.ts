@@ -11,10 +11,11 @@ import {
   silencesSlashCommand,
   slashCommands,
 } from '../../../app/src/slack/listeners/commands/index.ts';
+import { botEvents } from '../../../app/src/slack/listeners/events/index.ts';
 import { botDisplayName, buildSlackManifest, renderSlackManifest, type SlackManifestInput } from '../../../app/src/slack/manifest.ts';
 import { appWebApiMethods, botScopesFor, webApiMethodScopes } from '../../../app/src/slack/scopes.ts';
 
-const appInput: SlackManifestInput = { domain: 'example.com', name: 'ChatOps', slashCommands, webApiMethods: appWebApiMethods, interactivity: true };
+const appInput: SlackManifestInput = { domain: 'example.com', name: 'ChatOps', slashCommands, webApiMethods: appWebApiMethods, botEvents, interactivity: true };
 
 function built(input: Partial<SlackManifestInput> = {}) {
   const result = buildSlackManifest({ ...appInput, ...input });
@@ -33,12 +34,12 @@ function io(): CommandIo & { out: string; err: string } {
 }
 
 describe('buildSlackManifest', () => {
-  it('builds the manifest of the app as it is today: /prs and the alert commands, DMs in the Messages tab, alert buttons, their scopes', () => {
+  it('builds the manifest of the app as it is today: the slash commands, DMs in the Messages tab, the Home tab on app_home_opened, buttons, their scopes', () => {
     expect(built()).toEqual({
       _metadata: { major_version: 1, minor_version: 1 },
       display_information: { name: 'ChatOps', description: 'Reminds teams of their open GitHub pull requests.' },
       features: {
-        app_home: { home_tab_enabled: false, messages_tab_enabled: true, messages_tab_read_only_enabled: true },
+        app_home: { home_tab_enabled: true, messages_tab_enabled: true, messages_tab_read_only_enabled: true },
         bot_user: { display_name: 'chatops', always_online: true },
         slash_commands: [
           {
@@ -59,6 +60,7 @@ describe('buildSlackManifest', () => {
       },
       oauth_config: { scopes: { bot: ['chat:write', 'commands', 'reactions:write', 'usergroups:read'] } },
       settings: {
+        event_subscriptions: { request_url: 'https://chatops.example.com/slack/events', bot_events: ['app_home_opened'] },
         interactivity: { is_enabled: true, request_url: 'https://chatops.example.com/slack/events' },
         org_deploy_enabled: false,
         socket_mode_enabled: false,
@@ -77,6 +79,13 @@ describe('buildSlackManifest', () => {
     expect(manifest.settings?.event_subscriptions).toEqual({ request_url: 'https://chatops.lab.chatops.test/slack/events', bot_events: ['app_home_opened'] });
     expect(manifest.settings?.interactivity).toEqual({ is_enabled: true, request_url: 'https://chatops.lab.chatops.test/slack/events' });
     expect(manifest.oauth_config?.scopes?.bot).toEqual(['chat:write', 'commands', 'reactions:write', 'usergroups:read']);
+  });
+
+  it('enables the Home tab and the Events API only with listeners for app_home_opened', () => {
+    const without = built({ botEvents: [] });
+    expect(without.features?.app_home?.home_tab_enabled).toBe(false);
+    expect(without.settings?.event_subscriptions).toBeUndefined();
+    expect(built().features?.app_home?.home_tab_enabled).toBe(true);
   });
 
   it('asks for no commands scope without slash commands', () => {

@@ -66,6 +66,12 @@ describe('slackPayloadProblem', () => {
     expect(slackPayloadProblem({ type: 'block_actions', actions: [{ action_id: 'a' }] })).toBe('user must be an object');
     expect(slackPayloadProblem({ type: 'block_actions', user: { id: 'U0ALICE' }, actions: 0 })).toBe('actions must be a list of objects');
     expect(slackPayloadProblem({ command: '/prs', text: 'mine', team_id: 'constructor' })).toBe('team_id is not a Slack ID');
+    expect(slackPayloadProblem({ type: 'event_callback', team_id: ['constructor'], event: { type: 'app_home_opened', user: 'U0ALICE' } })).toBe(
+      'team_id is not a Slack ID',
+    );
+    expect(slackPayloadProblem({ type: 'event_callback', team_id: 'T0', authorizations: [{ team_id: 7 }], event: { type: 'message' } })).toBe(
+      'authorizations[0].team_id is not a Slack ID',
+    );
     expect(slackPayloadProblem({ command: '/prs', user_id: 'U0ALICE' })).toBe('text is required in a slash command');
   });
 
@@ -73,6 +79,14 @@ describe('slackPayloadProblem', () => {
     expect(slackPayloadProblem({ command: '/prs', text: '', user_id: 'U0ALICE', team_id: 'T0SANDBOX' })).toBeUndefined();
     expect(slackPayloadProblem({ type: 'block_actions', user: { id: 'U0ALICE', team_id: 'T0' }, team: null, actions: [{ action_id: 'a' }] })).toBeUndefined();
     expect(slackPayloadProblem({ type: 'event_callback', team_id: 'T0', event: { type: 'app_mention', user: 'U0ALICE', channel: 'C0' } })).toBeUndefined();
+    expect(
+      slackPayloadProblem({
+        type: 'event_callback',
+        team_id: 'T0',
+        authorizations: [{ enterprise_id: null, team_id: 'T0' }],
+        event: { type: 'app_home_opened', user: 'U0ALICE' },
+      }),
+    ).toBeUndefined();
   });
 });
 

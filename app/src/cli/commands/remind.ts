@@ -9,6 +9,7 @@ import { checkScheduleTeams } from '../../scheduling/team-check.ts';
 import { DryRunPoster } from '../../slack/web-api.ts';
 import { loadSettingsOrReport, secretValues, settingsFlags } from '../args.ts';
 import { parseFlags, requireFlag, UsageError, type CommandIo } from '../flags.ts';
+import { openPersonalSettings } from '../../store/personal-settings.ts';
 import { createRuntime } from '../runtime.ts';
 
 export async function remind(argv: string[], io: CommandIo): Promise<number> {
@@ -26,12 +27,23 @@ export async function remind(argv: string[], io: CommandIo): Promise<number> {
   const logger = createLogger({ level: config.logging.level, secretValues: secretValues(secrets), destination: pino.destination({ dest: 2, sync: true }) });
   const runtime = createRuntime(config, secrets, logger, { defaultMetrics: false });
   const poster: SlackPoster = values['dry-run'] ? new DryRunPoster(io.stdout) : runtime.slack;
-  const runner = new CycleRunner({ config, source: runtime.source, poster, metrics: runtime.metrics, logger });
+  // People's settings live in Elasticsearch; without it no one has any (serve's memory is its own).
+  const personal = config.elasticsearch ? openPersonalSettings(config.elasticsearch, secrets, logger.child({ component: 'personal-settings' })) : undefined;
+  const runner = new CycleRunner({
+    config,
+    source: runtime.source,
+    poster,
+    metrics: runtime.metrics,
+    logger,
+    ...(personal ? { settings: personal.store } : {}),
+  });
   try {
+    await personal?.ready;
     await checkScheduleTeams([schedule], runtime.source, logger);
     const report = await runner.run(schedule);
     return report.outcome === 'failure' ? 1 : 0;
   } finally {
+    await personal?.close();
     await runtime.close();
   }
 }

@@ -13,12 +13,14 @@ import { coordinationPlugin, startCoordination, type Coordination } from '../../
 import { startServer, type RunningServer } from '../../http/server.ts';
 import { createLogger, createScrubber } from '../../logging.ts';
 import { CycleRunner } from '../../scheduling/cycle.ts';
+import { DmTimeTicker } from '../../scheduling/dm-times.ts';
 import { schedulingPlugin } from '../../scheduling/plugin.ts';
 import { Scheduler } from '../../scheduling/scheduler.ts';
 import { checkScheduleTeams } from '../../scheduling/team-check.ts';
 import { createSlackApp } from '../../slack/app.ts';
 import { version } from '../../version.ts';
 import { MemoryDeliveryLedger, MemoryReminderHistory } from '../../store/memory.ts';
+import { openPersonalSettings } from '../../store/personal-settings.ts';
 import { MemoryReminderChoices } from '../../store/reminder-choices.ts';
 import { githubWebhookPlugin } from '../../webhooks/github-webhook.ts';
 import { loadSettingsOrReport, parseFlags, secretValues, settingsFlags, UsageError, type CommandIo } from '../args.ts';
@@ -34,6 +36,7 @@ function parsePort(value: string | undefined): number | undefined {
 interface Replica {
   plugins: FastifyPluginAsync[];
   scheduler: Scheduler;
+  dmTimes: DmTimeTicker;
   runner: CycleRunner;
 }
 
@@ -62,18 +65,27 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
   const history = coordination?.history ?? memory?.history;
   if (!coordination) logger.warn('no elasticsearch in config.yml: reminder snoozes and "not mine" choices are kept in memory, so run a single replica only');
   const choices = coordination?.choices ?? new MemoryReminderChoices();
+  const settings = openPersonalSettings(config.elasticsearch, secrets, logger.child({ component: 'personal-settings' }));
   const runner = new CycleRunner({
     config,
     source: runtime.source,
     poster: runtime.slack,
     metrics: runtime.metrics,
     logger,
+    settings: settings.store,
     choices,
     ...(history ? { history } : {}),
   });
   const scheduler = new Scheduler({
     schedules: config.schedules,
     run: (schedule, fireTime, group) => runner.run(schedule, fireTime, group),
+    logger,
+    ...(coordination ? { gate: coordination.gate } : {}),
+  });
+  const dmTimes = new DmTimeTicker({
+    schedules: config.schedules,
+    settings: settings.store,
+    run: (schedule, minute, group, trigger) => runner.run(schedule, minute, group, trigger),
     logger,
     ...(coordination ? { gate: coordination.gate } : {}),
   });
@@ -95,11 +107,14 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
     source: runtime.source,
     poster: runtime.slack,
     logger,
+    settings: settings.store,
+    choices,
     reminderChoices: choices,
     ...(alerts ? { alertButtons: alerts.buttons, alertCommands: alerts.commands } : {}),
   });
   const plugins: FastifyPluginAsync[] = [runtimePlugin(runtime)];
   if (coordination) plugins.push(coordinationPlugin(coordination));
+  plugins.push(async (fastify) => void fastify.addHook('onClose', () => settings.close()));
   const stores = coordination ?? memory;
   if (stores) {
     plugins.push(
@@ -117,8 +132,8 @@ async function wireReplica(config: Config, secrets: Secrets, runtime: Runtime, l
     );
   }
   if (alerts) plugins.push(alerts.plugin);
-  plugins.push(receiver.routes, schedulingPlugin({ scheduler, runner }));
-  return { plugins, scheduler, runner };
+  plugins.push(receiver.routes, schedulingPlugin({ scheduler, runner, dmTimes }));
+  return { plugins, scheduler, dmTimes, runner };
 }
 
 export async function serve(argv: string[], io: CommandIo): Promise<number> {
@@ -131,7 +146,7 @@ export async function serve(argv: string[], io: CommandIo): Promise<number> {
   const logger = createLogger({ level: config.logging.level, secretValues: secretsList, destination: pino.destination({ dest: 1, sync: true }) });
   const runtime = createRuntime(config, secrets, logger);
   const replicaLogger = logger.child({ replica: runtime.replicaId });
-  const { plugins, scheduler, runner } = await wireReplica(config, secrets, runtime, replicaLogger);
+  const { plugins, scheduler, dmTimes, runner } = await wireReplica(config, secrets, runtime, replicaLogger);
 
   const running: RunningServer = await startServer({
     config,
@@ -150,6 +165,7 @@ export async function serve(argv: string[], io: CommandIo): Promise<number> {
   });
   await checkScheduleTeams(config.schedules, runtime.source, replicaLogger);
   await scheduler.start();
+  await dmTimes.start();
   replicaLogger.info({ url: running.url, port: running.port, version, schedules: config.schedules.length }, 'chatops serving');
 
   return new Promise<number>((resolve) => {
@@ -161,6 +177,7 @@ export async function serve(argv: string[], io: CommandIo): Promise<number> {
         // No new fires while the server still answers; then closing it lets open requests,
         // /prs answers and cycles finish before each part releases its connections.
         await scheduler.stop();
+        await dmTimes.stop();
         await running.server.close();
         replicaLogger.info('shutdown complete');
         resolve(err ? 1 : 0);
