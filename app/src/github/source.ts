@@ -7,7 +7,6 @@
 // reviews come from GraphQL, many PRs of many repositories per query (review-batches.ts): REST
 // would need one request per PR. A repository whose list pages all kept their ETags (304s) gives
 // back the PullRequest[] of its last complete read as it was: same list, same updated_at, same reviews.
-import Bottleneck from 'bottleneck/light.js';
 import type { Logger } from 'pino';
 import { pullRequestKey } from '../core/keys.ts';
 import type { PullRequestSource } from '../core/ports.ts';
@@ -17,7 +16,7 @@ import { createGitHubClient, type GitHubClientOptions, type GitHubOctokit } from
 import { compacting } from './conditional-requests.ts';
 import { failureDescriber } from './failures.ts';
 import { resolveRepositories, type RepositoryRequest } from './repositories.ts';
-import { startReviewReads, type ReviewsRead } from './review-reads.ts';
+import { limitConcurrency, startReviewReads, type ReviewsRead } from './review-reads.ts';
 import { summarizeReviews } from './reviews.ts';
 import { readTeamMembers } from './teams.ts';
 
@@ -212,9 +211,9 @@ async function listRepositories(
   reviewReads: ReturnType<typeof startReviewReads>,
   concurrency: number,
 ): Promise<ListedRepository[]> {
-  const limiter = new Bottleneck({ maxConcurrent: concurrency });
+  const limit = limitConcurrency(concurrency);
   const early = new Map<string, Promise<ListedRepository>>();
-  const list = (fullName: string) => limiter.schedule(() => listRepository(context, fullName, reviewReads));
+  const list = (fullName: string) => limit(() => listRepository(context, fullName, reviewReads));
   const found = (fullName: string): void => void early.set(fullName.toLowerCase(), list(fullName));
   const repositories = await resolveRepositories(context.octokit, request, context.describe, (failure) => cycle.fail(failure), found);
   // A name first heard of in another spelling (`acme/API` and a listing's `acme/api`) is read as listed.
