@@ -2,9 +2,12 @@
 // a GitHub fake with 30 ms latency per request and 100 items per page, running in a child process
 // so the numbers below are the app's own. Prints cold and warm cycles of the GitHub source (REST
 // PR lists with ETags, reviews in GraphQL batches) next to a naive sequential Octokit read (REST
-// only, one reviews request per PR, no ETags, no concurrency).
-//   npm run bench:reminder-cycle [-- --concurrency 64 --repos 300 --prs-per-repo 10 --latency-ms 30
-//     --review-batch-size 50 --review-batch-concurrency 8 --skip-naive]
+// only, one reviews request per PR, no ETags, no concurrency). With `--schedules N` the
+// repositories are split among N team schedules (`team: bench/team-NN`, `repositories:
+// [bench/team-NN-*]`) firing at the same instant: one shared read (scheduling/shared-reads.ts) of
+// the union, each schedule narrowing it to its own, as serve does.
+//   npm run bench:reminder-cycle [-- --concurrency 64 --repos 300 --prs-per-repo 10 --schedules 1
+//     --latency-ms 30 --review-batch-size 50 --review-batch-concurrency 8 --skip-naive]
 // The npm script bundles this file with esbuild and runs it with plain node, as production runs
 // dist/chatops.mjs, so RSS is not inflated by the TypeScript loader (tsx adds ~50 MB).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,18 +15,26 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Octokit } from '@octokit/rest';
 import pino from 'pino';
+import { parseFlags, positiveInt, UsageError } from '../app/src/cli/flags.ts';
+import type { Schedule } from '../app/src/config/schema.ts';
+import { narrowSnapshot, scheduleAudience, scheduleScope } from '../app/src/core/audience.ts';
 import { createGitHubSource } from '../app/src/github/source.ts';
 import { createMetrics } from '../app/src/metrics.ts';
-import { startGitHubFake, type RecordedRequest } from '../sandbox/github.ts';
+import { SharedReads } from '../app/src/scheduling/shared-reads.ts';
+import type { RecordedRequest } from '../sandbox/github.ts';
 
 const ORG = 'bench';
+const USAGE =
+  'usage: npm run bench:reminder-cycle -- [--repos 300] [--prs-per-repo 10] [--schedules 1] [--latency-ms 30] [--concurrency 64] ' +
+  '[--review-batch-size 50] [--review-batch-concurrency 8] [--skip-naive]';
 
 interface Settings {
   repos: number;
   prsPerRepo: number;
+  /** team schedules firing at the same instant, the repositories split among them */
+  schedules: number;
   latencyMs: number;
   concurrency: number;
   reviewBatchSize: number;
@@ -32,46 +43,54 @@ interface Settings {
 }
 
 function settingsFrom(argv: string[]): Settings & { fake: boolean } {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      fake: { type: 'boolean', default: false },
-      repos: { type: 'string', default: '300' },
-      'prs-per-repo': { type: 'string', default: '10' },
-      'latency-ms': { type: 'string', default: '30' },
-      concurrency: { type: 'string', default: '64' },
-      'review-batch-size': { type: 'string', default: '50' },
-      'review-batch-concurrency': { type: 'string', default: '8' },
-      'skip-naive': { type: 'boolean', default: false },
-    },
+  const values = parseFlags(argv, {
+    fake: { type: 'boolean', default: false },
+    repos: { type: 'string' },
+    'prs-per-repo': { type: 'string' },
+    schedules: { type: 'string' },
+    'latency-ms': { type: 'string' },
+    concurrency: { type: 'string' },
+    'review-batch-size': { type: 'string' },
+    'review-batch-concurrency': { type: 'string' },
+    'skip-naive': { type: 'boolean', default: false },
   });
-  const positive = (flag: string, raw: string): number => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`--${flag}: expected a non-negative integer, got "${raw}"`);
-    return n;
-  };
-  return {
+  const latency = values['latency-ms'] ?? '30';
+  if (!/^\d+$/.test(latency)) throw new UsageError(`--latency-ms: "${latency}" is not a whole number of milliseconds (0 for none)`);
+  const settings = {
     fake: values.fake,
-    repos: positive('repos', values.repos),
-    prsPerRepo: positive('prs-per-repo', values['prs-per-repo']),
-    latencyMs: positive('latency-ms', values['latency-ms']),
-    concurrency: positive('concurrency', values.concurrency),
-    reviewBatchSize: positive('review-batch-size', values['review-batch-size']),
-    reviewBatchConcurrency: positive('review-batch-concurrency', values['review-batch-concurrency']),
+    repos: positiveInt('--repos', values.repos, 300),
+    prsPerRepo: positiveInt('--prs-per-repo', values['prs-per-repo'], 10),
+    schedules: positiveInt('--schedules', values.schedules, 1),
+    latencyMs: Number(latency),
+    concurrency: positiveInt('--concurrency', values.concurrency, 64),
+    reviewBatchSize: positiveInt('--review-batch-size', values['review-batch-size'], 50),
+    reviewBatchConcurrency: positiveInt('--review-batch-concurrency', values['review-batch-concurrency'], 8),
     skipNaive: values['skip-naive'],
   };
+  if (settings.schedules > 100 || settings.schedules > settings.repos) {
+    throw new UsageError(`--schedules: ${settings.schedules} is more than --repos (${settings.repos}) or 100; give each schedule a repository`);
+  }
+  return settings;
 }
+
+const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+const teamSlug = (team: number): string => `team-${pad(team, 2)}`;
+const LOGINS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'];
 
 /** Child process: the seeded fake. Prints {"url","token"} and serves until stdin closes. */
 async function serveFake(settings: Settings): Promise<void> {
+  // Loaded here only: the measuring process holds the app's code, not the fake's.
+  const { startGitHubFake } = await import('../sandbox/github.ts');
   const github = await startGitHubFake({ latencyMs: settings.latencyMs });
   // A GitHub App on Enterprise Cloud gets 15,000 points an hour; the naive reads need that room.
   github.setRateLimit({ limit: 15_000, remaining: 15_000, resetEpochSeconds: Math.floor(Date.now() / 1000) + 3600 });
   const now = Date.now();
-  const logins = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'];
+  const logins = LOGINS;
+  for (let t = 0; t < settings.schedules; t += 1) github.addTeam(ORG, teamSlug(t), { members: [logins[t % 6] ?? 'alice', logins[(t + 3) % 6] ?? 'dave'] });
   for (let r = 0; r < settings.repos; r += 1) {
-    const repo = `${ORG}/service-${String(r).padStart(3, '0')}`;
-    github.addRepository(repo, { archived: r % 50 === 49 && false });
+    // Team by block: team-00 owns the first repos/schedules repositories, and so on.
+    const repo = `${ORG}/${teamSlug(Math.floor((r * settings.schedules) / settings.repos))}-service-${pad(r, 4)}`;
+    github.addRepository(repo);
     for (let p = 0; p < settings.prsPerRepo; p += 1) {
       const i = r * settings.prsPerRepo + p;
       const number = github.addPullRequest(repo, {
@@ -99,21 +118,32 @@ async function serveFake(settings: Settings): Promise<void> {
   await github.close();
 }
 
+/** The flags without V8's heap limits (--max-old-space-size=64 ...). */
+function withoutHeapLimits(flags: string): string {
+  return flags
+    .split(/\s+/)
+    .filter((flag) => flag !== '' && !/^--max-(old|semi)-space-size/.test(flag))
+    .join(' ');
+}
+
 async function startFakeProcess(settings: Settings): Promise<{ child: ChildProcess; url: string; token: string }> {
   const child = spawn(
     process.execPath,
     [
-      ...process.execArgv,
+      // The fake holds every PR of the run: the heap limits under test are the app's, not its.
+      ...process.execArgv.filter((flag) => withoutHeapLimits(flag) !== ''),
       fileURLToPath(import.meta.url),
       '--fake',
       '--repos',
       String(settings.repos),
       '--prs-per-repo',
       String(settings.prsPerRepo),
+      '--schedules',
+      String(settings.schedules),
       '--latency-ms',
       String(settings.latencyMs),
     ],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
+    { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: withoutHeapLimits(process.env.NODE_OPTIONS ?? '') } },
   );
   const lines = createInterface({ input: child.stdout! });
   const first = await new Promise<string>((resolve, reject) => {
@@ -128,12 +158,14 @@ interface Row {
   label: string;
   wallMs: number;
   cpuMs: number;
+  fakeCpuMs: number | undefined;
   requests: number;
   graphqlQueries: number;
   notModified: number;
   points: number;
   graphqlPoints: number;
   rssMb: number;
+  peakRssMb: number | undefined;
   heapMb: number;
   retainedMb: number | undefined;
   pullRequests: number;
@@ -150,12 +182,61 @@ function rssBreakdown(): string {
   }
 }
 
+/** User + system CPU of another process (the fake, which shares the machine's cores), from /proc. */
+function processCpuMs(pid: number | undefined): number | undefined {
+  try {
+    // Fields 14 and 15 after the command name: utime and stime in clock ticks (100 per second on Linux).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The highest RSS of this process so far (VmHWM), undefined where there is no /proc. */
+function peakRssMb(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/status', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmHWM'));
+    const kb = Number(/\d+/.exec(line ?? '')?.[0]);
+    return Number.isFinite(kb) ? kb / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Heap still referenced after a full collection (needs node --expose-gc, as the npm script runs it). */
 function retainedHeapMb(): number | undefined {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) return undefined;
   gc();
   return process.memoryUsage().heapUsed / 1024 / 1024;
+}
+
+/** The team schedules of the fire, as config.yml gives them (written out: the bench holds the GitHub read, not the config loader). */
+function benchSchedules(count: number): Schedule[] {
+  return Array.from({ length: count }, (_, t) => ({
+    name: teamSlug(t),
+    kind: 'digest' as const,
+    channel: `C0BENCH${pad(t, 2)}`,
+    cron: '0 9 * * 1-5',
+    timezone: 'UTC',
+    team: `${ORG}/${teamSlug(t)}`,
+    repositories: [`${ORG}/${teamSlug(t)}-*`],
+  }));
+}
+
+/** One schedule's part of the shared read: its repositories and its team, as the cycle narrows them. */
+async function narrowedRead(reads: SharedReads, group: Schedule[], schedule: Schedule, fireTime: Date): Promise<number> {
+  const read = await reads.read(group, fireTime);
+  const snapshot = narrowSnapshot(read.snapshot, scheduleScope(schedule, { repositories: [`${ORG}/*`], exclude: [] }));
+  if (snapshot.failedRepositories.length > 0) throw new Error(`${schedule.name}: ${JSON.stringify(snapshot.failedRepositories.slice(0, 3))}`);
+  const audience = scheduleAudience(schedule, read.roster);
+  if (audience?.kind !== 'team' || audience.failure !== undefined || audience.logins.size === 0) {
+    throw new Error(`${schedule.name}: its team was not read (${JSON.stringify(audience)})`);
+  }
+  return snapshot.pullRequests.length;
 }
 
 async function main(): Promise<void> {
@@ -174,6 +255,7 @@ async function main(): Promise<void> {
   async function measure(label: string, run: () => Promise<number>): Promise<Row> {
     const seenBefore = (await requestLog()).length;
     const remainingBefore = await points();
+    const fakeCpuBefore = processCpuMs(fake.child.pid);
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
     const pullRequests = await run();
@@ -186,12 +268,14 @@ async function main(): Promise<void> {
       label,
       wallMs,
       cpuMs: (cpu.user + cpu.system) / 1000,
+      fakeCpuMs: fakeCpuBefore === undefined ? undefined : (processCpuMs(fake.child.pid) ?? fakeCpuBefore) - fakeCpuBefore,
       requests: made.length,
       graphqlQueries: made.filter((r) => r.path.endsWith('/graphql')).length,
       notModified: made.filter((r) => r.status === 304).length,
       points: remainingBefore.core - remainingAfter.core,
       graphqlPoints: remainingBefore.graphql - remainingAfter.graphql,
       rssMb: process.memoryUsage().rss / 1024 / 1024,
+      peakRssMb: peakRssMb(),
       heapMb: process.memoryUsage().heapUsed / 1024 / 1024,
       retainedMb: retainedHeapMb(),
       pullRequests,
@@ -200,6 +284,7 @@ async function main(): Promise<void> {
 
   const rows: Row[] = [];
   const baselineRssMb = process.memoryUsage().rss / 1024 / 1024;
+  const baselineRetainedMb = retainedHeapMb();
   try {
     const source = createGitHubSource({
       baseUrl: fake.url,
@@ -211,14 +296,23 @@ async function main(): Promise<void> {
       metrics: createMetrics(),
       logger: pino({ level: 'silent' }),
     });
+    const schedules = benchSchedules(settings.schedules);
+    const reads = new SharedReads(source, { repositories: [`${ORG}/*`], exclude: [] });
+    const firstFire = Date.UTC(2026, 10, 23, 9, 0);
+    let fires = 0;
+    // Every schedule of the fire asks for the read as the scheduler starts them: one read of the union.
     const cycle = async (): Promise<number> => {
-      const snapshot = await source.fetchOpenPullRequests([`${ORG}/*`], []);
-      if (snapshot.failedRepositories.length > 0) throw new Error(`cycle failed: ${JSON.stringify(snapshot.failedRepositories.slice(0, 3))}`);
-      return snapshot.pullRequests.length;
+      const fireTime = new Date(firstFire + 86_400_000 * fires++);
+      const narrowed = await Promise.all(schedules.map((schedule) => narrowedRead(reads, schedules, schedule, fireTime)));
+      const union = (await reads.read(schedules, fireTime)).snapshot.pullRequests.length;
+      const total = narrowed.reduce((sum, n) => sum + n, 0);
+      if (total !== union) throw new Error(`the schedules' PRs add up to ${total}, the shared read holds ${union}`);
+      return union;
     };
+    const scheduled = settings.schedules === 1 ? '1 schedule' : `${settings.schedules} schedules sharing one read`;
     rows.push(
       await measure(
-        `source, cold (concurrency ${settings.concurrency}, ${settings.reviewBatchSize} PRs per GraphQL query, ${settings.reviewBatchConcurrency} in flight)`,
+        `source, cold (${scheduled}; concurrency ${settings.concurrency}, ${settings.reviewBatchSize} PRs per GraphQL query, ${settings.reviewBatchConcurrency} in flight)`,
         cycle,
       ),
     );
@@ -250,10 +344,12 @@ async function main(): Promise<void> {
     'run',
     'wall time',
     'app CPU time',
+    "the fake's CPU time",
     'requests (of them GraphQL)',
     '304s',
     'rate-limit points core + graphql',
     'RSS after',
+    'peak RSS so far',
     'heap used after',
     'heap retained after GC',
     'PRs read',
@@ -262,16 +358,18 @@ async function main(): Promise<void> {
     r.label,
     `${(r.wallMs / 1000).toFixed(2)} s`,
     `${(r.cpuMs / 1000).toFixed(2)} s`,
+    r.fakeCpuMs === undefined ? 'n/a' : `${(r.fakeCpuMs / 1000).toFixed(2)} s`,
     `${r.requests} (${r.graphqlQueries})`,
     String(r.notModified),
     `${r.points} + ${r.graphqlPoints}`,
     `${r.rssMb.toFixed(0)} MB`,
+    r.peakRssMb === undefined ? 'n/a' : `${r.peakRssMb.toFixed(0)} MB`,
     `${r.heapMb.toFixed(0)} MB`,
     r.retainedMb === undefined ? 'n/a' : `${r.retainedMb.toFixed(0)} MB`,
     String(r.pullRequests),
   ]);
   process.stdout.write(
-    `GitHub read of ${settings.repos} repositories, ${settings.repos * settings.prsPerRepo} open PRs, ` +
+    `GitHub read of ${settings.repos} repositories, ${settings.repos * settings.prsPerRepo} open PRs, ${settings.schedules} schedule(s) firing at once, ` +
       `${settings.latencyMs} ms per request, 100 per page; node ${process.version}; ` +
       `load average at the end ${loadavg()
         .map((l) => l.toFixed(1))
@@ -279,7 +377,7 @@ async function main(): Promise<void> {
   );
   const memory = process.memoryUsage();
   process.stdout.write(
-    `RSS before the first cycle ${baselineRssMb.toFixed(0)} MB; at the end heap total ${(memory.heapTotal / 1048576).toFixed(0)} MB, ` +
+    `RSS before the first cycle ${baselineRssMb.toFixed(0)} MB, heap retained ${baselineRetainedMb?.toFixed(0) ?? 'n/a'} MB; at the end heap total ${(memory.heapTotal / 1048576).toFixed(0)} MB, ` +
       `external ${(memory.external / 1048576).toFixed(0)} MB, array buffers ${(memory.arrayBuffers / 1048576).toFixed(0)} MB; ` +
       `${rssBreakdown()}\n\n`,
   );
@@ -288,6 +386,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    process.stderr.write(`bench: ${error.message}\n${error.withUsage ? `${USAGE}\n` : ''}`);
+    process.exit(2);
+  }
   process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

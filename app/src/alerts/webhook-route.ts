@@ -38,7 +38,9 @@ export function alertmanagerWebhookPlugin(options: AlertmanagerWebhookOptions): 
     fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.bodyLimit ?? 5 * 1024 * 1024 }, (_request, body, done) =>
       done(null, body),
     );
-    fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimit ?? 5 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+    // Any other type stays bytes and gets 415, text/plain too (fastify would hand it over as a string).
+    for (const type of ['text/plain', '*'])
+      fastify.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: options.bodyLimit ?? 5 * 1024 * 1024 }, (_request, body, done) => done(null, body));
 
     const reject = (reply: FastifyReply, status: number, error: string, fields: Record<string, unknown> = {}): FastifyReply => {
       metrics.alertNotifications.inc({ outcome: 'rejected' });

@@ -1,49 +1,124 @@
 // Repository resolution: the configured patterns (`acme/api`, `acme/*`) become repository
 // names; an owner is listed once however many patterns name it; archived and excluded ones drop out.
+// Each name is handed to `found` as soon as its listing page arrives, so the source starts reading
+// a repository's PRs while later pages of a large organisation are still on their way.
 import type { RepositoryFailure } from '../core/types.ts';
 import type { GitHubOctokit } from './client.ts';
+import { compacting } from './conditional-requests.ts';
 import { statusOf } from './failures.ts';
-import { globToRegExp, isExcluded, parseRepositoryPattern } from './patterns.ts';
+import { globToRegExp, isExcluded, parseRepositoryPattern, type RepositoryPattern } from './patterns.ts';
 
-type Listing = { full_name: string; archived?: boolean }[];
+/** The fields of a listed repository read here; GitHub's other ~80 are dropped on arrival. */
+interface ListedRepository {
+  full_name: string;
+  archived?: boolean | undefined;
+}
 
-async function listOwnerRepositories(octokit: GitHubOctokit, owner: string): Promise<Listing> {
+const compactRepository = (repo: ListedRepository): ListedRepository => ({ full_name: repo.full_name, archived: repo.archived });
+
+type Page = (repositories: readonly ListedRepository[]) => void;
+
+async function listPages(octokit: GitHubOctokit, owner: string, page: Page): Promise<void> {
+  const pages = octokit.paginate.iterator(compacting(octokit.rest.repos.listForOrg, compactRepository), { org: owner, type: 'all', per_page: 100 });
   try {
-    return await octokit.paginate(octokit.rest.repos.listForOrg, { org: owner, type: 'all', per_page: 100 });
+    for await (const response of pages) page(response.data as ListedRepository[]);
   } catch (error) {
-    // Not an organisation: the same pattern names a user's repositories.
+    // Not an organisation: the same pattern names a user's repositories (a 404 comes on the first page).
     if (statusOf(error) !== 404) throw error;
-    return await octokit.paginate(octokit.rest.repos.listForUser, { username: owner, type: 'owner', per_page: 100 });
+    const userPages = octokit.paginate.iterator(compacting(octokit.rest.repos.listForUser, compactRepository), {
+      username: owner,
+      type: 'owner',
+      per_page: 100,
+    });
+    for await (const response of userPages) page(response.data as ListedRepository[]);
   }
 }
 
-/** The repositories the patterns name, each once; a pattern whose owner could not be listed goes to `fail`. */
+export interface RepositoryRequest {
+  patterns: string[];
+  exclude: string[];
+}
+
+/**
+ * The repositories the patterns name, each once, in the patterns' order (then the listing's); a
+ * pattern whose owner could not be listed goes to `fail` and names none. `found` hears of every
+ * name, wildcard matches page by page, before the list is complete: a name it hears of from a
+ * listing that then fails is not in the result.
+ */
 export async function resolveRepositories(
   octokit: GitHubOctokit,
-  request: { patterns: string[]; exclude: string[] },
+  request: RepositoryRequest,
   describe: (error: unknown) => string,
   fail: (failure: RepositoryFailure) => void,
+  found: (fullName: string) => void = () => undefined,
 ): Promise<string[]> {
   const excluded = request.exclude.map(globToRegExp);
-  const listings = new Map<string, Promise<Listing>>();
-  const names = await Promise.all(
-    request.patterns.map(parseRepositoryPattern).map(async (pattern) => {
-      if (!pattern.wildcard) return [`${pattern.owner}/${pattern.repo}`];
-      const key = pattern.owner.toLowerCase();
-      const listing = listings.get(key) ?? listOwnerRepositories(octokit, pattern.owner);
-      listings.set(key, listing);
-      try {
-        const matcher = globToRegExp(`${pattern.owner}/${pattern.repo}`);
-        return (await listing).filter((r) => !r.archived && matcher.test(r.full_name)).map((r) => r.full_name);
-      } catch (error) {
-        fail({ repository: `${pattern.owner}/${pattern.repo}`, reason: describe(error) });
-        return [];
-      }
-    }),
-  );
+  const announced = new Set<string>();
+  const announce = (name: string): void => {
+    if (isExcluded(name, excluded) || announced.has(name.toLowerCase())) return;
+    announced.add(name.toLowerCase());
+    found(name);
+  };
+  const patterns = request.patterns.map(parseRepositoryPattern);
+  const matches = patterns.map((): string[] => []);
+  const byOwner = new Map<string, { owner: string; indexes: number[] }>();
+  patterns.forEach((pattern, index) => {
+    if (!pattern.wildcard) return;
+    const key = pattern.owner.toLowerCase();
+    const group = byOwner.get(key) ?? { owner: pattern.owner, indexes: [] };
+    group.indexes.push(index);
+    byOwner.set(key, group);
+  });
+  patterns.forEach((pattern, index) => {
+    if (pattern.wildcard) return;
+    matches[index]?.push(`${pattern.owner}/${pattern.repo}`);
+    announce(`${pattern.owner}/${pattern.repo}`);
+  });
+  await Promise.all([...byOwner.values()].map((group) => listOwner(octokit, group, patterns, { matches, announce, describe, fail })));
   const unique = new Map<string, string>();
-  for (const name of names.flat()) {
+  for (const name of matches.flat()) {
     if (!isExcluded(name, excluded) && !unique.has(name.toLowerCase())) unique.set(name.toLowerCase(), name);
   }
   return [...unique.values()];
+}
+
+interface Collect {
+  matches: string[][];
+  announce: (name: string) => void;
+  describe: (error: unknown) => string;
+  fail: (failure: RepositoryFailure) => void;
+}
+
+/** One listing of an owner for all of its wildcard patterns; a failure fails each of them. */
+async function listOwner(
+  octokit: GitHubOctokit,
+  group: { owner: string; indexes: number[] },
+  patterns: readonly RepositoryPattern[],
+  collect: Collect,
+): Promise<void> {
+  const matchers = group.indexes.map((index) => {
+    const pattern = patterns[index] as RepositoryPattern;
+    return { index, regexp: globToRegExp(`${pattern.owner}/${pattern.repo}`) };
+  });
+  const listed = matchers.map((): string[] => []);
+  try {
+    await listPages(octokit, group.owner, (page) => {
+      for (const repo of page) {
+        if (repo.archived) continue;
+        matchers.forEach((matcher, i) => {
+          if (!matcher.regexp.test(repo.full_name)) return;
+          listed[i]?.push(repo.full_name);
+          collect.announce(repo.full_name);
+        });
+      }
+    });
+  } catch (error) {
+    const reason = collect.describe(error);
+    for (const { index } of matchers) {
+      const pattern = patterns[index] as RepositoryPattern;
+      collect.fail({ repository: `${pattern.owner}/${pattern.repo}`, reason });
+    }
+    return;
+  }
+  matchers.forEach((matcher, i) => collect.matches[matcher.index]?.push(...(listed[i] ?? [])));
 }

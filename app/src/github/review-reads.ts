@@ -50,6 +50,27 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, work:
   return results;
 }
 
+/**
+ * Runs each `work` given to it with at most `limit` running at once, in the order given; a
+ * finished one hands its slot straight to the next waiting. For the thousands of PR lists of a
+ * cycle: Bottleneck costs ~0.4 ms of CPU per job, which doubled a warm cycle over 3,000 repositories.
+ */
+export function limitConcurrency(limit: number): <R>(work: () => Promise<R>) => Promise<R> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (work) => {
+    if (active < limit) active += 1;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active -= 1;
+    }
+  };
+}
+
 /** One GraphQL query; a failure of the whole request (5xx after retries, timeout) fails every PR in it. */
 async function queryReviewBatch(options: ReviewReadOptions, batch: readonly ChangedPullRequest[]): Promise<ReviewBatchOutcome[]> {
   try {

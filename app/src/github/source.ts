@@ -15,9 +15,10 @@ import type { PullRequestSource } from '../core/ports.ts';
 import type { ClosedPullRequest, PullRequest, PullRequestSnapshot, RepositoryFailure, Review } from '../core/types.ts';
 import { authSecret } from './app-auth.ts';
 import { createGitHubClient, type GitHubClientOptions, type GitHubOctokit } from './client.ts';
+import { compacting } from './conditional-requests.ts';
 import { failureDescriber } from './failures.ts';
-import { resolveRepositories } from './repositories.ts';
-import { mapBounded, startReviewReads, type ReviewsRead } from './review-reads.ts';
+import { resolveRepositories, type RepositoryRequest } from './repositories.ts';
+import { limitConcurrency, startReviewReads, type ReviewsRead } from './review-reads.ts';
 import { summarizeReviews } from './reviews.ts';
 import { readTeamMembers } from './teams.ts';
 
@@ -39,22 +40,55 @@ interface RepositoryRead {
   pullRequests: PullRequest[];
 }
 
-type ListedPull = Awaited<ReturnType<GitHubOctokit['rest']['pulls']['list']>>['data'][number];
+type GitHubPull = Awaited<ReturnType<GitHubOctokit['rest']['pulls']['list']>>['data'][number];
+
+/**
+ * A listed PR as kept between cycles (in the ETag cache too): cut down on arrival from GitHub's
+ * ~3 KB of JSON (heads, bases, links...) to what a PullRequest holds, whose arrays it shares.
+ */
+interface ListedPull {
+  number: number;
+  title: string;
+  url: string;
+  author: string;
+  draft: boolean;
+  labels: string[];
+  createdAt: string;
+  updatedAt: string;
+  requestedReviewers: string[];
+  requestedTeamSlugs: string[];
+}
+
+function compactPull(pr: GitHubPull): ListedPull {
+  return {
+    number: pr.number,
+    title: pr.title,
+    url: pr.html_url,
+    author: pr.user?.login ?? 'ghost',
+    draft: pr.draft ?? false,
+    labels: pr.labels.map((label) => label.name ?? '').filter((name) => name !== ''),
+    createdAt: pr.created_at,
+    updatedAt: pr.updated_at,
+    requestedReviewers: (pr.requested_reviewers ?? []).map((user) => user.login),
+    requestedTeamSlugs: (pr.requested_teams ?? []).map((team) => team.slug),
+  };
+}
 
 type ListedRepository =
-  /** `known`: the last complete read's PRs by number */
-  | { fullName: string; pulls: ListedPull[]; etags: string[] | undefined; known: Map<number, PullRequest> }
+  /** `known`: the last complete read's PRs by number; `changed`: how many PRs' reviews are read again */
+  | { fullName: string; pulls: ListedPull[]; etags: string[] | undefined; known: Map<number, PullRequest>; changed: number }
   /** every list page has the ETag of the last complete read: its PRs and their reviews are unchanged */
-  | { fullName: string; unchanged: RepositoryRead };
+  | { fullName: string; unchanged: RepositoryRead }
+  | { fullName: string; failed: string };
 
 /** Every page of open PRs, with each page's ETag (undefined when a page came without one). */
-async function listPulls(octokit: GitHubOctokit, fullName: string): Promise<{ pulls: ListedPull[]; etags: string[] | undefined }> {
+async function listPulls(context: ReadContext, fullName: string): Promise<{ pulls: ListedPull[]; etags: string[] | undefined }> {
   const [owner, repo] = fullName.split('/') as [string, string];
   let etags: string[] | undefined = [];
-  const pulls = await octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: 'open', per_page: 100 }, (response) => {
+  const pulls = await context.octokit.paginate(context.listOpenPulls, { owner, repo, state: 'open', per_page: 100 }, (response) => {
     const etag = response.headers.etag;
     etags = etag && etags ? [...etags, etag] : undefined;
-    return response.data;
+    return response.data as unknown as ListedPull[];
   });
   return { pulls, etags };
 }
@@ -65,14 +99,14 @@ function toPullRequest(fullName: string, pr: ListedPull, reviews: Review[]): Pul
     repository: fullName,
     number: pr.number,
     title: pr.title,
-    url: pr.html_url,
-    author: pr.user?.login ?? 'ghost',
-    draft: pr.draft ?? false,
-    labels: pr.labels.map((label) => label.name ?? '').filter((name) => name !== ''),
-    createdAt: pr.created_at,
-    updatedAt: pr.updated_at,
-    requestedReviewers: (pr.requested_reviewers ?? []).map((user) => user.login),
-    requestedTeams: (pr.requested_teams ?? []).map((team) => `${owner}/${team.slug}`),
+    url: pr.url,
+    author: pr.author,
+    draft: pr.draft,
+    labels: pr.labels,
+    createdAt: pr.createdAt,
+    updatedAt: pr.updatedAt,
+    requestedReviewers: pr.requestedReviewers,
+    requestedTeams: pr.requestedTeamSlugs.map((slug) => `${owner}/${slug}`),
     reviews,
     reviewState: summarizeReviews(reviews),
   };
@@ -112,35 +146,30 @@ interface ReadContext {
   /** repository (lower case) -> its last complete read */
   lastReads: Map<string, RepositoryRead>;
   log: Logger;
+  /** GET /repos/{owner}/{repo}/pulls, its items cut down to ListedPull (also in the ETag cache) */
+  listOpenPulls: GitHubOctokit['rest']['pulls']['list'];
 }
 
 /** 1. A repository's open PRs over REST (an unchanged list is a free 304); the changed ones go to `reviewReads`. */
-async function listRepository(
-  context: ReadContext,
-  fullName: string,
-  cycle: CycleRead,
-  reviewReads: ReturnType<typeof startReviewReads>,
-): Promise<ListedRepository | undefined> {
+async function listRepository(context: ReadContext, fullName: string, reviewReads: ReturnType<typeof startReviewReads>): Promise<ListedRepository> {
   let list: Awaited<ReturnType<typeof listPulls>>;
   try {
-    list = await listPulls(context.octokit, fullName);
+    list = await listPulls(context, fullName);
   } catch (error) {
-    cycle.fail({ repository: fullName, reason: context.describe(error) });
-    return undefined;
+    return { fullName, failed: context.describe(error) };
   }
   const known = context.lastReads.get(fullName.toLowerCase());
   if (known && known.fullName === fullName && sameETags(known.etags, list.etags)) return { fullName, unchanged: known };
   const knownByNumber = new Map(known?.pullRequests.map((pr) => [pr.number, pr]));
   const [owner, repo] = fullName.split('/') as [string, string];
   const changed = list.pulls
-    .filter((pr) => knownByNumber.get(pr.number)?.updatedAt !== pr.updated_at)
+    .filter((pr) => knownByNumber.get(pr.number)?.updatedAt !== pr.updatedAt)
     .map((pr) => ({ repository: fullName, owner, repo, number: pr.number }));
-  cycle.changed += changed.length;
   reviewReads.add(changed);
   const listed = new Set(list.pulls.map((pr) => pr.number));
   const departed = [...knownByNumber.keys()].filter((number) => !listed.has(number));
   if (departed.length > 0) cycle.closed.push(...(await readClosed(context, fullName, departed)));
-  return { fullName, pulls: list.pulls, etags: list.etags, known: knownByNumber };
+  return { fullName, pulls: list.pulls, etags: list.etags, known: knownByNumber, changed: changed.length };
 }
 
 /**
@@ -162,6 +191,10 @@ async function readClosed(context: ReadContext, fullName: string, numbers: reado
 
 /** 3. A repository is read whole or listed as failed; closed PRs drop out of the cache. */
 function completeRepository(context: ReadContext, repository: ListedRepository, fresh: ReviewsRead, cycle: CycleRead): void {
+  if ('failed' in repository) {
+    cycle.fail({ repository: repository.fullName, reason: repository.failed });
+    return;
+  }
   if ('unchanged' in repository) {
     cycle.pullRequests.push(...repository.unchanged.pullRequests);
     return;
@@ -174,7 +207,7 @@ function completeRepository(context: ReadContext, repository: ListedRepository, 
     cycle.pullRequests.push(
       ...repository.pulls.map((pr) => {
         const cached = repository.known.get(pr.number);
-        if (cached?.updatedAt === pr.updated_at) return toPullRequest(repository.fullName, pr, cached.reviews);
+        if (cached?.updatedAt === pr.updatedAt) return toPullRequest(repository.fullName, pr, cached.reviews);
         return { ...toPullRequest(repository.fullName, pr, []), reviewState: 'unknown' as const };
       }),
     );
@@ -182,12 +215,41 @@ function completeRepository(context: ReadContext, repository: ListedRepository, 
   }
   const read = repository.pulls.map((pr) => {
     const cached = repository.known.get(pr.number);
-    const reviews = cached?.updatedAt === pr.updated_at ? cached.reviews : (fresh.reviews.get(pullRequestKey(repository.fullName, pr.number)) ?? []);
+    const reviews = cached?.updatedAt === pr.updatedAt ? cached.reviews : (fresh.reviews.get(pullRequestKey(repository.fullName, pr.number)) ?? []);
     return toPullRequest(repository.fullName, pr, reviews);
   });
   cycle.pullRequests.push(...read);
+  cycle.changed += repository.changed;
   // Without an ETag on every page there is nothing to recognise the list by next time.
   context.lastReads.set(repository.fullName.toLowerCase(), { fullName: repository.fullName, etags: repository.etags ?? [], pullRequests: read });
+}
+
+/**
+ * 0. and 1. Every repository the patterns name, listed as soon as its name is known (wildcards page
+ * by page), at most `concurrency` lists in flight; the results in the order resolveRepositories gives.
+ */
+async function listRepositories(
+  context: ReadContext,
+  request: RepositoryRequest,
+  cycle: CycleRead,
+  reviewReads: ReturnType<typeof startReviewReads>,
+  concurrency: number,
+): Promise<ListedRepository[]> {
+  const limit = limitConcurrency(concurrency);
+  const early = new Map<string, Promise<ListedRepository>>();
+  const list = (fullName: string) => limit(() => listRepository(context, fullName, reviewReads));
+  const found = (fullName: string): void => void early.set(fullName.toLowerCase(), list(fullName));
+  const repositories = await resolveRepositories(context.octokit, request, context.describe, (failure) => cycle.fail(failure), found);
+  // A name first heard of in another spelling (`acme/API` and a listing's `acme/api`) is read as listed.
+  const listed = await Promise.all(
+    repositories.map(async (fullName) => {
+      const read = await early.get(fullName.toLowerCase());
+      return read?.fullName === fullName ? read : list(fullName);
+    }),
+  );
+  // Reads of names from a listing that failed later are not part of this cycle.
+  await Promise.all(early.values());
+  return listed;
 }
 
 export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
@@ -195,7 +257,7 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
   const { describe, scrub } = failureDescriber(authSecret(options.auth), options.auth.kind === 'app' ? 'githubApp' : 'githubToken');
   const client = createGitHubClient({ ...options, scrub });
   const { octokit } = client;
-  const context: ReadContext = { octokit, describe, lastReads: new Map(), log };
+  const context: ReadContext = { octokit, describe, lastReads: new Map(), log, listOpenPulls: compacting(octokit.rest.pulls.list, compactPull) };
   const reviewReadOptions = {
     octokit,
     batchSize: Math.max(1, options.reviewBatchSize ?? 50),
@@ -209,17 +271,16 @@ export function createGitHubSource(options: GitHubSourceOptions): GitHubSource {
     async fetchOpenPullRequests(patterns, exclude) {
       const started = Date.now();
       const cycle = new CycleRead(log);
-      const repositories = await resolveRepositories(octokit, { patterns, exclude }, describe, (failure) => cycle.fail(failure));
       // 2. As each list arrives, the reviews of its PRs that are new or whose updated_at moved, in GraphQL batches.
       const reviewReads = startReviewReads(reviewReadOptions);
-      const listed = await mapBounded(repositories, options.concurrency, (fullName) => listRepository(context, fullName, cycle, reviewReads));
+      const listed = await listRepositories(context, { patterns, exclude }, cycle, reviewReads, options.concurrency);
       const fresh = await reviewReads.finish();
-      for (const repository of listed) if (repository) completeRepository(context, repository, fresh, cycle);
+      for (const repository of listed) completeRepository(context, repository, fresh, cycle);
       const failedRepositories = cycle.failures;
       metrics.githubRepositoriesFailed.set(failedRepositories.length);
       log.info(
         {
-          repositories: repositories.length,
+          repositories: listed.length,
           pullRequests: cycle.pullRequests.length,
           reviewsRead: cycle.changed,
           graphqlQueries: fresh.queries,

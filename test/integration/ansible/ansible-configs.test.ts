@@ -3,7 +3,8 @@
 // amtool, blackbox --config.check, the app's own check-config, systemd-analyze verify, and parsers
 // plus structure checks for Grafana, Kibana, Logstash and Filebeat, which cannot run here.
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { generateKeyPairSync } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -118,6 +119,38 @@ describe('rendered configurations pass their checkers', () => {
     const secrets = await readFile(path.join(outDir, 'app1', 'chatops', 'secrets.yml'), 'utf8');
     expect(secrets).toContain('metrics:');
   });
+
+  it('renders a GitHub App instead of a token: the key in a 0600 file, secrets.yml naming it, and the app accepts them', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const { code, out } = await render('chatops', {
+      chatops_github_token: '',
+      chatops_github_app: { app_id: 123456, installation_id: 7890123, private_key: privateKey },
+    });
+    expect(failedTasks(out)).toEqual([]);
+    expect(code, out.slice(-3000)).toBe(0);
+    const dir = path.join(outDir, 'app1', 'chatops');
+    const keyFile = path.join(dir, 'github-app.pem');
+    const secrets = await readFile(path.join(dir, 'secrets.yml'), 'utf8');
+    expect(secrets).toContain(`githubApp:\n  appId: 123456\n  installationId: 7890123\n  privateKeyFile: "${keyFile}"\n`);
+    expect(secrets).not.toContain('githubToken');
+    expect(secrets).not.toContain('PRIVATE KEY');
+    expect(await readFile(keyFile, 'utf8')).toBe(privateKey);
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+    // The key never shows in Ansible's output.
+    expect(out).not.toContain(privateKey.split('\n')[1]);
+  }, 240_000);
+
+  for (const [form, extra, message] of [
+    ['both', { chatops_github_app: { app_id: 1, installation_id: 2, private_key: '-----BEGIN RSA PRIVATE KEY-----' } }, 'Both chatops_github_token and chatops_github_app are set'],
+    ['neither', { chatops_github_token: '' }, 'Neither chatops_github_token nor chatops_github_app is set'],
+  ] as const) {
+    it(`refuses ${form} of chatops_github_token and chatops_github_app, naming the variables and the fix`, async () => {
+      const { code, out } = await render('chatops', extra);
+      expect(code).not.toBe(0);
+      expect(out).toContain(message);
+      expect(out).toContain('give exactly one in your vault');
+    });
+  }
 
   it('fails when the app rejects a replica config (an invalid schedule)', async () => {
     const { code, out } = await render('chatops', {
