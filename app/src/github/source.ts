@@ -75,8 +75,8 @@ function compactPull(pr: GitHubPull): ListedPull {
 }
 
 type ListedRepository =
-  /** `known`: the last complete read's PRs by number; `changed`: how many PRs' reviews are read again */
-  | { fullName: string; pulls: ListedPull[]; etags: string[] | undefined; known: Map<number, PullRequest>; changed: number }
+  /** `known`: the last complete read's PRs by number; `changed`: how many PRs' reviews are read again; `closed`: the PRs that left the list */
+  | { fullName: string; pulls: ListedPull[]; etags: string[] | undefined; known: Map<number, PullRequest>; changed: number; closed: ClosedPullRequest[] }
   /** every list page has the ETag of the last complete read: its PRs and their reviews are unchanged */
   | { fullName: string; unchanged: RepositoryRead }
   | { fullName: string; failed: string };
@@ -168,8 +168,8 @@ async function listRepository(context: ReadContext, fullName: string, reviewRead
   reviewReads.add(changed);
   const listed = new Set(list.pulls.map((pr) => pr.number));
   const departed = [...knownByNumber.keys()].filter((number) => !listed.has(number));
-  if (departed.length > 0) cycle.closed.push(...(await readClosed(context, fullName, departed)));
-  return { fullName, pulls: list.pulls, etags: list.etags, known: knownByNumber, changed: changed.length };
+  const closed = departed.length > 0 ? await readClosed(context, fullName, departed) : [];
+  return { fullName, pulls: list.pulls, etags: list.etags, known: knownByNumber, changed: changed.length, closed };
 }
 
 /**
@@ -220,6 +220,7 @@ function completeRepository(context: ReadContext, repository: ListedRepository, 
   });
   cycle.pullRequests.push(...read);
   cycle.changed += repository.changed;
+  cycle.closed.push(...repository.closed);
   // Without an ETag on every page there is nothing to recognise the list by next time.
   context.lastReads.set(repository.fullName.toLowerCase(), { fullName: repository.fullName, etags: repository.etags ?? [], pullRequests: read });
 }
