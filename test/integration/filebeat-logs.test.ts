@@ -299,7 +299,9 @@ describe('the direct pipeline into a real Elasticsearch', () => {
 
     const hits = await searchAll({ term: { 'http.request.id': requestId } });
     const byIndex = Object.fromEntries(hits.map((h) => [h._index, h._source]));
-    expect(Object.keys(byIndex).sort()).toEqual([`logs-chatops-app-${today()}`, `logs-chatops-haproxy-${today()}`]);
+    // HAProxy's document goes to the day of its own request date (the line's time, not the reading time).
+    const haproxyIndex = 'logs-chatops-haproxy-2026.11.28';
+    expect(Object.keys(byIndex).sort()).toEqual([`logs-chatops-app-${today()}`, haproxyIndex]);
     const appDoc = byIndex[`logs-chatops-app-${today()}`] as { log?: { level?: string }; 'log.level'?: string };
     expect(appDoc).toMatchObject({
       message: 'request completed',
@@ -308,7 +310,7 @@ describe('the direct pipeline into a real Elasticsearch', () => {
       http: { request: { method: 'POST', id: requestId } },
     });
     expect(appDoc.log?.level ?? appDoc['log.level']).toBe('info');
-    const haproxyDoc = byIndex[`logs-chatops-haproxy-${today()}`];
+    const haproxyDoc = byIndex[haproxyIndex];
     expect(haproxyDoc).toMatchObject({
       '@timestamp': '2026-11-28T10:00:00.123Z',
       event: { dataset: 'haproxy.log' },
@@ -319,9 +321,7 @@ describe('the direct pipeline into a real Elasticsearch', () => {
     });
     // What Logstash removes too: no routing field, no Filebeat bookkeeping.
     for (const doc of [appDoc, haproxyDoc]) for (const gone of ['fields', 'agent', 'input']) expect(doc).not.toHaveProperty(gone);
-    const mapping = (await (
-      await fetch(`${es.url}/logs-chatops-haproxy-${today()}/_mapping/field/http.response.status_code,source.ip,http.request.id`)
-    ).json()) as object;
+    const mapping = (await (await fetch(`${es.url}/${haproxyIndex}/_mapping/field/http.response.status_code,source.ip,http.request.id`)).json()) as object;
     expect(JSON.stringify(mapping)).toContain('"status_code":{"type":"long"}');
     expect(JSON.stringify(mapping)).toContain('"ip":{"type":"ip"}');
     expect(JSON.stringify(mapping)).toContain('"id":{"type":"keyword"}');
