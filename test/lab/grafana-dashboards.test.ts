@@ -33,7 +33,6 @@ const NEEDS_AN_EVENT: Record<string, Record<string, string>> = {
   },
   'Nodes and systemd units': {
     'Unit restarts': 'only when a unit restarted within the window (the query keeps > 0)',
-    'Failed or inactive units': 'only while a service unit is failed or inactive',
     'Disk space free': 'lab hosts run on overlayfs and tmpfs only (nspawn), which the panel leaves out; real hosts have a disk',
   },
 };
