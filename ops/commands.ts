@@ -69,7 +69,8 @@ Exits 0 when every probe is up, 3 otherwise.`,
   --url URL        Elasticsearch (default the inventory's first logging host on its port)
 ${INVENTORY}
   --ca FILE        the CA to trust (default certs/generated/ca.crt)
-  --username U     basic auth user; the password from ES_PASSWORD
+  --username U     basic auth user (default: the inventory's elasticsearch_username); the password from
+                   ES_PASSWORD (the lab: .lab/secrets/elasticsearch_password)
 Exits 1 with one line when Elasticsearch cannot be reached or rejects the query.`,
     run: async (argv) => (await import('./logs.ts')).logsCommand(argv),
   },

@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, errors } from '@elastic/elasticsearch';
 import { parseFlags, positiveInt, UsageError } from '../app/src/cli/flags.ts';
-import { hostsInGroup, readInventory } from './inventory.ts';
+import { commonVar, hostsInGroup, readInventory } from './inventory.ts';
 import { out } from './log.ts';
-import { DEFAULT_CERTS_DIR, LAB_INVENTORY } from './paths.ts';
+import { DEFAULT_CERTS_DIR, LAB_DIR, LAB_INVENTORY } from './paths.ts';
 
 /** The index pattern of elasticsearch/index-templates/logs-chatops.json. */
 export const LOG_INDICES = 'logs-chatops-*';
@@ -152,23 +152,50 @@ export function describeFailure(error: unknown, url: string): string {
 interface Target {
   url: string;
   ca?: string;
+  auth?: { username: string; password: string };
+}
+
+/**
+ * Basic auth: --username (else the inventory's elasticsearch_username) with ES_PASSWORD, else, for
+ * the lab, the password the deploy generated into .lab/secrets/. Never a password on the command line.
+ */
+function resolveAuth(username: string | undefined, fromLab: boolean): Target['auth'] {
+  if (!username) return undefined;
+  let password = process.env.ES_PASSWORD;
+  if (!password && fromLab) {
+    try {
+      password = readFileSync(path.join(LAB_DIR, 'secrets', 'elasticsearch_password'), 'utf8')
+        .split(' salt=')[0]
+        ?.trim();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  if (!password) throw new UsageError(`--username ${username}: set the password in the ES_PASSWORD environment variable (never on the command line)`);
+  return { username, password };
 }
 
 /** --url, else the first logging host of the inventory on its Elasticsearch port. */
-async function resolveTarget(values: { url?: string; inventory?: string; ca?: string }): Promise<Target> {
+async function resolveTarget(values: { url?: string; inventory?: string; ca?: string; username?: string }): Promise<Target> {
   const caFile = values.ca ?? path.join(DEFAULT_CERTS_DIR, 'ca.crt');
   let url = values.url;
+  let username = values.username;
+  const fromLab = !values.url && path.resolve(values.inventory ?? LAB_INVENTORY) === LAB_INVENTORY;
   if (!url) {
     const inventory = await readInventory(values.inventory ?? LAB_INVENTORY);
     const host = hostsInGroup(inventory, 'logging')[0];
     if (!host) throw new UsageError(`--inventory: no host in the "logging" group; pass --url https://HOST:9200 instead`);
     const port = host.vars.elasticsearch_port ?? 9200;
     url = `https://${String(host.vars.ansible_host ?? host.name)}:${String(port)}`;
+    const configured = commonVar(inventory, 'elasticsearch_username');
+    username ??= typeof configured === 'string' && configured.length > 0 ? configured : undefined;
   }
   if (!/^https?:\/\//.test(url)) throw new UsageError(`--url: "${url}" is not an http(s) URL such as https://10.77.0.31:9200`);
-  if (!url.startsWith('https://')) return { url };
+  const auth = resolveAuth(username, fromLab);
+  const withAuth = auth ? { auth } : {};
+  if (!url.startsWith('https://')) return { url, ...withAuth };
   try {
-    return { url, ca: readFileSync(caFile, 'utf8') };
+    return { url, ca: readFileSync(caFile, 'utf8'), ...withAuth };
   } catch {
     throw new UsageError(`--ca: cannot read ${caFile}; run \`npx chatops certs\` or pass the CA that signed Elasticsearch's certificate`);
   }
@@ -219,14 +246,12 @@ export async function logsCommand(argv: string[]): Promise<number> {
   };
   const limit = positiveInt('--limit', values.limit, 200);
   const target = await resolveTarget(values);
-  const password = process.env.ES_PASSWORD;
-  if (values.username && !password) throw new UsageError('--username: set the password in the ES_PASSWORD environment variable (never on the command line)');
   const client = new Client({
     node: target.url,
     maxRetries: 0,
     requestTimeout: 10_000,
     ...(target.ca ? { tls: { ca: target.ca } } : {}),
-    ...(values.username && password ? { auth: { username: values.username, password } } : {}),
+    ...(target.auth ? { auth: target.auth } : {}),
   });
   const colour = !values.json && process.stdout.isTTY === true;
   const print = (hit: Hit): void => {

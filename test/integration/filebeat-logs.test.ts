@@ -26,6 +26,10 @@ type Config = Record<string, unknown> & { 'filebeat.inputs': Record<string, unkn
 const HOSTS = ['lb1', 'app2', 'mon1'] as const;
 const PIPELINES = ['direct', 'logstash'] as const;
 const today = (): string => new Date().toISOString().slice(0, 10).replaceAll('-', '.');
+/** The TLS proxy's client credentials, as the vault gives them (elasticsearch_username / _password). */
+const ES_USER = 'chatops';
+const ES_PASSWORD = 'proxy-password-for-test';
+const withPassword: NodeJS.ProcessEnv = { ...process.env, ES_PASSWORD };
 
 let work: string;
 let certificates: TestCertificates;
@@ -51,7 +55,7 @@ beforeAll(async () => {
       PIPELINES.map((pipeline) => ({
         src: 'filebeat/filebeat.yml.j2',
         dest: renderedFile(host, pipeline),
-        vars: { filebeat_host: host, logging_pipeline: pipeline, filebeat_data_dir: join(work, 'data') },
+        vars: { filebeat_host: host, logging_pipeline: pipeline, filebeat_data_dir: join(work, 'data'), filebeat_elasticsearch_username: ES_USER },
       })),
     ),
   );
@@ -69,7 +73,16 @@ beforeAll(async () => {
   };
   await renderTemplates(
     inventory,
-    { ...roleVars, ansible_managed: 'test', elasticsearch_port: proxyPort, elasticsearch_internal_port: es.httpPort, elasticsearch_tls_proxy_pem: pem },
+    {
+      ...roleVars,
+      ansible_managed: 'test',
+      elasticsearch_port: proxyPort,
+      elasticsearch_internal_port: es.httpPort,
+      elasticsearch_tls_proxy_pem: pem,
+      elasticsearch_username: ES_USER,
+      elasticsearch_password: ES_PASSWORD,
+      chatops_bcrypt_salt: 'AbCdEfGhIjKlMnOpQrStUv',
+    },
     [
       {
         src: join(role, 'templates/tls-proxy.cfg.j2'),
@@ -82,7 +95,8 @@ beforeAll(async () => {
   esUrl = `https://127.0.0.1:${proxyPort}`;
   await waitFor(
     'the TLS proxy',
-    async () => ((await runCommand('curl', ['-sf', '--cacert', certificates.caFile, `${esUrl}/`])).code === 0 ? true : undefined),
+    async () =>
+      (await runCommand('curl', ['-sf', '--cacert', certificates.caFile, '-u', `${ES_USER}:${ES_PASSWORD}`, `${esUrl}/`])).code === 0 ? true : undefined,
     20_000,
   );
 });
@@ -131,8 +145,10 @@ async function ship(config: Config, inputId: string, lines: string[], dataset: s
     'logging.level': 'warning',
   };
   await writeFile(join(dir, 'filebeat.yml'), stringify(replay), { mode: 0o600 });
+  // ${ES_PASSWORD} resolves from the environment here (the role puts it into Filebeat's keystore).
   const child = spawn(filebeat, ['-e', '-c', join(dir, 'filebeat.yml'), '--path.data', join(dir, 'data'), '--path.home', dir], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: withPassword,
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
@@ -180,7 +196,9 @@ describe('rendered filebeat.yml on Filebeat 7.17', () => {
   it('passes `filebeat test config` for every host role and both pipelines', async () => {
     for (const host of HOSTS) {
       for (const pipeline of PIPELINES) {
-        const result = await runCommand(filebeat, ['test', 'config', '--path.data', join(work, 'data'), '-c', renderedFile(host, pipeline)]);
+        const result = await runCommand(filebeat, ['test', 'config', '--path.data', join(work, 'data'), '-c', renderedFile(host, pipeline)], {
+          env: withPassword,
+        });
         expect(result.code, `${host} ${pipeline}: ${result.stdout}${result.stderr}`).toBe(0);
         expect(result.stdout).toContain('Config OK');
       }
@@ -227,10 +245,40 @@ describe('rendered filebeat.yml on Filebeat 7.17', () => {
       hosts: ['https://10.77.0.31:9200'],
       'ssl.verification_mode': 'full',
       'ssl.certificate_authorities': [join(tlsDir, 'ca.crt')],
+      username: ES_USER,
+      // From the keystore, never the password itself in the file.
+      password: '${ES_PASSWORD}',
     });
     const viaLogstash = rendered.get('lb1-logstash') as Config;
     expect(viaLogstash['output.elasticsearch']).toBeUndefined();
     expect(viaLogstash['output.logstash']).toMatchObject({ hosts: ['10.77.0.31:5044'], 'ssl.certificate': join(tlsDir, 'filebeat.crt') });
+  });
+});
+
+describe("the role's TLS proxy in front of a real Elasticsearch", () => {
+  const curl = (...args: string[]) => runCommand('curl', ['-sS', '--cacert', certificates.caFile, '-o', '/dev/null', '-w', '%{http_code}', ...args]);
+
+  it('answers 401 with a Basic challenge without credentials or with a wrong password, GET / included', async () => {
+    for (const path of ['/', '/_cluster/health', '/logs-chatops-*/_search']) {
+      expect((await curl(`${esUrl}${path}`)).stdout, path).toBe('401');
+      expect((await curl('-u', `${ES_USER}:wrong-password`, `${esUrl}${path}`)).stdout, path).toBe('401');
+      expect((await curl('-u', `nobody:${ES_PASSWORD}`, `${esUrl}${path}`)).stdout, path).toBe('401');
+    }
+    const challenge = await runCommand('curl', ['-sS', '--cacert', certificates.caFile, '-D', '-', '-o', '/dev/null', `${esUrl}/_cluster/health`]);
+    expect(challenge.stdout).toMatch(/^www-authenticate: Basic realm="elasticsearch"\r?$/im);
+    expect((await curl('-u', `${ES_USER}:${ES_PASSWORD}`, `${esUrl}/_cluster/health`)).stdout).toBe('200');
+  });
+
+  it('keeps only a SHA-512 crypt hash of the password in its configuration', async () => {
+    const config = await readFile(join(work, 'elasticsearch-tls.cfg'), 'utf8');
+    expect(config).not.toContain(ES_PASSWORD);
+    expect(config).toMatch(new RegExp(`^\\s+user ${ES_USER} password \\$6\\$AbCdEfGhIjKlMnOp\\$[./A-Za-z0-9]{86}$`, 'm'));
+  });
+
+  it('refuses `chatops logs` without the password', async () => {
+    const result = await runCommand(process.execPath, [join(repoRoot, 'bin/chatops.mjs'), 'logs', '--url', esUrl, '--ca', certificates.caFile]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(`chatops logs: Elasticsearch at ${esUrl} refused the credentials (401): set --username and ES_PASSWORD`);
   });
 });
 
@@ -251,7 +299,9 @@ describe('the direct pipeline into a real Elasticsearch', () => {
 
     const hits = await searchAll({ term: { 'http.request.id': requestId } });
     const byIndex = Object.fromEntries(hits.map((h) => [h._index, h._source]));
-    expect(Object.keys(byIndex).sort()).toEqual([`logs-chatops-app-${today()}`, `logs-chatops-haproxy-${today()}`]);
+    // HAProxy's document goes to the day of its own request date (the line's time, not the reading time).
+    const haproxyIndex = 'logs-chatops-haproxy-2026.11.28';
+    expect(Object.keys(byIndex).sort()).toEqual([`logs-chatops-app-${today()}`, haproxyIndex]);
     const appDoc = byIndex[`logs-chatops-app-${today()}`] as { log?: { level?: string }; 'log.level'?: string };
     expect(appDoc).toMatchObject({
       message: 'request completed',
@@ -260,7 +310,7 @@ describe('the direct pipeline into a real Elasticsearch', () => {
       http: { request: { method: 'POST', id: requestId } },
     });
     expect(appDoc.log?.level ?? appDoc['log.level']).toBe('info');
-    const haproxyDoc = byIndex[`logs-chatops-haproxy-${today()}`];
+    const haproxyDoc = byIndex[haproxyIndex];
     expect(haproxyDoc).toMatchObject({
       '@timestamp': '2026-11-28T10:00:00.123Z',
       event: { dataset: 'haproxy.log' },
@@ -271,9 +321,7 @@ describe('the direct pipeline into a real Elasticsearch', () => {
     });
     // What Logstash removes too: no routing field, no Filebeat bookkeeping.
     for (const doc of [appDoc, haproxyDoc]) for (const gone of ['fields', 'agent', 'input']) expect(doc).not.toHaveProperty(gone);
-    const mapping = (await (
-      await fetch(`${es.url}/logs-chatops-haproxy-${today()}/_mapping/field/http.response.status_code,source.ip,http.request.id`)
-    ).json()) as object;
+    const mapping = (await (await fetch(`${es.url}/${haproxyIndex}/_mapping/field/http.response.status_code,source.ip,http.request.id`)).json()) as object;
     expect(JSON.stringify(mapping)).toContain('"status_code":{"type":"long"}');
     expect(JSON.stringify(mapping)).toContain('"ip":{"type":"ip"}');
     expect(JSON.stringify(mapping)).toContain('"id":{"type":"keyword"}');
@@ -326,7 +374,8 @@ describe('the direct pipeline into a real Elasticsearch', () => {
 });
 
 describe('npx chatops logs against the same cluster', () => {
-  const chatops = (...args: string[]) => runCommand(process.execPath, [join(repoRoot, 'bin/chatops.mjs'), 'logs', ...args]);
+  const chatops = (...args: string[]) =>
+    runCommand(process.execPath, [join(repoRoot, 'bin/chatops.mjs'), 'logs', '--username', ES_USER, ...args], { env: withPassword });
 
   it('finds both lines of one request by its id, as JSON for scripts', async () => {
     const result = await chatops(
@@ -365,8 +414,23 @@ describe('npx chatops logs against the same cluster', () => {
   it('follows: prints an entry that arrives after it started, and stops cleanly on Ctrl-C', async () => {
     const child = spawn(
       process.execPath,
-      [join(repoRoot, 'bin/chatops.mjs'), 'logs', '--url', esUrl, '--ca', certificates.caFile, '--since', '1d', '--service', 'chatops', '--follow', '--json'],
-      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+      [
+        join(repoRoot, 'bin/chatops.mjs'),
+        'logs',
+        '--username',
+        ES_USER,
+        '--url',
+        esUrl,
+        '--ca',
+        certificates.caFile,
+        '--since',
+        '1d',
+        '--service',
+        'chatops',
+        '--follow',
+        '--json',
+      ],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: withPassword },
     );
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -3,9 +3,9 @@
 // inputs (what the beats input receives) and once with the `direct` pipeline's processors (what
 // Elasticsearch receives), both to a file. The Logstash events then go through the rendered
 // logstash/pipeline/chatops.conf.j2 filter, run by a small interpreter of exactly its constructs
-// (test/support/logstash-filter.ts), and must give the same documents in the same daily indices.
-// Journald is replaced by a file per input (same fields, processors, routing); HAProxy's grok is
-// not executed (its patterns ship with Logstash only): its routing and date settings are checked.
+// (test/support/logstash-filter.ts), and must give the same documents in the same daily indices,
+// field by field: the app's JSON lines, HAProxy's dissected lines and plain journald entries.
+// Journald is replaced by a file per input (same fields, processors, routing).
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -186,10 +186,10 @@ function compareWithDirect(nodes: Node[]): { compared: number; differences: stri
     const config = configs.get(`${host}-direct`) as Config;
     if (!isDeepStrictEqual([...viaLogstash.keys()].sort(), [...direct.keys()].sort())) differences.push(`${host}: the two runs read different lines`);
     for (const [key, received] of viaLogstash) {
-      if ((received.fields as { log_source: string }).log_source === 'haproxy') continue;
       compared++;
       const line = `${key.slice(work.length + 1)}`;
-      const processed = applyFilter(nodes, structuredClone(received));
+      // Logstash's beats input gives every event its @version.
+      const processed = applyFilter(nodes, { ...structuredClone(received), '@version': '1' });
       const index = expandIndex(logstashIndex, processed);
       const expectedIndex = directIndex(config, direct.get(key) as Event);
       if (index !== expectedIndex) differences.push(`${line}: index ${index}, direct ${expectedIndex}`);
@@ -202,13 +202,9 @@ function compareWithDirect(nodes: Node[]): { compared: number; differences: stri
           delete doc['@timestamp'];
         }
       }
+      // The app's own ECS version wins over Filebeat's on both paths: one value, not two.
       const own = ownField(String(received.message), 'ecs.version');
-      if (own !== undefined) {
-        // The app's own ECS version wins on the direct path; Logstash keeps Filebeat's beside it
-        // (the beats event's ecs.version plus the decoded "ecs.version" key), a known divergence.
-        if ((fromDirect.ecs as { version: unknown }).version !== own) differences.push(`${line}: direct ecs.version is not the app's`);
-        for (const doc of [fromLogstash, fromDirect]) delete (doc.ecs as { version?: unknown }).version;
-      }
+      if (own !== undefined && (fromDirect.ecs as { version: unknown }).version !== own) differences.push(`${line}: direct ecs.version is not the app's`);
       if (!isDeepStrictEqual(fromLogstash, fromDirect)) differences.push(`${line} ${JSON.stringify(fromLogstash)} != ${JSON.stringify(fromDirect)}`);
     }
   }
@@ -231,14 +227,29 @@ describe('the Logstash pipeline on Filebeat 7.17 output, against the direct pipe
           const source = String((event.fields as { log_source: string }).log_source);
           routes[source] = routeOf(filter, event).plugins;
         }
-    expect(routes).toEqual({ app: ['json', 'mutate'], haproxy: ['grok', 'date', 'mutate'], system: ['mutate'] });
+    expect(routes).toEqual({ app: ['json', 'de_dot', 'mutate'], haproxy: ['dissect', 'mutate', 'date', 'mutate'], system: ['mutate'] });
   });
 
-  it('gives the same documents as the direct pipeline for app and system lines, in the same daily indices', () => {
+  it('gives the same documents as the direct pipeline for app, HAProxy and system lines, in the same daily indices', () => {
     const { compared, differences } = compareWithDirect(filter);
     expect(differences).toEqual([]);
-    // app2: 4 app lines + 1 service line; lb1: 1 service line.
-    expect(compared).toBe(6);
+    // app2: 4 app lines + 1 service line; lb1: 1 HAProxy line + 1 service line.
+    expect(compared).toBe(7);
+    const haproxy = [...(events.get('lb1-direct') as Map<string, Event>).values()].find((e) => (e.event as { dataset?: string }).dataset === 'haproxy.log');
+    // What both paths write for HAProxy's line: the names the app and `chatops logs` use, numbers as numbers.
+    expect(haproxy).toMatchObject({
+      source: { address: '10.77.0.1', ip: '10.77.0.1', port: 51234 },
+      http: { request: { id: requestId, method: 'POST' }, response: { status_code: 200, body: { bytes: 512 } }, version: '1.1' },
+      haproxy: { total_time_ms: 13, connection_wait_time_ms: 1, connections: { active: 1, retries: 0 }, backend_queue: 0 },
+    });
+  });
+
+  it("dissects HAProxy lines with the direct pipeline's own tokenizer", () => {
+    const haproxy = (configs.get('lb1-direct') as Config)['filebeat.inputs'].find((i) => i.id === 'haproxy') as { processors: Record<string, unknown>[] };
+    const tokenizer = String((haproxy.processors.find((p) => 'dissect' in p)?.dissect as { tokenizer: string }).tokenizer);
+    const dissect = filter.flatMap((n) => (n.kind === 'if' ? n.branches.flatMap((b) => b.body) : [n])).find((n) => n.kind === 'plugin' && n.name === 'dissect');
+    const mapping = dissect?.kind === 'plugin' ? (dissect.settings.find(([k]) => k === 'mapping')?.[1] as Record<string, string>).message : '';
+    expect(mapping).toBe(tokenizer.replace(/%\{([\w.]+)\}/g, (_, key: string) => `%{[${key.split('.').join('][')}]}`));
   });
 
   it('sees a pipeline that routes or labels differently', async () => {
@@ -265,8 +276,25 @@ describe('the Logstash pipeline on Filebeat 7.17 output, against the direct pipe
     expect(doc?.['@timestamp']).toBe('2026-11-28T10:00:00.123Z');
   });
 
+  it('sees each way the HAProxy and app branches drifted from the direct documents before', async () => {
+    const pipeline = await readFile(join(work, 'chatops.conf'), 'utf8');
+    const haproxyDiffers = (changed: string): string[] => compareWithDirect(parseFilter(changed)).differences.filter((d) => d.startsWith('haproxy.log'));
+    // The request id as grok's captured_headers, the bytes as source.bytes, no source.ip, timings as strings.
+    expect(haproxyDiffers(pipeline.replace('{%{[http][request][id]}}', '{%{[haproxy][http][request][captured_headers]}}'))).toHaveLength(1);
+    expect(haproxyDiffers(pipeline.replace('%{[http][response][body][bytes]} ', '%{[source][bytes]} '))).toHaveLength(1);
+    expect(haproxyDiffers(pipeline.replace('copy => { "[source][address]" => "[source][ip]" }', 'copy => { }'))).toHaveLength(1);
+    expect(haproxyDiffers(pipeline.replace('"[haproxy][total_time_ms]" => "int"', ''))).toEqual([expect.stringContaining('"total_time_ms":"13"')]);
+    // The date read in the Logstash host's zone instead of UTC.
+    expect(() => compareWithDirect(parseFilter(pipeline.replace('timezone => "UTC"', '')))).toThrow("in the Logstash host's zone");
+    // Without de_dot the app's "ecs.version" sits beside Filebeat's: two values.
+    const appDiffers = compareWithDirect(parseFilter(pipeline.replace(/de_dot \{\s*nested => true\s*\}/, ''))).differences;
+    expect(appDiffers.filter((d) => d.startsWith('chatops-app.log')).join('\n')).toContain('"ecs":{"version":[');
+    // Logstash's @version left on.
+    expect(compareWithDirect(parseFilter(pipeline.replace(', "@version"]', ']'))).differences).toHaveLength(7);
+  });
+
   it('refuses what it does not interpret instead of guessing', () => {
-    expect(() => applyFilter(filter, { fields: { log_source: 'haproxy' }, message: haproxyLine })).toThrow('filter grok is not interpreted');
+    expect(() => applyFilter(parseFilter('filter { grok { match => { "message" => "%{HAPROXYHTTP}" } } }'), {})).toThrow('filter grok is not interpreted');
     expect(() => parseFilter('filter { if [a] =~ /x/ { mutate { } } }')).toThrow('unsupported condition');
     expect(() => applyFilter(parseFilter('filter { mutate { rename => { "a" => "b" } } }'), {})).toThrow('mutate option "rename" is not interpreted');
     expect(() => applyFilter(parseFilter('filter { mutate { replace => { "a" => "%{b}" } } }'), {})).toThrow('%{} reference');

@@ -1,7 +1,8 @@
 // The log path's Elasticsearch content against a real Elasticsearch (the integ-test zip: no
 // x-pack, so no ILM and the curator path is the one exercised): the index template goes in
 // through elasticsearch/log_retention.py, documents shaped as Logstash writes them (the app's
-// own ECS line, a grok'd HAProxy line) index without mapping conflicts, the Kibana saved search
+// own ECS line, a dissected HAProxy line as both pipelines write it: logstash-pipeline.test.ts
+// derives that document from Filebeat's real output) index without mapping conflicts, the Kibana saved search
 // finds the app's errors and nothing else, and the curate job deletes only expired indices.
 // Filebeat and Logstash are not installable here: their rendered configs are checked for the
 // contract they share with the rest (TLS, sources, index names).
@@ -87,7 +88,8 @@ describe('log content on a real Elasticsearch', () => {
       { index: { _index: haproxyIndex } },
       {
         '@timestamp': new Date().toISOString(),
-        message: '10.77.0.1:51234 [23/Nov/2026:10:00:00.123] https~ chatops/app1-1 0/0/1/12/13 200 512 - - ---- 1/1/0/0/0 0/0 "GET /health HTTP/1.1"',
+        message:
+          '10.77.0.1:51234 [23/Nov/2026:10:00:00.123] https~ chatops/app1-1 0/0/1/12/13 200 512 - - ---- 1/1/0/0/0 0/0 {6b1d0c7e-2f4a-4c3b-8e9d-1a2b3c4d5e6f} "GET /health HTTP/1.1"',
         event: { dataset: 'haproxy.log' },
         source: { address: '10.77.0.1', ip: '10.77.0.1', port: 51234 },
         haproxy: {
@@ -95,12 +97,16 @@ describe('log content on a real Elasticsearch', () => {
           backend_name: 'chatops',
           server_name: 'app1-1',
           request_date: '23/Nov/2026:10:00:00.123',
+          http: { request: { time_wait_ms: 0, time_wait_without_data_ms: 12, captured_cookie: '-' }, response: { captured_cookie: '-' } },
           total_waiting_time_ms: 0,
           connection_wait_time_ms: 1,
+          total_time_ms: 13,
+          server_queue: 0,
+          backend_queue: 0,
           termination_state: '----',
           connections: { active: 1, frontend: 1, backend: 0, server: 0, retries: 0 },
         },
-        http: { request: { method: 'GET' }, response: { status_code: 200, body: { bytes: 512 } }, version: '1.1' },
+        http: { request: { method: 'GET', id: '6b1d0c7e-2f4a-4c3b-8e9d-1a2b3c4d5e6f' }, response: { status_code: 200, body: { bytes: 512 } }, version: '1.1' },
         url: { original: '/health' },
       },
     ];
@@ -109,8 +115,10 @@ describe('log content on a real Elasticsearch', () => {
     expect(response.json.errors, JSON.stringify(response.json)).toBe(false);
     const mapping = await call('GET', `/${appIndex}/_mapping/field/log.level,error.message,http.response.status_code`);
     expect(JSON.stringify(mapping.json)).toContain('"log.level":{"full_name":"log.level","mapping":{"level":{"type":"keyword"}}}');
-    const haproxyMapping = await call('GET', `/${haproxyIndex}/_mapping/field/http.response.status_code,source.ip`);
+    const haproxyMapping = await call('GET', `/${haproxyIndex}/_mapping/field/http.response.status_code,source.ip,http.request.id,haproxy.total_time_ms`);
     expect(JSON.stringify(haproxyMapping.json)).toContain('"status_code":{"type":"long"}');
+    expect(JSON.stringify(haproxyMapping.json)).toContain('"id":{"type":"keyword"}');
+    expect(JSON.stringify(haproxyMapping.json)).toContain('"total_time_ms":{"type":"long"}');
     expect(JSON.stringify(haproxyMapping.json)).toContain('"ip":{"type":"ip"}');
   });
 
@@ -256,7 +264,7 @@ describe('Filebeat, Logstash and retention job configs', () => {
     expect(verify.stderr).toBe('');
   });
 
-  it('decodes app JSON without grok, groks HAProxy, and writes the indices the template covers over TLS', async () => {
+  it('decodes app JSON and dissects HAProxy without grok, and writes the indices the template covers over TLS', async () => {
     await renderTemplates(await inventory(), { chatops_tls_dir: '/etc/chatops/tls' }, [
       { src: 'logstash/pipeline/chatops.conf.j2', dest: join(work, 'chatops.conf') },
     ]);
@@ -264,7 +272,11 @@ describe('Filebeat, Logstash and retention job configs', () => {
     const appBranch = pipeline.slice(pipeline.indexOf('if [fields][log_source] == "app"'), pipeline.indexOf('} else if [fields][log_source] == "haproxy"'));
     expect(appBranch).toContain('json {');
     expect(appBranch).not.toContain('grok');
-    expect(pipeline).toContain('match => { "message" => "^%{HAPROXYHTTPBASE}$" }');
+    // HAProxy's line: dissected with the direct pipeline's tokenizer (logstash-pipeline.test.ts compares the documents).
+    const haproxyBranch = pipeline.slice(pipeline.indexOf('if [fields][log_source] == "haproxy"'), pipeline.indexOf('} else {'));
+    expect(haproxyBranch).toContain('dissect {');
+    expect(haproxyBranch).toContain('timezone => "UTC"');
+    expect(pipeline).not.toContain('grok');
     expect(pipeline).toMatch(/beats \{[^}]*ssl_enabled => true[^}]*ssl_client_authentication => "required"/s);
     expect(pipeline).toContain('hosts => ["https://10.77.0.31:9200"]');
     expect(pipeline).toContain('ssl_certificate_authorities => ["/etc/chatops/tls/ca.crt"]');

@@ -13,6 +13,7 @@ import {
   chatops,
   closeLabAgent,
   DOMAIN,
+  elasticsearchAuth,
   ensureLab,
   LAB_HOSTS,
   labFetch,
@@ -67,10 +68,10 @@ interface Hit {
 }
 
 async function esSearch(query: Record<string, unknown>, size = 100): Promise<Hit[]> {
-  await labFetch(`${ES}/logs-chatops-*/_refresh`, { method: 'POST' });
+  await labFetch(`${ES}/logs-chatops-*/_refresh`, { method: 'POST', headers: elasticsearchAuth() });
   const response = await labFetch(`${ES}/logs-chatops-*/_search`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...elasticsearchAuth() },
     body: JSON.stringify({ size, query }),
   });
   const body = (await response.json()) as { hits?: { hits: Hit[] }; error?: unknown };
@@ -124,6 +125,20 @@ describe('cAdvisor on the app hosts', () => {
 });
 
 describe('Filebeat on every host, straight to Elasticsearch', () => {
+  it("reaches Elasticsearch only with the TLS proxy's basic auth: none or a wrong password is 401", async () => {
+    const anonymous = await labFetch(`${ES}/_cluster/health`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Basic realm="elasticsearch"');
+    // GET / too (Filebeat's version probe): the proxy answers it only after the credentials.
+    expect((await labFetch(`${ES}/`)).status).toBe(401);
+    const wrong = `Basic ${Buffer.from('chatops:not-the-password').toString('base64')}`;
+    expect((await labFetch(`${ES}/_cluster/health`, { headers: { authorization: wrong } })).status).toBe(401);
+    expect((await labFetch(`${ES}/_cluster/health`, { headers: elasticsearchAuth() })).status).toBe(200);
+    // Every client that talks to it holds the credentials: the app's replicas and Filebeat write, the retention job may run.
+    const retention = await ssh('mon1', 'systemctl start chatops-log-retention.service && systemctl show -p Result --value chatops-log-retention.service');
+    expect(retention.stdout.trim(), retention.stderr).toBe('success');
+  });
+
   it('runs on every host with its registry on disk', async () => {
     for (const host of LAB_HOSTS) {
       expect(await unitState(host.name, 'filebeat'), host.name).toBe('active');
@@ -212,14 +227,19 @@ describe('Filebeat on every host, straight to Elasticsearch', () => {
     const put = (value: string | null) =>
       labFetch(`${ES}/_cluster/settings`, {
         method: 'PUT',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...elasticsearchAuth() },
         body: JSON.stringify({ transient: { 'logger.rest.suppressed': value } }),
       });
     expect((await put('DEBUG')).status).toBe(200);
     const marker = `no_such_query_${Date.now().toString(36)}`;
     expect(
-      (await labFetch(`${ES}/logs-chatops-*/_search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"query":{"${marker}":{}}}` }))
-        .status,
+      (
+        await labFetch(`${ES}/logs-chatops-*/_search`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...elasticsearchAuth() },
+          body: `{"query":{"${marker}":{}}}`,
+        })
+      ).status,
     ).toBe(400);
     await put(null);
     const trace = await waitFor(
@@ -249,7 +269,7 @@ describe('Filebeat on every host, straight to Elasticsearch', () => {
     const query = (JSON.parse(search.kibanaSavedObjectMeta.searchSourceJSON) as { query: { query: string } }).query.query;
     const queryFields = [...query.matchAll(/([\w.@]+):/g)].map((m) => m[1] as string);
     const fields = [...new Set([dataView.timeFieldName, ...search.columns, ...search.sort.map(([f]) => f), ...queryFields])];
-    const response = await labFetch(`${ES}/${dataView.title}/_mapping/field/${fields.join(',')}`);
+    const response = await labFetch(`${ES}/${dataView.title}/_mapping/field/${fields.join(',')}`, { headers: elasticsearchAuth() });
     const mapping = (await response.json()) as Record<string, { mappings: Record<string, { mapping: Record<string, { type: string }> }> }>;
     const types = new Map<string, Set<string>>();
     for (const index of Object.values(mapping)) {

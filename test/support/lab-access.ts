@@ -139,6 +139,11 @@ export function labSecret(name: string): string {
   return readFileSync(path.join(SECRETS_DIR, name), 'utf8').split(' salt=')[0]?.trim() ?? '';
 }
 
+/** The Elasticsearch TLS proxy's basic auth (the lab's generated elasticsearch_password). */
+export function elasticsearchAuth(): Record<string, string> {
+  return { authorization: `Basic ${Buffer.from(`chatops:${labSecret('elasticsearch_password')}`).toString('base64')}` };
+}
+
 /** One of the sandbox Slack fake's records (`/_fake/calls`, `/_fake/webhook`, `/_fake/responses`, ...). */
 export async function sandboxView<T>(view: 'calls' | 'messages' | 'ephemerals' | 'responses' | 'webhook', query = ''): Promise<T> {
   const response = await labFetch(`${SLACK_SANDBOX}/_fake/${view}${query}`, {
@@ -191,13 +196,23 @@ export interface LabSession {
   deployedHere: boolean;
 }
 
-/**
- * Makes sure the lab is up and deployed. `lab up` and `lab deploy` are idempotent; a lab
- * someone else already runs is used as it is and left running.
- */
-const LOCK = path.join(LAB_DIR, 'run', 'e2e.lock');
-
 /** One end-to-end run at a time: two would rewrite each other's schedules and stop each other's replicas. */
+const LOCK = path.join(LAB_DIR, 'run', 'e2e.lock');
+/**
+ * Written by the lab project's global setup (test/lab/global-setup.ts) once it has deployed the lab:
+ * while its process lives, every lab test file uses that lab as it is and never deploys or downs it.
+ */
+const PROJECT_MARKER = path.join(LAB_DIR, 'run', 'lab-project.json');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function takeLock(): void {
   mkdirSync(path.dirname(LOCK), { recursive: true });
   let holder: number | undefined;
@@ -206,22 +221,27 @@ function takeLock(): void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  if (holder && holder !== process.pid) {
-    let alive = true;
-    try {
-      process.kill(holder, 0);
-    } catch {
-      alive = false;
-    }
-    if (alive) throw new Error(`another end-to-end run (pid ${holder}) is using the lab; wait for it (lock ${LOCK})`);
+  if (holder && holder !== process.pid && alive(holder)) {
+    throw new Error(`another end-to-end run (pid ${holder}) is using the lab; wait for it (lock ${LOCK})`);
   }
   writeFileSync(LOCK, String(process.pid));
 }
 
-export async function ensureLab(print: (line: string) => void): Promise<LabSession> {
-  takeLock();
+/** The pid of the live lab-project run that deployed the lab, if there is one. */
+function projectOwner(): number | undefined {
+  try {
+    const { pid } = JSON.parse(readFileSync(PROJECT_MARKER, 'utf8')) as { pid: number };
+    return alive(pid) ? pid : undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Every lab host and the sandbox run (`chatops lab status`). */
+async function labIsUp(): Promise<boolean> {
   const status = await chatops('lab', 'status');
-  const up =
+  return (
     status.code === 0 &&
     /sandbox: running/.test(status.stdout + status.stderr) &&
     !/\bno\b/.test(
@@ -229,21 +249,42 @@ export async function ensureLab(print: (line: string) => void): Promise<LabSessi
         .split('\n')
         .filter((l) => /^(lb1|app1|app2|mon1)\s/.test(l))
         .join('\n'),
-    );
+    )
+  );
+}
+
+async function deployLab(print: (line: string) => void): Promise<{ stdout: string; stderr: string; seconds: number }> {
+  print('lab: not deployed, running `chatops lab deploy`');
+  const started = Date.now();
+  const r = await chatops('lab', 'deploy');
+  if (r.code !== 0) throw new Error(`chatops lab deploy failed (exit ${r.code}):\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-8000)}`);
+  const seconds = (Date.now() - started) / 1000;
+  print(`lab: deployed in ${Math.round(seconds)} s`);
+  return { stdout: r.stdout, stderr: r.stderr, seconds };
+}
+
+/**
+ * Makes sure the lab is up and deployed. Inside a lab-project run the global setup has deployed it
+ * once and this only waits for it; run alone, `lab up` and `lab deploy` are idempotent, and a lab
+ * someone else already runs is used as it is and left running.
+ */
+export async function ensureLab(print: (line: string) => void): Promise<LabSession> {
+  takeLock();
+  const owner = projectOwner();
+  if (owner !== undefined) {
+    if (!(await labIsUp())) throw new Error(`the lab project run (pid ${owner}) deployed the lab, but it is no longer up (\`chatops lab status\`)`);
+    print(`lab: deployed once by this lab project run (pid ${owner}); using it`);
+  }
   let broughtUp = false;
-  if (!up) {
+  if (owner === undefined && !(await labIsUp())) {
     print('lab: not up, running `chatops lab up`');
     const r = await chatops('lab', 'up');
     if (r.code !== 0) throw new Error(`chatops lab up failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
     broughtUp = true;
   }
   let deployedHere = false;
-  if (!(await deployed())) {
-    print('lab: not deployed, running `chatops lab deploy`');
-    const started = Date.now();
-    const r = await chatops('lab', 'deploy');
-    if (r.code !== 0) throw new Error(`chatops lab deploy failed (exit ${r.code}):\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-8000)}`);
-    print(`lab: deployed in ${Math.round((Date.now() - started) / 1000)} s`);
+  if (owner === undefined && !(await deployed())) {
+    await deployLab(print);
     deployedHere = true;
   }
   await waitFor('chatops through HAProxy ready', async () => ((await deployed()) ? true : undefined), 120_000, 2_000);
@@ -252,8 +293,53 @@ export async function ensureLab(print: (line: string) => void): Promise<LabSessi
 
 export async function leaveLab(session: LabSession | undefined, print: (line: string) => void): Promise<void> {
   rmSync(LOCK, { force: true });
+  if (projectOwner() !== undefined) return; // the lab project's global teardown takes it down
   if (!session?.broughtUp && process.env.CHATOPS_E2E_LAB_DOWN !== '1') {
     print('lab: it was up before this test; leaving it running');
+    return;
+  }
+  const r = await chatops('lab', 'down');
+  if (r.code !== 0) throw new Error(`chatops lab down failed (exit ${r.code}):\n${r.stderr}`);
+}
+
+/** What the lab project's one deploy did, for test/lab/lab.test.ts. */
+export interface ProjectDeploy {
+  /** false: a deployed lab was already running, and the run used it as it was */
+  fromNothing: boolean;
+  upStdout: string;
+  upSeconds: number;
+  deployStdout: string;
+  deployStderr: string;
+  deploySeconds: number;
+}
+
+/**
+ * The lab project's global setup: from nothing (`lab down` first unless a deployed lab already
+ * runs) it brings the lab up and deploys it, once, and marks the lab as this run's.
+ */
+export async function deployLabForProject(print: (line: string) => void): Promise<ProjectDeploy> {
+  if ((await labIsUp()) && (await deployed())) {
+    print('lab project: a deployed lab is already running; using it as it is (no deploy from nothing)');
+    return { fromNothing: false, upStdout: '', upSeconds: 0, deployStdout: '', deployStderr: '', deploySeconds: 0 };
+  }
+  const down = await chatops('lab', 'down');
+  if (down.code !== 0) throw new Error(`chatops lab down failed (exit ${down.code}):\n${down.stderr}`);
+  print('lab project: bringing the lab up from nothing');
+  const started = Date.now();
+  const up = await chatops('lab', 'up');
+  if (up.code !== 0) throw new Error(`chatops lab up failed (exit ${up.code}):\n${up.stdout}\n${up.stderr}`);
+  const upSeconds = (Date.now() - started) / 1000;
+  const deploy = await deployLab(print);
+  mkdirSync(path.dirname(PROJECT_MARKER), { recursive: true });
+  writeFileSync(PROJECT_MARKER, JSON.stringify({ pid: process.pid, deploySeconds: deploy.seconds }));
+  return { fromNothing: true, upStdout: up.stdout, upSeconds, deployStdout: deploy.stdout, deployStderr: deploy.stderr, deploySeconds: deploy.seconds };
+}
+
+/** The lab project's global teardown: down again if it brought the lab up. */
+export async function releaseLabForProject(setup: ProjectDeploy, print: (line: string) => void): Promise<void> {
+  rmSync(PROJECT_MARKER, { force: true });
+  if (!setup.fromNothing) {
+    print('lab project: the lab was running before this run; leaving it running');
     return;
   }
   const r = await chatops('lab', 'down');

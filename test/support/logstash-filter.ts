@@ -3,7 +3,8 @@
 // Logstash (which does not install here). Anything else (another plugin, option, operator or a
 // sprintf reference) throws instead of being guessed. Semantics follow Logstash's documentation:
 // https://www.elastic.co/guide/en/logstash/current/event-dependent-configuration.html (conditionals,
-// field references), .../plugins-filters-json.html, .../plugins-filters-mutate.html.
+// field references), .../plugins-filters-json.html, .../plugins-filters-mutate.html,
+// .../plugins-filters-dissect.html, .../plugins-filters-date.html, .../plugins-filters-de_dot.html.
 export type Value = string | number | boolean | Value[] | { [key: string]: Value };
 export interface Plugin {
   kind: 'plugin';
@@ -262,22 +263,130 @@ function json(plugin: Plugin, event: Event): void {
 }
 
 function mutate(plugin: Plugin, event: Event): void {
-  checkOptions(plugin, ['replace', 'add_field', 'remove_field']);
+  checkOptions(plugin, ['replace', 'copy', 'add_field', 'remove_field']);
   const replaced = option(plugin, 'replace');
   if (replaced !== undefined)
     for (const [field, value] of Object.entries(replaced as Record<string, Value>)) set(event, fieldPath(field), literal(value, `mutate replace ${field}`));
+  // Logstash's mutate order: replace before copy.
+  const copied = option(plugin, 'copy');
+  if (copied !== undefined)
+    for (const [from, to] of Object.entries(copied as Record<string, Value>)) {
+      const value = get(event, fieldPath(from));
+      if (value !== undefined) set(event, fieldPath(literal(to, `mutate copy ${from}`)), structuredClone(value));
+    }
   commonOptions(plugin, event);
 }
 
-/** Runs the filter tree on one event as Logstash would; plugins other than json and mutate throw when reached. */
+/** dissect's mapping split into its fields and the delimiters between them (plain %{[a][b]} fields only). */
+function dissection(mapping: string): { prefix: string; fields: { path: string[]; delimiter: string }[] } {
+  const parts = mapping.split(/%\{([^}]*)\}/);
+  const fields: { path: string[]; delimiter: string }[] = [];
+  for (let i = 1; i < parts.length; i += 2) {
+    const key = parts[i] as string;
+    if (!/^(\[[^\]]+\])+$/.test(key)) throw new Error(`logstash config: dissect key %{${key}} is not interpreted (only %{[a][b]} fields)`);
+    const delimiter = parts[i + 1] as string;
+    if (delimiter === '' && i + 2 < parts.length) throw new Error(`logstash config: dissect fields %{${key}} and the next have no delimiter between them`);
+    fields.push({ path: fieldPath(key), delimiter });
+  }
+  return { prefix: parts[0] as string, fields };
+}
+
+function dissect(plugin: Plugin, event: Event): void {
+  checkOptions(plugin, ['mapping', 'convert_datatype', 'tag_on_failure']);
+  const failed = (): void => {
+    for (const name of (option(plugin, 'tag_on_failure') as string[] | undefined) ?? ['_dissectfailure']) tag(event, name);
+  };
+  for (const [source, mapping] of Object.entries(option(plugin, 'mapping') as Record<string, Value>)) {
+    const text = get(event, fieldPath(source));
+    if (typeof mapping !== 'string') throw new Error(`logstash config: dissect mapping ${source} must be a string`);
+    const { prefix, fields } = dissection(mapping);
+    if (typeof text !== 'string' || !text.startsWith(prefix)) return failed();
+    // Left to right: each field takes the text up to the next occurrence of its delimiter; the last one without a delimiter takes the rest.
+    let at = prefix.length;
+    const found: [string[], string][] = [];
+    for (const { path, delimiter } of fields) {
+      const end = delimiter === '' ? text.length : text.indexOf(delimiter, at);
+      if (end < 0) return failed();
+      found.push([path, text.slice(at, end)]);
+      at = end + delimiter.length;
+    }
+    if (at !== text.length) return failed();
+    for (const [path, value] of found) set(event, path, value);
+  }
+  const conversions = option(plugin, 'convert_datatype') as Record<string, Value> | undefined;
+  for (const [field, type] of Object.entries(conversions ?? {})) {
+    const path = fieldPath(field);
+    const value = get(event, path);
+    if (value === undefined) continue;
+    if (type !== 'int' && type !== 'float') throw new Error(`logstash config: dissect convert_datatype ${String(type)} is not int or float`);
+    const number = type === 'int' ? Number.parseInt(String(value), 10) : Number.parseFloat(String(value));
+    // Logstash leaves a value it cannot convert as it was.
+    if (!Number.isNaN(number)) set(event, path, number);
+  }
+  commonOptions(plugin, event);
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** The Joda patterns the pipeline uses, as regular expressions with the parts in order. */
+const JODA: Record<string, string> = {
+  dd: '(\\d{2})',
+  MMM: '([A-Z][a-z]{2})',
+  yyyy: '(\\d{4})',
+  HH: '(\\d{2})',
+  mm: '(\\d{2})',
+  ss: '(\\d{2})',
+  SSS: '(\\d{3})',
+};
+
+function date(plugin: Plugin, event: Event): void {
+  checkOptions(plugin, ['match', 'timezone', 'tag_on_failure']);
+  const [field, ...formats] = option(plugin, 'match') as string[];
+  const zone = option(plugin, 'timezone');
+  // Without it the date filter reads the time in the Logstash host's own zone.
+  if (zone !== 'UTC') throw new Error(`logstash config: date without timezone => "UTC" reads ${String(field)} in the Logstash host's zone`);
+  const text = String(get(event, fieldPath(String(field))));
+  for (const format of formats) {
+    const order: string[] = format.match(/dd|MMM|yyyy|HH|mm|ss|SSS/g) ?? [];
+    const pattern = format.replace(/[.*+?^${}()|\\]/g, '\\$&').replace(/dd|MMM|yyyy|HH|mm|ss|SSS/g, (t) => JODA[t] as string);
+    if (format.replace(/dd|MMM|yyyy|HH|mm|ss|SSS|[/:.\- ]/g, '') !== '') throw new Error(`logstash config: date format ${format} is not interpreted`);
+    const m = new RegExp(`^${pattern}$`).exec(text);
+    if (!m) continue;
+    const part = (token: string): string => m[order.indexOf(token) + 1] as string;
+    const month = MONTHS.indexOf(part('MMM'));
+    if (month < 0) continue;
+    const ms = Date.UTC(Number(part('yyyy')), month, Number(part('dd')), Number(part('HH')), Number(part('mm')), Number(part('ss')), Number(part('SSS')));
+    event['@timestamp'] = new Date(ms).toISOString();
+    commonOptions(plugin, event);
+    return;
+  }
+  for (const name of (option(plugin, 'tag_on_failure') as string[] | undefined) ?? ['_dateparsefailure']) tag(event, name);
+}
+
+/** de_dot with nested => true: every top-level key holding dots becomes the path it names (the value wins over what is there). */
+function deDot(plugin: Plugin, event: Event): void {
+  checkOptions(plugin, ['nested']);
+  if (option(plugin, 'nested') !== true) throw new Error('logstash config: de_dot is interpreted with nested => true only');
+  for (const key of Object.keys(event).filter((k) => k.includes('.'))) {
+    const value = event[key];
+    delete event[key];
+    set(event, key.split('.'), value);
+  }
+}
+
+const FILTERS: Record<string, (plugin: Plugin, event: Event) => void> = { json, mutate, dissect, date, de_dot: deDot };
+
+/** Runs the filter tree on one event as Logstash would; plugins other than those above throw when reached. */
 export function applyFilter(nodes: Node[], event: Event): Event {
   for (const node of nodes) {
     if (node.kind === 'if') {
       const taken = node.branches.find((b) => b.when === undefined || get(event, b.when.field) === b.when.equals);
       if (taken) applyFilter(taken.body, event);
-    } else if (node.name === 'json') json(node, event);
-    else if (node.name === 'mutate') mutate(node, event);
-    else throw new Error(`logstash config: filter ${node.name} is not interpreted`);
+    } else {
+      const run = FILTERS[node.name];
+      if (!run) throw new Error(`logstash config: filter ${node.name} is not interpreted`);
+      run(node, event);
+    }
   }
   return event;
 }

@@ -37,6 +37,37 @@ describe('Logstash filter interpreter', () => {
     expect(event).toEqual({ event: { dataset: 'x' }, tag: ['one', 'two'], host: { name: 'h' } });
   });
 
+  it('dissect: splits on the delimiters left to right into nested fields, converts, tags a line that does not fit', () => {
+    const filter = `dissect {
+      mapping => { "message" => '%{[a][ip]}:%{[a][port]} [%{[t]}] "%{[m]}"' }
+      convert_datatype => { "[a][port]" => "int" }
+      tag_on_failure => ["_bad"]
+    }`;
+    expect(run(filter, { message: '10.0.0.1:80 [x y] "GET /"' })).toEqual({
+      message: '10.0.0.1:80 [x y] "GET /"',
+      a: { ip: '10.0.0.1', port: 80 },
+      t: 'x y',
+      m: 'GET /',
+    });
+    expect(run(filter, { message: '10.0.0.1 80' })).toEqual({ message: '10.0.0.1 80', tags: ['_bad'] });
+    expect(() => run('dissect { mapping => { "message" => "%{a} %{+a}" } }', { message: 'x y' })).toThrow('dissect key %{a} is not interpreted');
+  });
+
+  it('date: reads the format in UTC into @timestamp, tags what does not parse, refuses the host zone', () => {
+    const filter = 'date { match => ["[d]", "dd/MMM/yyyy:HH:mm:ss.SSS"] timezone => "UTC" tag_on_failure => ["_late"] }';
+    expect(run(filter, { d: '28/Nov/2026:23:59:58.007' })['@timestamp']).toBe('2026-11-28T23:59:58.007Z');
+    expect(run(filter, { d: '2026-11-28' }).tags).toEqual(['_late']);
+    expect(() => run('date { match => ["[d]", "dd/MMM/yyyy"] }', { d: '28/Nov/2026' })).toThrow("in the Logstash host's zone");
+  });
+
+  it('de_dot nested: dotted top-level keys become paths, their values winning; mutate copy duplicates a field', () => {
+    expect(run('de_dot { nested => true }', { 'ecs.version': '8.10.0', ecs: { version: '1.12.0' }, 'log.level': 'info', log: { offset: 3 } })).toEqual({
+      ecs: { version: '8.10.0' },
+      log: { level: 'info', offset: 3 },
+    });
+    expect(run('mutate { copy => { "[s][address]" => "[s][ip]" } }', { s: { address: '10.0.0.1' } })).toEqual({ s: { address: '10.0.0.1', ip: '10.0.0.1' } });
+  });
+
   it('refuses plugins, options, conditions and references it does not interpret', () => {
     expect(() => run('grok { match => { "message" => "%{WORD:w}" } }', {})).toThrow('filter grok is not interpreted');
     expect(() => run('json { source => "message" target => "doc" }', {})).toThrow('json option "target" is not interpreted');
