@@ -32,6 +32,7 @@ const SECRETS = {
   chatops_slack_bot_token: 'xoxb-0000-render-check',
   chatops_slack_signing_secret: 'render-check-signing-secret',
   chatops_github_webhook_secret: 'render-check-webhook-secret',
+  chatops_alertmanager_webhook_token: 'render-check-alertmanager-webhook-token',
   alertmanager_slack_api_url: 'https://10.77.0.1:9444/services/T0/B0/render',
 };
 
