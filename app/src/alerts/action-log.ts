@@ -99,6 +99,9 @@ export async function recordAlertAction(log: AlertActionLog | undefined, logger:
   try {
     await log.record(entry);
   } catch (error) {
-    logger.warn({ err: error, 'event.action': entry.action, messageKey: entry.messageKey }, 'could not record the alert action in Elasticsearch; the log line above is its record');
+    logger.warn(
+      { err: error, 'event.action': entry.action, messageKey: entry.messageKey },
+      'could not record the alert action in Elasticsearch; the log line above is its record',
+    );
   }
 }
