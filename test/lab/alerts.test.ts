@@ -4,17 +4,7 @@
 // same message is edited to resolved. Alertmanager's own Slack receiver (the fallback) stays quiet.
 // Prints the timings; docs/e2e.md has the figures of the last run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  closeLabAgent,
-  ensureLab,
-  leaveLab,
-  sandboxView,
-  ssh,
-  sshOk,
-  waitFor,
-  type LabSession,
-  type SandboxCall,
-} from '../support/lab-access.ts';
+import { closeLabAgent, ensureLab, leaveLab, sandboxView, ssh, sshOk, waitFor, type LabSession, type SandboxCall } from '../support/lab-access.ts';
 import { REPLICAS, systemctl, waitForReplicasServing, type Replica } from '../support/lab-replicas.ts';
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -73,7 +63,9 @@ describe('alerts through the app', () => {
 
     const served = await webhookLogLines(stoppedAt);
     const servers = [...new Set(served.map((line) => /\bchatops\/(app\d-\d)\b/.exec(line)?.[1]).filter(Boolean))];
-    print(`\nalerts: ChatOpsReplicaDown posted by the app ${postedAfterS} s after stopping ${victim.name} (ts ${ts}); webhook requests through HAProxy: ${served.length}, served by ${servers.join(', ')}`);
+    print(
+      `\nalerts: ChatOpsReplicaDown posted by the app ${postedAfterS} s after stopping ${victim.name} (ts ${ts}); webhook requests through HAProxy: ${served.length}, served by ${servers.join(', ')}`,
+    );
     expect(served.length).toBeGreaterThan(0);
     expect(servers.length).toBeGreaterThan(0);
     expect(servers).not.toContain(victim.name);

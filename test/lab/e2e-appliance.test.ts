@@ -410,7 +410,9 @@ describe('replica loss under load', () => {
       300_000,
       5_000,
     );
-    print(`replica loss: ChatOpsReplicaDown reached Slack through the app ${Math.round((alert.at - stoppedAt) / 1000)} s after the stop: ${String(alert.args.text)}`);
+    print(
+      `replica loss: ChatOpsReplicaDown reached Slack through the app ${Math.round((alert.at - stoppedAt) / 1000)} s after the stop: ${String(alert.args.text)}`,
+    );
     expect((await sandboxView<unknown[]>('webhook')).slice(webhookBefore).filter((m) => /ChatOpsReplicaDown/.test(JSON.stringify(m)))).toEqual([]);
 
     const before = await backendServer(victim.name);
