@@ -1,7 +1,7 @@
 // The audit trail of alert buttons: one document per click that reached the operator rule (who,
 // what, when, which message, the silence id, the outcome), in `<prefix>-alert-actions` when
-// replicas share Elasticsearch, else in memory. Written after the click was answered from the
-// ledger, so a slow or failing write never changes what the operator did; it is logged instead.
+// replicas share Elasticsearch, else in memory. Written once the action is done, so a slow or
+// failing write never changes what the operator did; the log event is its record then.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
@@ -55,12 +55,15 @@ export function alertActionIndexDefinition(name: string): IndexDefinition {
   };
 }
 
-/** A single replica's trail; also what tests read. */
+/** A single replica's trail, the latest `limit` clicks (the log events keep them all). */
 export class MemoryAlertActionLog implements AlertActionLog {
   readonly entries: AlertActionRecord[] = [];
 
+  constructor(private readonly limit = 1_000) {}
+
   record(entry: AlertActionRecord): Promise<void> {
     this.entries.push(structuredClone(entry));
+    if (this.entries.length > this.limit) this.entries.splice(0, this.entries.length - this.limit);
     return Promise.resolve();
   }
 }
