@@ -1,8 +1,11 @@
 // The alert path end to end, all real processes: two `chatops serve` replicas, Prometheus and
-// Alertmanager rendered from our templates (HTTPS + basic auth everywhere), and the Slack fake's
-// incoming webhook. Stopping a replica delivers ChatOpsReplicaDown to Slack; starting it again
-// delivers the resolved notice. Intervals are shortened through the template variables and the
-// rule's `for:` in a copy of prometheus/rules/chatops.yml.
+// Alertmanager rendered from our templates (HTTPS + basic auth everywhere), and the Slack fake.
+// Stopping a replica makes Alertmanager hand ChatOpsReplicaDown to the app's webhook (bearer token
+// from a 0600 file, our CA), which posts one message; starting it again edits that message to
+// resolved. Every replica down goes to Alertmanager's own Slack receiver (the fallback) and mail.
+// Intervals are shortened through the template variables and the rules' `for:` in a copy of
+// prometheus/rules/chatops.yml, rendered with the rules' [[ ]] delimiters as the role does.
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +27,7 @@ import {
   type Daemon,
   monitoringCredentials,
   prometheusPairTemplates,
+  ruleTemplateOptions,
 } from '../support/monitoring.ts';
 
 interface SlackAttachment {
@@ -61,6 +65,8 @@ describe('alerting end to end', () => {
     prometheus_skip_services: ['haproxy', 'node', 'systemd', 'cadvisor', 'elasticsearch', 'blackbox'],
   };
   const settings: ReturnType<typeof writeSettings>[] = [];
+  const webhookToken = randomBytes(24).toString('base64url');
+  const runbooks = 'https://runbooks.test/docs/runbooks.md';
 
   const startReplica = async (index: 1 | 2): Promise<void> => {
     const port = index === 1 ? ports.app1 : ports.app2;
@@ -69,8 +75,19 @@ describe('alerting end to end', () => {
       github: { baseUrl: sandbox.describe().github.url, repositories: ['acme/*'], caFile: certificates.caFile },
       slack: { apiUrl: sandbox.describe().slack.apiUrl, caFile: certificates.caFile },
       replica: { id: `app${index}-1` },
+      alerts: {
+        defaultChannel: 'C0ALERTS',
+        alertmanagerUrl: `https://127.0.0.1:${ports.alertmanager}`,
+        caFile: certificates.caFile,
+        grafanaUrl: 'https://grafana.test/',
+      },
     });
-    const files = writeSettings(config, { ...sandboxSecrets, metrics: { username: vars.chatops_metrics_username, password: vars.chatops_metrics_password } });
+    const files = writeSettings(config, {
+      ...sandboxSecrets,
+      metrics: { username: vars.chatops_metrics_username, password: vars.chatops_metrics_password },
+      alertmanagerWebhookToken: webhookToken,
+      alertmanager: { username: vars.alertmanager_web_username, password: vars.alertmanager_web_password },
+    });
     settings.push(files);
     replicas[index] = (await serveChatops(['--config', files.configPath, '--secrets', files.secretsPath])).app;
   };
@@ -95,7 +112,9 @@ describe('alerting end to end', () => {
     await mkdir(join(work, 'rules'));
     const rules = parse(await readFile(join(repoRoot, 'prometheus/rules/chatops.yml'), 'utf8')) as RuleFile;
     for (const rule of rules.groups.flatMap((g) => g.rules)) if (rule.for) rule.for = '2s';
-    await writeFile(join(work, 'rules', 'chatops.yml'), stringify(rules));
+    await writeFile(join(work, 'chatops-rules.yml'), stringify(rules));
+    // Alertmanager reads the webhook's bearer token from this file (credentials_file).
+    await writeFile(join(work, 'webhook-token'), webhookToken, { mode: 0o600 });
 
     const inventory = stringify({
       all: {
@@ -125,8 +144,14 @@ describe('alerting end to end', () => {
         alertmanager_smtp_smarthost: `127.0.0.1:${smtp.port}`,
         alertmanager_smtp_from: 'alertmanager@example.test',
         alertmanager_smtp_ca_file: join(tlsDir, 'ca.crt'),
+        // One replica's webhook stands in for HAProxy's front here.
+        alertmanager_chatops_webhook_url: `https://127.0.0.1:${ports.app1}/alertmanager/webhook`,
+        alertmanager_chatops_webhook_token_file: join(work, 'webhook-token'),
+        alertmanager_chatops_webhook_ca_file: join(tlsDir, 'ca.crt'),
+        prometheus_runbook_base_url: runbooks,
+        prometheus_grafana_url: 'https://grafana.test/',
       },
-      prometheusPairTemplates(work),
+      [...prometheusPairTemplates(work), { src: join(work, 'chatops-rules.yml'), dest: join(work, 'rules', 'chatops.yml'), options: ruleTemplateOptions }],
     );
 
     await startReplica(1);
@@ -196,37 +221,38 @@ describe('alerting end to end', () => {
     expect(build.map((r) => r.metric.replica).sort()).toEqual(['app1-1', 'app2-1']);
   });
 
-  it('posts ChatOpsReplicaDown to Slack when a replica stops, and the resolved notice when it is back', async () => {
+  it('hands ChatOpsReplicaDown to the app, which posts one message and edits it to resolved when the replica is back', async () => {
+    const fallbackBefore = webhookPosts().length;
     await replicas[2]?.kill();
     replicas[2] = undefined;
     const instance = `127.0.0.1:${ports.app2}`;
-    const firing = await waitForPost('the firing notice', (p) => p.attachments?.[0]?.title?.startsWith('[FIRING:1] ChatOpsReplicaDown') ?? false);
-    expect(firing.channel).toBe('#ops-alerts');
-    expect(firing.username).toBe('Alertmanager');
-    const attachment = firing.attachments?.[0];
-    expect(attachment?.title).toBe('[FIRING:1] ChatOpsReplicaDown (warning)');
-    expect(attachment?.color).toBe('warning');
-    const lines = attachment?.text?.split('\n') ?? [];
-    expect(lines[0]).toBe(`:red_circle: *ChatOps replica ${instance} is down*`);
-    expect(lines[1]).toBe(`Prometheus has not been able to scrape chatops@1 on app2 (${instance}) for over a minute. The other replicas keep reminding.`);
-    expect(lines[2]).toBe(`*Where:* app2 (${instance}) job chatops`);
-    expect(lines[3]).toMatch(/^\*Since:\* \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
-    const since = Date.parse(`${lines[3]?.slice('*Since:* '.length, -' UTC'.length).replace(' ', 'T')}Z`);
-    expect(Math.abs(since - Date.now())).toBeLessThan(60_000);
-    expect(lines[4]).toBe(
-      '*Runbook:* <https://github.com/chatops/chatops/blob/main/docs/runbooks.md#chatopsreplicadown|https://github.com/chatops/chatops/blob/main/docs/runbooks.md#chatopsreplicadown>',
+    const calls = (): { method: string; args: Record<string, unknown>; response: Record<string, unknown> }[] =>
+      sandbox.slack.calls.filter((c) => c.args.channel === 'C0ALERTS' && c.response.ok === true);
+    const posted = await waitFor('the app posts the alert', async () => calls().find((c) => c.method === 'chat.postMessage'), 45_000).catch(
+      (error: unknown) => {
+        throw new Error(`${String(error)}\nalertmanager:\n${alertmanager?.output()}`);
+      },
     );
-    // One replica is still up: the all-replicas alert does not fire.
-    expect(webhookPosts().some((p) => p.attachments?.[0]?.title?.includes('ChatOpsAllReplicasDown'))).toBe(false);
+    expect(posted.args.text).toBe(`🔥 FIRING (1): ChatOpsReplicaDown: ChatOps replica ${instance} is down`);
+    const blocks = JSON.stringify(posted.args.blocks);
+    expect(blocks).toContain(`<${runbooks}#chatopsreplicadown|Runbook>`);
+    expect(blocks).toContain('<https://grafana.test/d/chatops-app|Dashboard>');
+    expect(blocks).toContain('alert_silence_1h');
 
     await startReplica(2);
-    const resolved = await waitForPost('the resolved notice', (p) => p.attachments?.[0]?.title === '[RESOLVED] ChatOpsReplicaDown (warning)');
-    expect(resolved.attachments?.[0]?.color).toBe('good');
-    expect(resolved.attachments?.[0]?.text).toContain(`:large_green_circle: *ChatOps replica ${instance} is down*`);
-    expect(resolved.attachments?.[0]?.text).toMatch(/\*Resolved:\* \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    const ts = posted.response.ts;
+    const resolved = await waitFor(
+      'the message edited to resolved',
+      async () => calls().find((c) => c.method === 'chat.update' && c.args.ts === ts && String(c.args.text).startsWith('✅ RESOLVED: ChatOpsReplicaDown')),
+      45_000,
+    );
+    expect(JSON.stringify(resolved.args.blocks)).not.toContain('alert_silence_1h');
+    expect(calls().filter((c) => c.method === 'chat.postMessage')).toHaveLength(1);
+    // The app took it: Alertmanager's own Slack receiver stayed quiet.
+    expect(webhookPosts().slice(fallbackBefore)).toEqual([]);
   });
 
-  it('sends ChatOpsAllReplicasDown as critical when every replica stops, and inhibits the per-replica alerts', async () => {
+  it('sends ChatOpsAllReplicasDown straight to Slack (the fallback) and mail, and inhibits the per-replica alerts', async () => {
     const before = webhookPosts().length;
     for (const index of [1, 2] as const) {
       await replicas[index]?.kill();
@@ -235,6 +261,9 @@ describe('alerting end to end', () => {
     const critical = await waitForPost('the all-replicas notice', (p) => p.attachments?.[0]?.title === '[FIRING:1] ChatOpsAllReplicasDown (critical)');
     expect(critical.attachments?.[0]?.color).toBe('danger');
     expect(critical.attachments?.[0]?.text?.split('\n')[0]).toBe(':red_circle: *Every ChatOps replica is down*');
+    expect(critical.channel).toBe('#ops-alerts');
+    expect(critical.username).toBe('Alertmanager');
+    expect(critical.attachments?.[0]?.text).toContain(`*Runbook:* <${runbooks}#chatopsallreplicasdown|`);
     // Alertmanager holds both replica alerts, suppressed by the all-replicas alert.
     const client = tlsClient(certificates.ca, { username: vars.alertmanager_web_username, password: vars.alertmanager_web_password });
     try {
@@ -268,7 +297,7 @@ describe('alerting end to end', () => {
     expect(headers).toMatch(/^Subject: \[FIRING:1\] ChatOpsAllReplicasDown \(critical\)$/m);
     const body = mail.data.replace(/=\r\n/g, '').replace(/=3D/g, '=');
     expect(body).toContain('FIRING: Every ChatOps replica is down');
-    expect(body).toContain('Runbook: https://github.com/chatops/chatops/blob/main/docs/runbooks.md#chatopsallreplicasdown');
+    expect(body).toContain(`Runbook: ${runbooks}#chatopsallreplicasdown`);
     // The warning-level replica alerts never went to mail.
     expect(smtp.received.filter((m) => m.data.includes('ChatOpsReplicaDown'))).toEqual([]);
   });

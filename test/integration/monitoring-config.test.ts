@@ -34,6 +34,7 @@ describe('Prometheus and Alertmanager content', () => {
     alertmanager_slack_api_url: 'https://hooks.slack.test/services/T0/B0/x',
     alertmanager_email_to: 'oncall@example.test',
     alertmanager_smtp_smarthost: 'smtp.example.test:587',
+    alertmanager_chatops_routes: [{ channel: 'C0PAYMENTS', matchers: ['team="payments"'] }],
   };
   const inventory = (): Promise<string> => readFile(join(repoRoot, 'test/fixtures/monitoring/inventory.yml'), 'utf8');
 
@@ -243,24 +244,65 @@ describe('Prometheus and Alertmanager content', () => {
   it('renders an Alertmanager config that amtool check-config accepts, templates included', async () => {
     const result = await runCommand('amtool', ['check-config', join(work, 'alertmanager.yml')]);
     expect(result.code, result.stderr + result.stdout).toBe(0);
-    expect(result.stdout).toContain(' - 2 receivers');
+    // slack, slack-and-mail (the fallback), mail, chatops (the app's default channel), chatops-C0PAYMENTS
+    expect(result.stdout).toContain(' - 5 receivers');
     expect(result.stdout).toContain(' - 4 inhibit rules');
     expect(result.stdout).toMatch(/ - 1 templates\n\s+SUCCESS/);
   });
 
-  it('routes critical alerts to Slack and mail, warnings to Slack', async () => {
+  it("routes alerts to the app's webhook per channel, mails critical ones, and sends the app's own outages to Slack directly", async () => {
     const route = async (...labels: string[]): Promise<string> => {
       const result = await runCommand('amtool', ['config', 'routes', 'test', '--config.file', join(work, 'alertmanager.yml'), ...labels]);
       expect(result.code, result.stderr).toBe(0);
       return result.stdout.trim();
     };
     expect(await route('alertname=ChatOpsAllReplicasDown', 'severity=critical')).toBe('slack-and-mail');
-    expect(await route('alertname=ChatOpsReplicaDown', 'severity=warning')).toBe('slack');
+    expect(await route('alertname=ChatOpsAlertDeliveryFailing', 'severity=critical')).toBe('slack-and-mail');
+    expect(await route('alertname=ChatOpsReplicaDown', 'severity=warning')).toBe('chatops');
+    expect(await route('alertname=HAProxyBackendDown', 'severity=critical')).toBe('mail,chatops');
+    expect(await route('alertname=DiskFillingUp', 'severity=warning', 'team=payments')).toBe('chatops-C0PAYMENTS');
     const config = parse(await readFile(join(work, 'alertmanager.yml'), 'utf8')) as {
-      receivers: { name: string; slack_configs?: { send_resolved: boolean; api_url: string }[]; email_configs?: { send_resolved: boolean; to: string }[] }[];
+      receivers: {
+        name: string;
+        slack_configs?: { send_resolved: boolean; api_url: string }[];
+        email_configs?: { send_resolved: boolean; to: string }[];
+        webhook_configs?: { url: string; send_resolved: boolean; http_config: Record<string, unknown> }[];
+      }[];
     };
     const both = config.receivers.find((r) => r.name === 'slack-and-mail');
     expect(both?.slack_configs?.[0]).toMatchObject({ send_resolved: true, api_url: vars.alertmanager_slack_api_url });
     expect(both?.email_configs?.[0]).toMatchObject({ send_resolved: true, to: 'oncall@example.test' });
+    const webhooks = config.receivers.filter((r) => r.webhook_configs).map((r) => [r.name, r.webhook_configs?.[0]?.url]);
+    expect(webhooks).toEqual([
+      ['chatops', 'https://chatops.lab.chatops.test/alertmanager/webhook'],
+      ['chatops-C0PAYMENTS', 'https://chatops.lab.chatops.test/alertmanager/webhook?channel=C0PAYMENTS'],
+    ]);
+    expect(config.receivers.find((r) => r.name === 'chatops')?.webhook_configs?.[0]).toEqual({
+      url: 'https://chatops.lab.chatops.test/alertmanager/webhook',
+      send_resolved: true,
+      http_config: {
+        authorization: { type: 'Bearer', credentials_file: '/etc/prometheus/chatops-webhook-token' },
+        tls_config: { ca_file: join(tlsDir, 'ca.crt') },
+      },
+    });
+  });
+
+  it('sends every alert to Slack when the inventory has no app webhook', async () => {
+    await renderTemplates(await inventory(), { ...vars, chatops_tls_dir: tlsDir, alertmanager_chatops_webhook_enabled: false }, [
+      { src: 'prometheus/alertmanager.yml.j2', dest: join(work, 'alertmanager-no-app.yml') },
+    ]);
+    const check = await runCommand('amtool', ['check-config', join(work, 'alertmanager-no-app.yml')]);
+    expect(check.code, check.stderr + check.stdout).toBe(0);
+    expect(check.stdout).toContain(' - 2 receivers');
+    const routed = await runCommand('amtool', [
+      'config',
+      'routes',
+      'test',
+      '--config.file',
+      join(work, 'alertmanager-no-app.yml'),
+      'alertname=ChatOpsReplicaDown',
+      'severity=warning',
+    ]);
+    expect(routed.stdout.trim()).toBe('slack');
   });
 });

@@ -43,7 +43,19 @@ export interface TemplateToRender {
   dest: string;
   /** Variables for this template only (e.g. web_config_service). */
   vars?: Record<string, unknown>;
+  /** Extra options of the template module (e.g. the rules' [[ ]] delimiters). */
+  options?: Record<string, string>;
 }
+
+/** The template options the prometheus role renders rule files with (Prometheus keeps its braces). */
+export const ruleTemplateOptions = {
+  variable_start_string: '[[',
+  variable_end_string: ']]',
+  block_start_string: '[%',
+  block_end_string: '%]',
+  comment_start_string: '[#',
+  comment_end_string: '#]',
+};
 
 /**
  * Renders templates with ansible-playbook against `inventory` (YAML text), the same way the roles
@@ -67,7 +79,7 @@ export async function renderTemplates(inventory: string, vars: Record<string, un
     // One task per template, per-template variables under `vars:` as a role's task would set them.
     const tasks = templates.map((t) => ({
       name: `Render ${t.src}`,
-      'ansible.builtin.template': { src: resolve(repoRoot, t.src), dest: t.dest, mode: '0600' },
+      'ansible.builtin.template': { src: resolve(repoRoot, t.src), dest: t.dest, mode: '0600', ...t.options },
       vars: t.vars ?? {},
     }));
     const playbook = [{ name: 'Render monitoring content', hosts: 'localhost', gather_facts: false, tasks }];

@@ -3,6 +3,7 @@
 // message itself. Answers the text the clicking user sees ephemerally; nothing half-done.
 import type { Logger } from 'pino';
 import type { SlackPoster } from '../core/ports.ts';
+import { recordAlertAction, type AlertActionLog, type AlertActionRecord } from './action-log.ts';
 import { alertActions, silenceLengths, type AlertActionId } from './actions.ts';
 import { AlertmanagerRejectedError, AlertmanagerUnavailableError, type AlertmanagerClient } from './alertmanager.ts';
 import type { AlertLedger, AlertMessageRecord } from './ledger.ts';
@@ -35,6 +36,10 @@ export interface AlertButtonsOptions {
   links: AlertLinks;
   logger: Logger;
   clock?: () => Date;
+  /** one document per click (Elasticsearch or memory); the ECS log event is written either way */
+  actionLog?: AlertActionLog;
+  /** this replica's id, in each action document */
+  replica?: string;
 }
 
 const known = new Set<string>(Object.values(alertActions));
@@ -47,12 +52,10 @@ export class AlertButtons {
   }
 
   async click(click: AlertClick): Promise<ClickAnswer> {
-    const { logger } = this.options;
-    const event = { 'event.action': click.actionId, 'user.id': click.user.id, 'user.name': click.user.name, channel: click.channel, messageKey: click.key };
     if (!known.has(click.actionId)) return { ok: false, text: `Unknown alert action ${click.actionId}.` };
     const verdict = await checkOperator(click.user.id, this.options.operators, this.options.groupMembers);
     if (!verdict.ok) {
-      logger.warn({ ...event, 'event.outcome': 'failure', reason: verdict.reason }, 'alert action refused');
+      await this.audit(click, undefined, { outcome: 'failure', reason: verdict.reason });
       return { ok: false, text: refusalText(verdict) };
     }
     const found = await this.options.ledger.findMessage(click.key);
@@ -60,15 +63,36 @@ export class AlertButtons {
     try {
       const change = await this.change(click.actionId as AlertActionId, found.value, click.user);
       await this.save(click.key, change);
-      logger.info({ ...event, 'event.outcome': 'success', silenceId: change.silence?.id ?? found.value.silence?.id }, 'alert action done');
+      await this.audit(click, found.value, { outcome: 'success', silence: change.silence ?? found.value.silence });
       return { ok: true, text: describe(click.actionId, change) };
     } catch (error) {
       if (error instanceof AlertmanagerUnavailableError || error instanceof AlertmanagerRejectedError) {
-        logger.warn({ ...event, 'event.outcome': 'failure', err: error }, 'alert action failed at Alertmanager');
+        await this.audit(click, found.value, { outcome: 'failure', reason: error.message });
         return { ok: false, text: `${error.message}. Nothing was changed; try again once Alertmanager answers.` };
       }
       throw error;
     }
+  }
+
+  /** The click's ECS log event and its document: who, what, when, which group, the silence. */
+  private async audit(
+    click: AlertClick,
+    record: AlertMessageRecord | undefined,
+    result: { outcome: AlertActionRecord['outcome']; reason?: string; silence?: GroupState['silence'] },
+  ): Promise<void> {
+    await recordAlertAction(this.options.actionLog, this.options.logger, {
+      '@timestamp': this.clock().toISOString(),
+      action: click.actionId,
+      outcome: result.outcome,
+      user: { id: click.user.id, name: click.user.name },
+      channel: click.channel,
+      messageKey: click.key,
+      ...(record ? { groupKey: record.groupKey } : {}),
+      ...(record?.payload.commonLabels.alertname ? { alertname: record.payload.commonLabels.alertname } : {}),
+      ...(result.silence ? { silenceId: result.silence.id, silenceEndsAt: result.silence.endsAt } : {}),
+      ...(result.reason ? { reason: result.reason } : {}),
+      replica: this.options.replica ?? 'unknown',
+    });
   }
 
   /** The state change to record; Alertmanager is asked first, so a failure there changes nothing. */

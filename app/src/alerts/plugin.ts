@@ -9,6 +9,7 @@ import type { AppMetrics } from '../metrics.ts';
 import { createElasticsearchClient } from '../store/client.ts';
 import { StoreUnavailableError } from '../store/errors.ts';
 import { deleteExpiredFrom, ensureDefinedIndices } from '../store/indices.ts';
+import { alertActionIndexDefinition, alertActionIndexName, ElasticAlertActionLog, MemoryAlertActionLog, type AlertActionLog } from './action-log.ts';
 import { AlertmanagerClient } from './alertmanager.ts';
 import { AlertButtons } from './buttons.ts';
 import { AlertCommands } from './commands.ts';
@@ -53,9 +54,10 @@ function elasticLedger(
   options: AlertsOptions,
   logger: Logger,
   timers: NodeJS.Timeout[],
-): { ledger: AlertLedger; close: () => Promise<void> } {
+): { ledger: AlertLedger; actionLog: AlertActionLog; close: () => Promise<void> } {
   const client = createElasticsearchClient(settings, options.secrets, { requestTimeoutMs: ledgerTimeoutMs });
-  const definitions = alertIndexDefinitions(alertIndexNames(settings.indexPrefix));
+  const actionIndex = alertActionIndexName(settings.indexPrefix);
+  const definitions = [...alertIndexDefinitions(alertIndexNames(settings.indexPrefix)), alertActionIndexDefinition(actionIndex)];
   let ready = false;
   const setUp = (): void => {
     ensureDefinedIndices(client, definitions, logger)
@@ -79,7 +81,11 @@ function elasticLedger(
   }, retentionEveryMs);
   retention.unref();
   timers.push(retention);
-  return { ledger: new ElasticAlertLedger(client, alertIndexNames(settings.indexPrefix), options.replicaId), close: () => client.close() };
+  return {
+    ledger: new ElasticAlertLedger(client, alertIndexNames(settings.indexPrefix), options.replicaId),
+    actionLog: new ElasticAlertActionLog(client, actionIndex),
+    close: () => client.close(),
+  };
 }
 
 function prometheusOf({ alerts, secrets, metrics }: AlertsOptions): PrometheusClient | undefined {
@@ -122,6 +128,8 @@ export function createAlerts(options: AlertsOptions): Alerts {
     timeZone: alerts.timezone,
     links,
     logger,
+    actionLog: store?.actionLog ?? new MemoryAlertActionLog(),
+    replica: options.replicaId,
   });
   const prometheus = prometheusOf(options);
   const commands = new AlertCommands({

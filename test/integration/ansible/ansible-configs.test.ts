@@ -33,6 +33,7 @@ const SECRETS = {
   chatops_slack_bot_token: 'xoxb-0000-render-check',
   chatops_slack_signing_secret: 'render-check-signing-secret',
   chatops_github_webhook_secret: 'render-check-webhook-secret',
+  chatops_alertmanager_webhook_token: 'render-check-alertmanager-webhook-token',
   alertmanager_slack_api_url: 'https://10.77.0.1:9444/services/T0/B0/render',
 };
 
@@ -118,6 +119,11 @@ describe('rendered configurations pass their checkers', () => {
     }
     const secrets = await readFile(path.join(outDir, 'app1', 'chatops', 'secrets.yml'), 'utf8');
     expect(secrets).toContain('metrics:');
+    // Alerts through the app: the lab's channel and operators, Alertmanager on mon1 with our CA, the same token as Alertmanager's.
+    const config = await readFile(path.join(outDir, 'app1', 'chatops', 'replica-1.yml'), 'utf8');
+    expect(config).toMatch(/^alerts:\n {2}defaultChannel: C0ALERTS\n {2}operators:\n {2}- U0ALICE\n {2}- U0BOB\n {2}alertmanagerUrl: https:\/\/10\.77\.0\.31:9093\n/m);
+    expect(secrets).toContain(`alertmanagerWebhookToken: "${SECRETS.chatops_alertmanager_webhook_token}"`);
+    expect(secrets).toContain(`password: "${SECRETS.alertmanager_web_password}"`);
   });
 
   it('renders a GitHub App instead of a token: the key in a 0600 file, secrets.yml naming it, and the app accepts them', async () => {
