@@ -220,7 +220,8 @@ describe('GitHub source', () => {
       const repo = `limited${status}/repo`;
       github.addRepository(repo);
       github.addPullRequest(repo, { title: 'after the reset' });
-      const reset = Math.floor(Date.now() / 1000) + 1;
+      // At least a second ahead: floor(now) + 1 can be a few milliseconds away.
+      const reset = Math.ceil((Date.now() + 1000) / 1000);
       github.setRateLimit({ limit: 5000, remaining: 0, resetEpochSeconds: reset, status });
       const { source: s, metrics } = source();
       const started = Date.now();
