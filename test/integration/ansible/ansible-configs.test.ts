@@ -184,6 +184,25 @@ describe('haproxy.cfg', () => {
     }
   });
 
+  it('keeps connections to the servers alive and reuses them, so a request pays no TLS handshake to a replica', () => {
+    const defaults = section('defaults');
+    expect(defaults).toContain('option http-keep-alive');
+    expect(defaults).toContain('http-reuse safe');
+    expect(cfg).not.toMatch(/option (http-server-close|httpclose)/);
+    expect(cfg).not.toMatch(/no-ssl-reuse/);
+  });
+
+  it('answers its own health path on the HTTPS front before routing by host name', () => {
+    const https = section('frontend https');
+    const own = https.indexOf('http-request return status 200 content-type text/plain string "ok\\n" if { path /haproxy/health }');
+    expect(own).toBeGreaterThan(-1);
+    expect(own).toBeLessThan(https.indexOf('http-request return status 404'));
+  });
+
+  it('hands its listening sockets to the new worker on a reload', () => {
+    expect(cfg).toMatch(/stats socket \/run\/haproxy\/admin\.sock mode 660 level admin expose-fd listeners/);
+  });
+
   it('health-checks the app replicas on /ready', () => {
     const app = section('backend chatops');
     expect(app).toContain('http-check send meth GET uri /ready');
