@@ -43,7 +43,7 @@ function etcHosts(hosts: LabHost[], domain: string): string {
   for (const h of hosts) lines.push(`${h.ip} ${h.name}.${domain} ${h.name}`);
   if (lb)
     lines.push(
-      `${lb.ip} ${domain} ${frontServices()
+      `${lb.frontIp ?? lb.ip} ${domain} ${frontServices()
         .map((s) => `${s.subdomain}.${domain}`)
         .join(' ')}`,
     );

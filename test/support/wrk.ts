@@ -47,9 +47,11 @@ export function parseWrk(report: string): WrkFigures {
 export interface WrkRun {
   /** resolves with the figures when wrk exits */
   finished: Promise<WrkFigures>;
+  /** ends the run early (SIGINT: wrk stops and reports what it did so far) */
+  stop: () => Promise<WrkFigures>;
 }
 
-/** Starts wrk (2 threads, 16 connections) on `https://<address><path>` with `Host: <host>`. */
+/** Starts wrk (2 threads, 16 connections, at most durationS) on `https://<address><path>` with `Host: <host>`. */
 export function startWrk(options: { address: string; host: string; path: string; durationS: number }): WrkRun {
   const wrk = spawn(
     'wrk',
@@ -63,5 +65,11 @@ export function startWrk(options: { address: string; host: string; path: string;
     wrk.on('error', reject);
     wrk.on('close', (code) => (code === 0 ? resolve(parseWrk(out)) : reject(new Error(`wrk exited ${String(code)}:\n${out}`))));
   });
-  return { finished };
+  return {
+    finished,
+    stop: () => {
+      wrk.kill('SIGINT');
+      return finished;
+    },
+  };
 }
