@@ -112,6 +112,9 @@ export async function bootHost(host: LabHost): Promise<void> {
     '--console=passive',
     '--resolv-conf=off',
     '--link-journal=no',
+    // A balancer's keepalived adds and removes the floating address: CAP_NET_ADMIN, confined
+    // to the host's own network namespace.
+    ...(host.groups.includes('lb') ? ['--capability=CAP_NET_ADMIN'] : []),
     '--boot',
   ];
   const child = spawn('bash', ['-c', SUPERVISOR, `chatops-lab-${host.name}`, nspawnPidFile(host.name), ...nspawn], {
