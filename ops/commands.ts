@@ -19,7 +19,7 @@ Keeps every certificate that is still right, so a rerun changes nothing.`,
   },
   deploy: {
     section: OPERATOR,
-    usage: 'chatops deploy [--inventory DIR] [--check] [--diff] [--tags T] [--skip-tags T] [--limit H] [--playbook F] [--vault-password-file F]',
+    usage: 'chatops deploy [--inventory DIR] [--check] [--diff] [--tags T] [--skip-tags T] [--limit H] [--playbook F] [--vault-password-file F] [--bundle F]',
     summary: 'run ansible/site.yml: progress per play and role, a recap, the failing host and task',
     details: `${INVENTORY}
   --check          Ansible's check mode: report what would change, change nothing
@@ -27,6 +27,8 @@ Keeps every certificate that is still right, so a rerun changes nothing.`,
   --tags T, --skip-tags T, --limit H   as for ansible-playbook
   --playbook F     another playbook (default ansible/site.yml)
   --vault-password-file F   for an inventory with ansible-vault secrets
+  --bundle F       roll out this app bundle (default dist/chatops.mjs): replicas restart one at a time,
+                   each drained in HAProxy first and enabled again once /ready
 Runs with Mitogen when scripts/install-deps.d/mitogen.sh fetched it (CHATOPS_MITOGEN=0: Ansible's
 linear strategy). Exits with ansible-playbook's code.`,
     run: async (argv) => (await import('./deploy.ts')).deployCommand(argv),

@@ -154,6 +154,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
     limit: { type: 'string' },
     playbook: { type: 'string' },
     'vault-password-file': { type: 'string' },
+    bundle: { type: 'string' },
   });
   for (const flag of ['tags', 'skip-tags', 'limit'] as const) {
     if (values[flag] !== undefined && !/^[A-Za-z0-9_.,:*!&\-[\]]+$/.test(values[flag])) {
@@ -170,6 +171,11 @@ export async function deployCommand(argv: string[]): Promise<number> {
   if (values['skip-tags']) opts.skipTags = values['skip-tags'];
   if (values.limit) opts.limit = values.limit;
   if (values['vault-password-file']) opts.vaultPasswordFile = path.resolve(values['vault-password-file']);
+  if (values.bundle !== undefined) {
+    const bundle = path.resolve(values.bundle);
+    if (!existsSync(bundle)) throw new UsageError(`--bundle: ${bundle} does not exist; build one with \`npm run build\` (dist/chatops.mjs)`);
+    opts.extraVars = { chatops_bundle_src: bundle };
+  }
   log(
     `deploy: ${path.relative(REPO_ROOT, opts.playbook ?? SITE_PLAYBOOK)} on ${path.relative(REPO_ROOT, opts.inventoryDir) || opts.inventoryDir}${opts.check ? ' (check mode)' : ''}`,
   );

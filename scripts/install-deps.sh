@@ -20,7 +20,7 @@ APT_PACKAGES=(
   # Ansible and linters
   ansible ansible-lint yamllint
   # services exercised for real in tests and the lab
-  haproxy prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter
+  haproxy keepalived prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter
   prometheus-elasticsearch-exporter
   # building Filebeat with journald input (scripts/install-deps.d/filebeat.sh)
   libsystemd-dev

@@ -43,7 +43,7 @@ function etcHosts(hosts: LabHost[], domain: string): string {
   for (const h of hosts) lines.push(`${h.ip} ${h.name}.${domain} ${h.name}`);
   if (lb)
     lines.push(
-      `${lb.ip} ${domain} ${frontServices()
+      `${lb.frontIp ?? lb.ip} ${domain} ${frontServices()
         .map((s) => `${s.subdomain}.${domain}`)
         .join(' ')}`,
     );
@@ -112,6 +112,9 @@ export async function bootHost(host: LabHost): Promise<void> {
     '--console=passive',
     '--resolv-conf=off',
     '--link-journal=no',
+    // A balancer's keepalived adds and removes the floating address: CAP_NET_ADMIN, confined
+    // to the host's own network namespace.
+    ...(host.groups.includes('lb') ? ['--capability=CAP_NET_ADMIN'] : []),
     '--boot',
   ];
   const child = spawn('bash', ['-c', SUPERVISOR, `chatops-lab-${host.name}`, nspawnPidFile(host.name), ...nspawn], {

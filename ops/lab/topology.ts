@@ -30,6 +30,8 @@ export interface LabHost {
   veth: string;
   dir: string;
   root: string;
+  /** a balancer's floating address (keepalived_virtual_ip), where the front names resolve */
+  frontIp?: string;
 }
 
 export function hostPaths(name: string): Pick<LabHost, 'netns' | 'veth' | 'dir' | 'root'> {
@@ -53,5 +55,8 @@ export async function labHosts(inventoryDir = LAB_INVENTORY): Promise<LabHost[]>
       throw new UsageError(`${inventoryDir}: lab host name "${h.name}" must be 1-10 lower-case letters, digits or dashes`);
     }
   }
-  return hosts.map((h) => ({ name: h.name, ip: h.address, groups: h.groups, ...hostPaths(h.name) }));
+  return hosts.map((h) => {
+    const vip = h.vars['keepalived_virtual_ip'];
+    return { name: h.name, ip: h.address, groups: h.groups, ...hostPaths(h.name), ...(typeof vip === 'string' && vip ? { frontIp: vip } : {}) };
+  });
 }

@@ -128,7 +128,7 @@ describe('TLS everywhere', () => {
     }
   });
 
-  it('every non-loopback listener on every lab host speaks TLS 1.2+ with our CA and refuses TLS 1.0/1.1 and plaintext; port 80 on lb1 only redirects', async () => {
+  it('every non-loopback listener on every lab host speaks TLS 1.2+ with our CA and refuses TLS 1.0/1.1 and plaintext; port 80 on the balancers only redirects', async () => {
     const problems: string[] = [];
     for (const host of LAB_HOSTS) {
       const r = await ssh(host.name, 'ss -Htlnp');
@@ -157,7 +157,7 @@ describe('TLS everywhere', () => {
           if (!banner.startsWith('SSH-2.0-')) problems.push(`${label}: expected an SSH-2.0 banner, got ${JSON.stringify(banner)}`);
           continue;
         }
-        if (host.name === 'lb1' && socket.port === 80) {
+        if ((host.groups as readonly string[]).includes('lb') && socket.port === 80) {
           const redirect = spawnSync(
             'curl',
             ['-sS', '--max-time', '10', '-o', '/dev/null', '-w', '%{http_code} %{redirect_url}', '-H', `Host: chatops.${DOMAIN}`, `http://${target}/health`],
@@ -236,7 +236,7 @@ describe('a person’s view: the HAProxy stats page', () => {
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync', // Playwright adds a fresh temporary --user-data-dir itself
-        `--host-resolver-rules=MAP lb1.${DOMAIN} ${LB_IP}`,
+        `--host-resolver-rules=MAP lb1.${DOMAIN} ${LAB_HOSTS.find((h) => h.name === 'lb1')?.ip ?? ''}`,
         `--ignore-certificate-errors-spki-list=${spki}`,
       ],
     });

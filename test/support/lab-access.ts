@@ -11,7 +11,8 @@ import { KNOWN_HOSTS, SSH_KEY } from '../../ops/lab/topology.ts';
 import { DEFAULT_CERTS_DIR, LAB_DIR, REPO_ROOT } from '../../ops/paths.ts';
 
 export const DOMAIN = 'lab.chatops.test';
-export const LB_IP = '10.77.0.11';
+/** The front's floating address (keepalived on lb1/lb2): every front name resolves here. */
+export const LB_IP = '10.77.0.10';
 export const CONTROLLER_IP = '10.77.0.1';
 export const CA_FILE = path.join(DEFAULT_CERTS_DIR, 'ca.crt');
 export { KNOWN_HOSTS, SSH_KEY } from '../../ops/lab/topology.ts';
@@ -21,6 +22,7 @@ export const GITHUB_SANDBOX = `https://${CONTROLLER_IP}:9443`;
 
 export const LAB_HOSTS = [
   { name: 'lb1', ip: '10.77.0.11', groups: ['lb'] },
+  { name: 'lb2', ip: '10.77.0.12', groups: ['lb'] },
   { name: 'app1', ip: '10.77.0.21', groups: ['app'] },
   { name: 'app2', ip: '10.77.0.22', groups: ['app'] },
   { name: 'mon1', ip: '10.77.0.31', groups: ['monitoring', 'logging'] },
@@ -247,7 +249,7 @@ async function labIsUp(): Promise<boolean> {
     !/\bno\b/.test(
       status.stdout
         .split('\n')
-        .filter((l) => /^(lb1|app1|app2|mon1)\s/.test(l))
+        .filter((l) => new RegExp(`^(${LAB_HOSTS.map((h) => h.name).join('|')})\\s`).test(l))
         .join('\n'),
     )
   );

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +50,8 @@ async function render(tags: string, extra: Record<string, unknown> = {}): Promis
     '-e', `render_dir=${outDir}`, '-e', `render_tls_dir=${tlsDir}`, '-e', `@${secretsFile}`, '-e', `@${extraFile}`,
     // The test's own CA, not certs/generated (absent on a clean checkout before `chatops certs`).
     '-e', `chatops_certs_dir=${tlsDir}`,
+    // keepalived -t wants an interface this machine has.
+    '-e', `render_keepalived_interface=${controllerInterface()}`,
   ];
   try {
     const { stdout, stderr } = await run('ansible-playbook', args, { cwd: ANSIBLE, env, maxBuffer: 32 * 1024 * 1024 });
@@ -58,6 +60,12 @@ async function render(tags: string, extra: Record<string, unknown> = {}): Promis
     const e = error as { code?: number; stdout?: string; stderr?: string };
     return { code: typeof e.code === 'number' ? e.code : 1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
   }
+}
+
+function controllerInterface(): string {
+  const name = Object.entries(networkInterfaces()).find(([, addrs]) => addrs?.some((a) => !a.internal))?.[0];
+  if (!name) throw new Error('keepalived -t needs a non-loopback interface on this machine');
+  return name;
 }
 
 function failedTasks(out: string): string[] {
@@ -87,7 +95,7 @@ afterAll(async () => {
 });
 
 describe('rendered configurations pass their checkers', () => {
-  for (const tags of ['haproxy', 'prometheus', 'alertmanager', 'exporters', 'elasticsearch', 'cadvisor', 'kibana', 'grafana', 'logstash', 'filebeat']) {
+  for (const tags of ['haproxy', 'keepalived', 'prometheus', 'alertmanager', 'exporters', 'elasticsearch', 'cadvisor', 'kibana', 'grafana', 'logstash', 'filebeat']) {
     it(`renders and checks ${tags}`, async () => {
       const { code, out } = await render(tags);
       expect(failedTasks(out)).toEqual([]);
@@ -169,6 +177,42 @@ describe('rendered configurations pass their checkers', () => {
   });
 });
 
+describe('keepalived.conf', () => {
+  const conf: Record<string, string> = {};
+  beforeAll(async () => {
+    const { code, out } = await render('keepalived');
+    expect(code, out.slice(-3000)).toBe(0);
+    for (const host of ['lb1', 'lb2']) conf[host] = await readFile(path.join(outDir, host, 'keepalived', 'keepalived.conf'), 'utf8');
+  });
+
+  it('holds the floating address over unicast VRRP between the two balancers', () => {
+    expect(conf['lb1']).toMatch(/unicast_src_ip 10\.77\.0\.11\s+unicast_peer \{\s+10\.77\.0\.12\s+\}/);
+    expect(conf['lb2']).toMatch(/unicast_src_ip 10\.77\.0\.12\s+unicast_peer \{\s+10\.77\.0\.11\s+\}/);
+    for (const host of ['lb1', 'lb2']) expect(conf[host]).toContain('10.77.0.10/24 dev host0');
+  });
+
+  it('prefers lb1, and a returning balancer does not take the address back (nopreempt, both BACKUP)', () => {
+    expect(conf['lb1']).toMatch(/priority 150\b/);
+    expect(conf['lb2']).toMatch(/priority 140\b/);
+    for (const host of ['lb1', 'lb2']) {
+      expect(conf[host]).toMatch(/state BACKUP[\s\S]*\n\s+nopreempt\n/);
+    }
+  });
+
+  it("follows HAProxy's health: the check asks HAProxy's own path", () => {
+    expect(conf['lb1']).toMatch(/vrrp_script haproxy_answers \{\s+script "\/usr\/bin\/curl [^"]*--fail [^"]*https:\/\/127\.0\.0\.1:443\/haproxy\/health"/);
+    expect(conf['lb1']).toMatch(/track_script \{\s+haproxy_answers\s+\}/);
+    expect(conf['lb1']).toMatch(/enable_script_security\s+script_user root/);
+  });
+
+  it('fails the render when keepalived -t rejects the result', async () => {
+    const { code, out } = await render('keepalived', { keepalived_prefix_length: 99, render_show_output: true });
+    expect(code).not.toBe(0);
+    expect(out).toMatch(/failed to validate/);
+    expect(out).toMatch(/prefix len 99/);
+  });
+});
+
 describe('haproxy.cfg', () => {
   let cfg: string;
   beforeAll(async () => {
@@ -221,6 +265,25 @@ describe('haproxy.cfg', () => {
       expect(servers.length).toBeGreaterThan(0);
       for (const server of servers) expect(server).toMatch(/verifyhost \S+\.lab\.chatops\.test$/);
     }
+  });
+
+  it('keeps connections to the servers alive and reuses them, so a request pays no TLS handshake to a replica', () => {
+    const defaults = section('defaults');
+    expect(defaults).toContain('option http-keep-alive');
+    expect(defaults).toContain('http-reuse safe');
+    expect(cfg).not.toMatch(/option (http-server-close|httpclose)/);
+    expect(cfg).not.toMatch(/no-ssl-reuse/);
+  });
+
+  it('answers its own health path on the HTTPS front before routing by host name', () => {
+    const https = section('frontend https');
+    const own = https.indexOf('http-request return status 200 content-type text/plain string "ok\\n" if { path /haproxy/health }');
+    expect(own).toBeGreaterThan(-1);
+    expect(own).toBeLessThan(https.indexOf('http-request return status 404'));
+  });
+
+  it('hands its listening sockets to the new worker on a reload', () => {
+    expect(cfg).toMatch(/stats socket \/run\/haproxy\/admin\.sock mode 660 level admin expose-fd listeners/);
   });
 
   it('health-checks the app replicas on /ready', () => {

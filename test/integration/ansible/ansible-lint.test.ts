@@ -20,7 +20,7 @@ const env = { ...process.env, ANSIBLE_CONFIG: path.join(ANSIBLE, 'ansible.cfg'),
 
 const ROLE_NAMES = [
   'common', 'tls', 'haproxy', 'chatops', 'prometheus', 'alertmanager', 'grafana', 'elasticsearch', 'logstash',
-  'kibana', 'filebeat', 'node_exporter', 'systemd_exporter', 'cadvisor', 'blackbox_exporter',
+  'kibana', 'filebeat', 'node_exporter', 'systemd_exporter', 'cadvisor', 'blackbox_exporter', 'keepalived',
 ];
 const SERVICE_ROLES = ROLE_NAMES.filter((r) => r !== 'tls' && r !== 'common');
 
