@@ -35,6 +35,12 @@ describe('Prometheus and Alertmanager content', () => {
     alertmanager_email_to: 'oncall@example.test',
     alertmanager_smtp_smarthost: 'smtp.example.test:587',
     alertmanager_chatops_routes: [{ channel: 'C0PAYMENTS', matchers: ['team="payments"'] }],
+    // The review-SLO alert of a team goes to its first digest schedule's channel.
+    chatops_schedules: [
+      { name: 'backend-digest', kind: 'digest', channel: 'C0BACKEND', cron: '0 10 * * 1-5', team: 'acme/backend' },
+      { name: 'backend-late', kind: 'digest', channel: 'C0LATER', cron: '0 16 * * 1-5', team: 'acme/backend' },
+      { name: 'reviews', kind: 'reviews', cron: '0 9 * * 1-5' },
+    ],
   };
   const inventory = (): Promise<string> => readFile(join(repoRoot, 'test/fixtures/monitoring/inventory.yml'), 'utf8');
 
@@ -245,7 +251,7 @@ describe('Prometheus and Alertmanager content', () => {
     const result = await runCommand('amtool', ['check-config', join(work, 'alertmanager.yml')]);
     expect(result.code, result.stderr + result.stdout).toBe(0);
     // slack, slack-and-mail (the fallback), mail, chatops (the app's default channel), chatops-C0PAYMENTS
-    expect(result.stdout).toContain(' - 5 receivers');
+    expect(result.stdout).toContain(' - 6 receivers');
     expect(result.stdout).toContain(' - 4 inhibit rules');
     expect(result.stdout).toMatch(/ - 1 templates\n\s+SUCCESS/);
   });
@@ -261,6 +267,8 @@ describe('Prometheus and Alertmanager content', () => {
     expect(await route('alertname=ChatOpsReplicaDown', 'severity=warning')).toBe('chatops');
     expect(await route('alertname=HAProxyBackendDown', 'severity=critical')).toBe('mail,chatops');
     expect(await route('alertname=DiskFillingUp', 'severity=warning', 'team=payments')).toBe('chatops-C0PAYMENTS');
+    expect(await route('alertname=ChatOpsReviewSloBreached', 'severity=warning', 'team=acme/backend')).toBe('chatops-C0BACKEND');
+    expect(await route('alertname=ChatOpsReviewSloBreached', 'severity=warning', 'team=acme/frontend')).toBe('chatops');
     const config = parse(await readFile(join(work, 'alertmanager.yml'), 'utf8')) as {
       receivers: {
         name: string;
@@ -276,6 +284,7 @@ describe('Prometheus and Alertmanager content', () => {
     expect(webhooks).toEqual([
       ['chatops', 'https://chatops.lab.chatops.test/alertmanager/webhook'],
       ['chatops-C0PAYMENTS', 'https://chatops.lab.chatops.test/alertmanager/webhook?channel=C0PAYMENTS'],
+      ['chatops-C0BACKEND', 'https://chatops.lab.chatops.test/alertmanager/webhook?channel=C0BACKEND'],
     ]);
     expect(config.receivers.find((r) => r.name === 'chatops')?.webhook_configs?.[0]).toEqual({
       url: 'https://chatops.lab.chatops.test/alertmanager/webhook',
