@@ -7,7 +7,7 @@ import { recordAlertAction, type AlertActionLog, type AlertActionRecord } from '
 import { alertActions, silenceLengths, type AlertActionId } from './actions.ts';
 import { AlertmanagerRejectedError, AlertmanagerUnavailableError, type AlertmanagerClient } from './alertmanager.ts';
 import type { AlertLedger, AlertMessageRecord } from './ledger.ts';
-import { checkOperator, refusalText } from './operators.ts';
+import { checkOperator, refusalReason, refusalText } from './operators.ts';
 import { renderAlertGroup, type AlertLinks, type GroupState } from './render.ts';
 import { buildSilence, type SlackActor } from './silence.ts';
 
@@ -55,7 +55,7 @@ export class AlertButtons {
     if (!known.has(click.actionId)) return { ok: false, text: `Unknown alert action ${click.actionId}.` };
     const verdict = await checkOperator(click.user.id, this.options.operators, this.options.groupMembers);
     if (!verdict.ok) {
-      await this.audit(click, undefined, { outcome: 'failure', reason: verdict.reason });
+      await this.audit(click, undefined, { outcome: 'failure', reason: refusalReason(verdict) });
       return { ok: false, text: refusalText(verdict) };
     }
     const found = await this.options.ledger.findMessage(click.key);

@@ -4,13 +4,14 @@
 // request counters count it), never an exception for Slack to see as a 5xx.
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { recordAlertAction, type AlertActionLog } from './action-log.ts';
 import { context, escapeMrkdwn } from '../core/messages.ts';
 import { servicesFromUp } from '../core/service-status.ts';
 import { alertCommandActions, listSilenceLengths, type AlertCommandActionId } from './actions.ts';
 import { AlertmanagerRejectedError, AlertmanagerUnavailableError, type AlertmanagerClient } from './alertmanager.ts';
 import type { ClickAnswer } from './buttons.ts';
 import { countAlerts, renderChatopsStatus, renderFiringGroups, renderSilences, type CommandMessage, type Reading, type StatusView } from './command-render.ts';
-import { checkOperator, refusalText, type GroupMembersReader } from './operators.ts';
+import { checkOperator, refusalReason, refusalText, type GroupMembersReader } from './operators.ts';
 import { PrometheusUnavailableError, type PrometheusClient } from './prometheus.ts';
 import { buildSilence, type SlackActor } from './silence.ts';
 
@@ -25,11 +26,15 @@ export interface AlertCommandsOptions {
   replica: string;
   logger: Logger;
   clock?: () => Date;
+  /** one document per click (Elasticsearch or memory), like the alert message buttons */
+  actionLog?: AlertActionLog;
 }
 
 /** A click's answer; after an Expire, the refreshed `/silences` list replaces the one clicked. */
 export interface CommandClickAnswer extends ClickAnswer {
   replacement?: CommandMessage;
+  /** the silence made or expired, for the action's document */
+  silence?: { id: string; endsAt?: string };
 }
 
 export interface CommandClick {
@@ -83,19 +88,35 @@ export class AlertCommands {
     const event = { 'event.action': click.actionId, 'user.id': click.user.id, 'user.name': click.user.name, channel: click.channel };
     const verdict = await checkOperator(click.user.id, this.options.operators, this.options.groupMembers);
     if (!verdict.ok) {
-      logger.warn({ ...event, 'event.outcome': 'failure', reason: verdict.reason }, 'alert command action refused');
+      await this.audit(click, { ok: false, reason: refusalReason(verdict) });
       return { ok: false, text: refusalText(verdict) };
     }
     try {
       const answer = await this.act(click);
-      logger.info({ ...event, 'event.outcome': answer.ok ? 'success' : 'failure', value: click.value }, 'alert command action done');
+      await this.audit(click, { ok: answer.ok, ...(answer.silence ? { silence: answer.silence } : {}), ...(answer.ok ? {} : { reason: answer.text }) });
       return answer;
     } catch (error) {
       const problem = unavailable(error);
       if (!problem) throw error;
-      logger.warn({ ...event, 'event.outcome': 'failure', err: error }, 'alert command action failed at Alertmanager');
+      logger.warn({ ...event, err: error }, 'alert command action failed at Alertmanager');
+      await this.audit(click, { ok: false, reason: problem });
       return { ok: false, text: `${problem}. Nothing was changed; try again once Alertmanager answers.` };
     }
+  }
+
+  /** The click's ECS log event and its document: who, what, when, the silence. */
+  private async audit(click: CommandClick, result: { ok: boolean; reason?: string; silence?: { id: string; endsAt?: string } }): Promise<void> {
+    await recordAlertAction(this.options.actionLog, this.options.logger, {
+      '@timestamp': this.clock().toISOString(),
+      action: click.actionId,
+      outcome: result.ok ? 'success' : 'failure',
+      user: { id: click.user.id, name: click.user.name },
+      channel: click.channel,
+      messageKey: click.value,
+      ...(result.silence ? { silenceId: result.silence.id, ...(result.silence.endsAt ? { silenceEndsAt: result.silence.endsAt } : {}) } : {}),
+      ...(result.reason ? { reason: result.reason } : {}),
+      replica: this.options.replica,
+    });
   }
 
   private async act(click: CommandClick): Promise<CommandClickAnswer> {
@@ -105,7 +126,7 @@ export class AlertCommands {
       const text = `Silence ${click.value} expired: its alerts notify again.`;
       // The expiry is done: a list that cannot be read now only leaves the old one in place.
       const list = await this.reading(() => this.options.alertmanager.listSilences());
-      return { ok: true, text, ...(list.ok ? { replacement: withNote(text, renderSilences(list.value)) } : {}) };
+      return { ok: true, text, silence: { id: click.value }, ...(list.ok ? { replacement: withNote(text, renderSilences(list.value)) } : {}) };
     }
     const length = listSilenceLengths[actionId];
     if (!length) return { ok: false, text: `Unknown alert action ${click.actionId}.` };
@@ -123,7 +144,7 @@ export class AlertCommands {
     const matched = Object.entries(labels.data)
       .map(([k, v]) => `${k}=${v}`)
       .join(', ');
-    return { ok: true, text: `Silenced ${matched} until ${silence.endsAt} (silence ${id}).` };
+    return { ok: true, text: `Silenced ${matched} until ${silence.endsAt} (silence ${id}).`, silence: { id, endsAt: silence.endsAt } };
   }
 
   private async read(command: string, answer: () => Promise<CommandMessage>): Promise<CommandMessage> {

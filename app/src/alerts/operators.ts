@@ -66,3 +66,8 @@ export function cachedGroupMembers(read: GroupMembersReader, ttlMs: number, cloc
     return members;
   };
 }
+
+/** Why a click was refused, as its action document and log event say it. */
+export function refusalReason(verdict: Exclude<OperatorVerdict, { ok: true }>): string {
+  return verdict.reason === 'not_operator' ? 'not an operator' : `user groups unreadable: ${verdict.groups.join(', ')} (${verdict.detail})`;
+}

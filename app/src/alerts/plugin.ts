@@ -119,6 +119,7 @@ export function createAlerts(options: AlertsOptions): Alerts {
   };
   const notifier = new AlertNotifier({ ledger, slack: options.slack, links, replica: options.replicaId, logger });
   const groupMembers = cachedGroupMembers(options.groupMembers, groupMembersTtlMs);
+  const actionLog = store?.actionLog ?? new MemoryAlertActionLog();
   const buttons = new AlertButtons({
     ledger,
     alertmanager,
@@ -128,7 +129,7 @@ export function createAlerts(options: AlertsOptions): Alerts {
     timeZone: alerts.timezone,
     links,
     logger,
-    actionLog: store?.actionLog ?? new MemoryAlertActionLog(),
+    actionLog,
     replica: options.replicaId,
   });
   const prometheus = prometheusOf(options);
@@ -140,6 +141,7 @@ export function createAlerts(options: AlertsOptions): Alerts {
     timeZone: alerts.timezone,
     replica: options.replicaId,
     logger,
+    actionLog,
   });
   const route = alertmanagerWebhookPlugin({ token: secrets.alertmanagerWebhookToken, defaultChannel: alerts.defaultChannel, notifier, metrics, logger });
   const plugin: FastifyPluginAsync = async (fastify) => {

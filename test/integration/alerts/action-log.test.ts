@@ -13,9 +13,10 @@ import {
   type AlertActionLog,
   type AlertActionRecord,
 } from '../../../app/src/alerts/action-log.ts';
-import { alertActions } from '../../../app/src/alerts/actions.ts';
+import { alertActions, alertCommandActions } from '../../../app/src/alerts/actions.ts';
 import { AlertmanagerClient } from '../../../app/src/alerts/alertmanager.ts';
 import { AlertButtons } from '../../../app/src/alerts/buttons.ts';
+import { AlertCommands } from '../../../app/src/alerts/commands.ts';
 import { MemoryAlertLedger, type AlertLedger } from '../../../app/src/alerts/ledger.ts';
 import { alertIndexDefinitions, alertIndexNames, ElasticAlertLedger } from '../../../app/src/alerts/ledger-elastic.ts';
 import { AlertNotifier } from '../../../app/src/alerts/notifier.ts';
@@ -169,6 +170,35 @@ describe('alert actions are recorded', () => {
     expect(log.entries).toHaveLength(1);
     expect(log.entries[0]).toMatchObject({ action: 'alert_silence_4h', outcome: 'success', user: bob, alertname: 'ActionLogMemory', replica: 'app1-1' });
     expect(answer.text).toContain(`(silence ${log.entries[0]?.silenceId})`);
+  });
+
+  it('records the buttons of /alerts and /silences too: the silence made, its expiry, a refusal', async () => {
+    const log = new MemoryAlertActionLog();
+    const commands = new AlertCommands({
+      alertmanager: amClient,
+      operators: ['U0ALICE'],
+      groupMembers: () => Promise.resolve([]),
+      timeZone: 'UTC',
+      replica: 'app1-2',
+      logger: quiet,
+      actionLog: log,
+    });
+    const labels = JSON.stringify({ alertname: 'ActionLogCommand' });
+    const silenced = await commands.click({ actionId: alertCommandActions.silence1h, value: labels, user: alice, channel: 'C0OPS' });
+    expect(silenced.ok, silenced.text).toBe(true);
+    const silenceId = log.entries[0]?.silenceId ?? '';
+    expect(silenced.text).toContain(`(silence ${silenceId})`);
+    const expired = await commands.click({ actionId: alertCommandActions.expireSilence, value: silenceId, user: alice, channel: 'C0OPS' });
+    expect(expired.ok, expired.text).toBe(true);
+    const refused = await commands.click({ actionId: alertCommandActions.expireSilence, value: silenceId, user: bob, channel: 'C0OPS' });
+    expect(refused.ok).toBe(false);
+    expect(log.entries.map((e) => [e.action, e.outcome, e.user.id, e.silenceId ?? null, e.replica])).toEqual([
+      ['alert_list_silence_1h', 'success', 'U0ALICE', silenceId, 'app1-2'],
+      ['silence_expire', 'success', 'U0ALICE', silenceId, 'app1-2'],
+      ['silence_expire', 'failure', 'U0BOB', null, 'app1-2'],
+    ]);
+    expect(log.entries[0]?.silenceEndsAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(log.entries[2]?.reason).toBe('not an operator');
   });
 
   it('answers the click and logs the event when the document cannot be written', async () => {

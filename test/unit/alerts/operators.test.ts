@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cachedGroupMembers, checkOperator, refusalText } from '../../../app/src/alerts/operators.ts';
+import { cachedGroupMembers, checkOperator, refusalReason, refusalText } from '../../../app/src/alerts/operators.ts';
 
 const groups =
   (members: Record<string, string[] | Error>) =>
@@ -51,5 +51,14 @@ describe('cachedGroupMembers', () => {
     now = 1_001;
     expect(await cached('S1')).toEqual(['S1-member-3']);
     expect(reads).toBe(3);
+  });
+});
+
+describe('refusalReason', () => {
+  it('says why a click was refused, for its action document', () => {
+    expect(refusalReason({ ok: false, reason: 'not_operator' })).toBe('not an operator');
+    expect(refusalReason({ ok: false, reason: 'groups_unreadable', groups: ['S1', 'S2'], detail: 'missing_scope' })).toBe(
+      'user groups unreadable: S1, S2 (missing_scope)',
+    );
   });
 });
