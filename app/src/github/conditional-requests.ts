@@ -35,15 +35,20 @@ interface CompactRequestOptions {
 
 /**
  * An Octokit REST method whose list answers come with each item cut down by `compactItems` (every
- * page: paginate calls the method itself, which carries the option). The caller's own type
- * describes the items it cut.
+ * page: paginate calls the method itself with each page's URL). The options travel with each call,
+ * not as the method's defaults: a hook that makes requests of its own from the request function it
+ * is handed (the GitHub App's token request in @octokit/auth-app) would otherwise inherit them and
+ * get an unparsed body. The caller's own type describes the items it cut.
  */
-export function compacting<M extends Pick<Octokit['request'], 'defaults'>>(method: M, compactItems: CompactItems): M {
+export function compacting<M extends Pick<Octokit['request'], 'endpoint'>>(method: M, compactItems: CompactItems): M {
   // The body comes unparsed (Octokit's documented option) and is parsed here with the native
   // JSON.parse: Octokit's own parser (json-with-bigint, a reviver on every value) took ~40% of a
   // cold read's CPU, and the fields a cut keeps hold no integers beyond 2^53.
-  const options: CompactRequestOptions = { compactItems, parseSuccessResponseBody: false };
-  return method.defaults({ request: options }) as unknown as M;
+  const extra: CompactRequestOptions = { compactItems, parseSuccessResponseBody: false };
+  const call = method as unknown as (parameters?: Record<string, unknown>) => Promise<unknown>;
+  const compacted = (parameters: Record<string, unknown> = {}) =>
+    call({ ...parameters, request: { ...(parameters.request as Record<string, unknown> | undefined), ...extra } });
+  return Object.assign(compacted, { endpoint: method.endpoint }) as unknown as M;
 }
 
 /** A bounded map of URL -> last 200 response; least recently used entries go first. */
