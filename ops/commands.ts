@@ -92,7 +92,7 @@ names, documents per index, sizes). Passwords from ES_PASSWORD and PROMETHEUS_PA
   restore: {
     section: OPERATOR,
     usage: 'chatops restore --from DIR [--inventory DIR] [--ca FILE]',
-    summary: 'put a backup back: the app\'s indices from the snapshot, Prometheus\'s data from its TSDB snapshot',
+    summary: "put a backup back: the app's indices from the snapshot, Prometheus's data from its TSDB snapshot",
     details: `  --from DIR       a directory \`chatops backup\` wrote (checked against its manifest.json first)
 ${INVENTORY}
   --ca FILE        the CA to trust (default certs/generated/ca.crt)

@@ -14,7 +14,9 @@ async function step(inventoryDir: string, vars: Record<string, string>): Promise
   if (result.exitCode === 0) return;
   const failure = result.failures[0];
   throw new Error(
-    failure ? `ansible/backup.yml (${vars['backup_step']}) failed on ${failure.host}, task "${failure.task}":\n${failure.message}` : `ansible/backup.yml exited ${result.exitCode}`,
+    failure
+      ? `ansible/backup.yml (${vars['backup_step']}) failed on ${failure.host}, task "${failure.task}":\n${failure.message}`
+      : `ansible/backup.yml exited ${result.exitCode}`,
   );
 }
 

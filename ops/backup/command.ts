@@ -18,7 +18,9 @@ const COMMON_FLAGS = { inventory: { type: 'string' }, ca: { type: 'string' } } a
 /** A lab password the deploy generated into .lab/secrets/ (the password lookup's file), if there. */
 function labSecret(name: string): string | undefined {
   try {
-    return readFileSync(path.join(LAB_DIR, 'secrets', name), 'utf8').split(' salt=')[0]?.trim();
+    return readFileSync(path.join(LAB_DIR, 'secrets', name), 'utf8')
+      .split(' salt=')[0]
+      ?.trim();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
@@ -63,7 +65,8 @@ async function reporting<T>(resolved: Resolved, work: () => Promise<T>): Promise
   try {
     return await work();
   } catch (error) {
-    if (error instanceof Error && /^(ResponseError|ConnectionError|TimeoutError)$/.test(error.name)) throw new Error(describeFailure(error, resolved.target.url));
+    if (error instanceof Error && /^(ResponseError|ConnectionError|TimeoutError)$/.test(error.name))
+      throw new Error(describeFailure(error, resolved.target.url));
     throw error;
   } finally {
     await resolved.client.close();
@@ -90,7 +93,12 @@ export async function backupCommand(argv: string[]): Promise<number> {
 export function formatCounts(rows: readonly CountRow[]): string {
   return table(
     ['index', 'in backup', 'restored', ''],
-    rows.map((r) => [r.index, String(r.expected), r.restored === undefined ? 'missing' : String(r.restored), r.restored !== undefined && r.restored >= r.expected ? 'ok' : 'MISSING DOCUMENTS']),
+    rows.map((r) => [
+      r.index,
+      String(r.expected),
+      r.restored === undefined ? 'missing' : String(r.restored),
+      r.restored !== undefined && r.restored >= r.expected ? 'ok' : 'MISSING DOCUMENTS',
+    ]),
   );
 }
 

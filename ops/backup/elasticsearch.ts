@@ -50,10 +50,7 @@ export async function countDocuments(client: Client, indices: readonly string[])
 
 /** A snapshot of `indices` only (no cluster state), waiting until it is complete and checked. */
 export async function createSnapshot(client: Client, repository: string, snapshot: string, indices: readonly string[]): Promise<void> {
-  const answer = await client.snapshot.create(
-    { repository, snapshot, indices: [...indices], include_global_state: false, wait_for_completion: true },
-    slow,
-  );
+  const answer = await client.snapshot.create({ repository, snapshot, indices: [...indices], include_global_state: false, wait_for_completion: true }, slow);
   const state = answer.snapshot?.state;
   if (state !== 'SUCCESS') {
     throw new Error(`snapshot ${snapshot} ended ${state ?? 'without a state'}: ${JSON.stringify(answer.snapshot?.failures ?? [])}`);
@@ -73,7 +70,9 @@ export async function requireSnapshot(client: Client, repository: string, snapsh
   const listed = await client.snapshot.get({ repository, snapshot: '_all' });
   const names = listed.snapshots?.map((s) => s.snapshot) ?? [];
   if (!names.includes(snapshot)) {
-    throw new Error(`the copied repository holds ${names.join(', ') || 'no snapshot'}, not ${snapshot}: the backup directory is not the one its manifest describes`);
+    throw new Error(
+      `the copied repository holds ${names.join(', ') || 'no snapshot'}, not ${snapshot}: the backup directory is not the one its manifest describes`,
+    );
   }
 }
 

@@ -31,7 +31,11 @@ export function appIndices(prefix: string): string[] {
   ];
 }
 
-const stamp = (now: Date): string => now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+const stamp = (now: Date): string =>
+  now
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/[-:]/g, '');
 
 /** Snapshot names must be lowercase: chatops-20261129t005300z. */
 export function snapshotName(now: Date): string {

@@ -33,7 +33,8 @@ async function call(target: PrometheusTarget, method: 'GET' | 'POST', route: str
     }
     return JSON.parse(body) as unknown;
   } catch (error) {
-    if (error instanceof TypeError) throw new Error(`cannot reach Prometheus at ${target.url}: ${String((error.cause as Error | undefined)?.message ?? error.message)}`);
+    if (error instanceof TypeError)
+      throw new Error(`cannot reach Prometheus at ${target.url}: ${String((error.cause as Error | undefined)?.message ?? error.message)}`);
     throw error;
   } finally {
     await dispatcher.close();

@@ -64,7 +64,10 @@ describe('ansible/backup.yml', () => {
     ] as const) {
       const listed = await runCommand('tar', ['-tzf', path.join(out, archive)]);
       expect(listed.code, listed.stderr).toBe(0);
-      const names = listed.stdout.split('\n').filter((n) => n && !n.endsWith('/')).map((n) => n.replace(/^\.\//, ''));
+      const names = listed.stdout
+        .split('\n')
+        .filter((n) => n && !n.endsWith('/'))
+        .map((n) => n.replace(/^\.\//, ''));
       expect(names.sort()).toEqual(Object.keys(files).sort());
     }
     expect(await readdir(path.join(work, 'prom', 'snapshots'))).toEqual([]);

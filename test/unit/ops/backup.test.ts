@@ -103,11 +103,15 @@ describe('chatops restore: flags, refused before anything is touched', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('requires --from, naming it and what to pass', async () => {
-    await expect(restoreCommand([])).rejects.toThrow(new UsageError('--from is required: the directory `chatops backup` wrote, e.g. --from backups/20261129T005300Z'));
+    await expect(restoreCommand([])).rejects.toThrow(
+      new UsageError('--from is required: the directory `chatops backup` wrote, e.g. --from backups/20261129T005300Z'),
+    );
   });
 
   it('refuses a --from without a manifest, and an unknown flag', async () => {
-    await expect(restoreCommand(['--from', dir])).rejects.toThrow(new UsageError(`--from ${dir}: no manifest.json; pass a directory \`chatops backup\` wrote (backups/<time>)`));
+    await expect(restoreCommand(['--from', dir])).rejects.toThrow(
+      new UsageError(`--from ${dir}: no manifest.json; pass a directory \`chatops backup\` wrote (backups/<time>)`),
+    );
     await expect(restoreCommand(['--from', path.join(dir, 'missing')])).rejects.toThrow(/no manifest\.json/);
     writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(aManifest()));
     await expect(restoreCommand(['--from', dir])).rejects.toThrow(`${ELASTICSEARCH_ARCHIVE} is missing`);
