@@ -4,6 +4,7 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
+import { UsageError } from '../../app/src/cli/flags.ts';
 import * as es from './elasticsearch.ts';
 import type { SnapshotCopier } from './hosts.ts';
 import {
@@ -32,7 +33,7 @@ export interface BackupParts {
 export async function runBackup(parts: BackupParts, dir: string, now: Date = new Date()): Promise<Manifest> {
   const { elasticsearch: client, progress } = parts;
   const existing = await readdir(dir).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? [] : Promise.reject(error)));
-  if (existing.length > 0) throw new Error(`${dir} is not empty: a backup goes into a new directory`);
+  if (existing.length > 0) throw new UsageError(`--out ${dir}: not empty; a backup goes into a new directory`);
   const repositoryDir = await es.repositoryDir(client, REPOSITORY);
   await es.registerRepository(client, REPOSITORY, repositoryDir);
   const indices = await es.presentIndices(client, appIndices(parts.indexPrefix));

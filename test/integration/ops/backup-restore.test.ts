@@ -129,7 +129,7 @@ describe('chatops backup and restore, on this machine', () => {
 
   it('refuses a directory that already holds something', async () => {
     const p = parts();
-    await expect(runBackup(p, dir())).rejects.toThrow(/is not empty: a backup goes into a new directory/);
+    await expect(runBackup(p, dir())).rejects.toThrow(`--out ${dir()}: not empty; a backup goes into a new directory`);
     await p.elasticsearch.close();
   });
 
