@@ -4,8 +4,8 @@
 import path from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 
-/** Long operations (snapshot, restore) wait for completion: longer than a query's timeout. */
-const slow = { requestTimeout: 300_000 };
+/** Deleting snapshots rewrites the repository's index: longer than a query's timeout (below the proxy's 60 s). */
+const slow = { requestTimeout: 55_000 };
 
 /**
  * The folder of the repository on the logging host: `name` under the first path.repo, which
@@ -48,12 +48,24 @@ export async function countDocuments(client: Client, indices: readonly string[])
   return counts;
 }
 
-/** A snapshot of `indices` only (no cluster state), waiting until it is complete and checked. */
+/** How long a snapshot or a restore may take; polled, since the TLS proxy closes a request after 60 s. */
+const completionMs = 15 * 60_000;
+const pollMs = 1_000;
+
+/** A snapshot of `indices` only (no cluster state), polled until it is complete and checked. */
 export async function createSnapshot(client: Client, repository: string, snapshot: string, indices: readonly string[]): Promise<void> {
-  const answer = await client.snapshot.create({ repository, snapshot, indices: [...indices], include_global_state: false, wait_for_completion: true }, slow);
-  const state = answer.snapshot?.state;
-  if (state !== 'SUCCESS') {
-    throw new Error(`snapshot ${snapshot} ended ${state ?? 'without a state'}: ${JSON.stringify(answer.snapshot?.failures ?? [])}`);
+  await client.snapshot.create({ repository, snapshot, indices: [...indices], include_global_state: false, wait_for_completion: false });
+  const deadline = Date.now() + completionMs;
+  for (;;) {
+    const listed = await client.snapshot.get({ repository, snapshot });
+    const info = listed.snapshots?.[0];
+    const state = info?.state;
+    if (state === 'SUCCESS') return;
+    if (state !== 'IN_PROGRESS' && state !== 'STARTED') {
+      throw new Error(`snapshot ${snapshot} ended ${state ?? 'without a state'}: ${JSON.stringify(info?.failures ?? [])}`);
+    }
+    if (Date.now() > deadline) throw new Error(`snapshot ${snapshot} still ${state} after ${completionMs / 60_000} min`);
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 
@@ -79,16 +91,16 @@ export async function requireSnapshot(client: Client, repository: string, snapsh
 /**
  * Restores the snapshot's indices. Those present are closed first (a restore replaces a closed
  * index of the same shard count; closed, no write recreates it meanwhile), explicitly by name.
+ * Done when every restored index is yellow (its primary recovered from the snapshot).
  */
 export async function restoreSnapshot(client: Client, repository: string, snapshot: string, indices: readonly string[]): Promise<void> {
   const present = await presentIndices(client, indices);
-  if (present.length > 0) await client.indices.close({ index: present, wait_for_active_shards: 0 }, slow);
-  const answer = await client.snapshot.restore(
-    { repository, snapshot, indices: [...indices].join(','), include_global_state: false, wait_for_completion: true },
-    slow,
-  );
-  const shards = answer.snapshot?.shards;
-  if (!shards) throw new Error(`restore of ${snapshot} answered without a result: ${JSON.stringify(answer)}`);
-  if (shards.failed > 0) throw new Error(`restore of ${snapshot}: ${shards.failed} of ${shards.total} shards failed`);
-  await client.cluster.health({ index: [...indices], wait_for_status: 'yellow', timeout: '60s' }, slow);
+  if (present.length > 0) await client.indices.close({ index: present });
+  await client.snapshot.restore({ repository, snapshot, indices: [...indices].join(','), include_global_state: false, wait_for_completion: false });
+  const deadline = Date.now() + completionMs;
+  for (;;) {
+    const health = await client.cluster.health({ index: [...indices], wait_for_status: 'yellow', timeout: '30s' }, { requestTimeout: 45_000 });
+    if (!health.timed_out && health.status !== 'red') return;
+    if (Date.now() > deadline) throw new Error(`restore of ${snapshot}: indices still ${health.status} after ${completionMs / 60_000} min`);
+  }
 }
