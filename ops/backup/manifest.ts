@@ -47,20 +47,22 @@ export function defaultBackupDir(root: string, now: Date): string {
   return path.join(root, 'backups', stamp(now));
 }
 
-const archive = z.object({ file: z.string().min(1), bytes: z.number().int().nonnegative() });
+/** The archives have fixed names: the copiers read exactly these files. */
+const archive = (file: string) => z.object({ file: z.literal(file), bytes: z.number().int().nonnegative() });
 
 export const manifestSchema = z.object({
   format: z.literal(1),
   createdAt: z.iso.datetime(),
   indexPrefix: z.string().min(1),
   elasticsearch: z.object({
-    repository: z.string().min(1),
+    // A folder name under path.repo that restore empties on the host: never a path.
+    repository: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'a repository name of a-z, 0-9, _ and - (not a path)'),
     snapshot: z.string().min(1),
     /** documents per index at snapshot time; an index the app had not created yet is absent */
     documents: z.record(z.string(), z.number().int().nonnegative()),
-    archive,
+    archive: archive(ELASTICSEARCH_ARCHIVE),
   }),
-  prometheus: z.object({ snapshot: z.string().min(1), archive }),
+  prometheus: z.object({ snapshot: z.string().min(1), archive: archive(PROMETHEUS_ARCHIVE) }),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
@@ -119,6 +121,11 @@ export function checkBackupDir(dir: string, listing: BackupDirListing): Manifest
     throw new UsageError(`${where}: ${MANIFEST_FILE} field ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
   }
   const manifest = parsed.data;
+  // Restore closes and replaces exactly these indices by name: only the app's own.
+  const known = appIndices(manifest.indexPrefix);
+  const foreign = Object.keys(manifest.elasticsearch.documents).filter((index) => !known.includes(index));
+  if (foreign.length > 0)
+    throw new UsageError(`${where}: ${MANIFEST_FILE} lists ${foreign.join(', ')}, not an index of the app (prefix ${manifest.indexPrefix})`);
   for (const { file, bytes } of [manifest.elasticsearch.archive, manifest.prometheus.archive]) {
     const found = listing.sizes[file];
     if (found === undefined) throw new UsageError(`${where}: ${file} is missing (the manifest lists it)`);

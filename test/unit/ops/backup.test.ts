@@ -68,6 +68,14 @@ describe('chatops restore: the backup directory', () => {
     expect(() => checkBackupDir('/b', { manifestText: '{', sizes: complete })).toThrow(/--from \/b: manifest\.json is not JSON/);
     const noSnapshot = { ...aManifest(), elasticsearch: { ...aManifest().elasticsearch, snapshot: '' } };
     expect(() => checkBackupDir('/b', { manifestText: JSON.stringify(noSnapshot), sizes: complete })).toThrow(/manifest\.json field elasticsearch\.snapshot:/);
+    const foreign = { ...aManifest(), elasticsearch: { ...aManifest().elasticsearch, documents: { 'logs-chatops-2026.11.29': 5 } } };
+    expect(() => checkBackupDir('/b', { manifestText: JSON.stringify(foreign), sizes: complete })).toThrow(
+      '--from /b: manifest.json lists logs-chatops-2026.11.29, not an index of the app (prefix chatops)',
+    );
+    const escaping = { ...aManifest(), elasticsearch: { ...aManifest().elasticsearch, repository: '../../etc' } };
+    expect(() => checkBackupDir('/b', { manifestText: JSON.stringify(escaping), sizes: complete })).toThrow(
+      '--from /b: manifest.json field elasticsearch.repository: a repository name of a-z, 0-9, _ and - (not a path)',
+    );
     expect(() => checkBackupDir('/b', { manifestText: text, sizes: { [ELASTICSEARCH_ARCHIVE]: 2048 } })).toThrow(
       `--from /b: ${PROMETHEUS_ARCHIVE} is missing (the manifest lists it)`,
     );
