@@ -13,7 +13,7 @@ import { defaultBackupDir, everyDocumentBack, type CountRow } from './manifest.t
 import type { PrometheusTarget } from './prometheus.ts';
 import { readBackupDir, runBackup, runRestore, type RestoreParts } from './run.ts';
 
-const COMMON_FLAGS = { inventory: { type: 'string' }, ca: { type: 'string' } } as const;
+const COMMON_FLAGS = { inventory: { type: 'string' }, ca: { type: 'string' }, url: { type: 'string' } } as const;
 
 /** A lab password the deploy generated into .lab/secrets/ (the password lookup's file), if there. */
 function labSecret(name: string): string | undefined {
@@ -27,15 +27,26 @@ function labSecret(name: string): string | undefined {
   }
 }
 
-/** The first monitoring host's Prometheus, with the web config's basic auth (PROMETHEUS_PASSWORD, else the lab's). */
-function prometheusTarget(inventory: Inventory, fromLab: boolean, ca: string | undefined): PrometheusTarget {
+/**
+ * --prometheus-url, else the first monitoring host's Prometheus; the web config's basic auth
+ * (PROMETHEUS_PASSWORD, else the lab's) and our CA.
+ */
+function prometheusTarget(values: { 'prometheus-url'?: string; ca?: string }, inventory: Inventory, fromLab: boolean): PrometheusTarget {
   const host = hostsInGroup(inventory, 'monitoring')[0];
   if (!host) throw new UsageError(`--inventory: no host in the "monitoring" group, so no Prometheus to back up`);
   const port = typeof host.vars.prometheus_port === 'number' ? host.vars.prometheus_port : 9090;
+  const url = values['prometheus-url'] ?? `https://${host.address}:${port}`;
+  if (!url.startsWith('https://')) throw new UsageError(`--prometheus-url: "${url}" is not an https URL such as https://10.77.0.31:9090`);
   const username = typeof host.vars.prometheus_web_username === 'string' ? host.vars.prometheus_web_username : 'prometheus';
   const password = process.env.PROMETHEUS_PASSWORD ?? (fromLab ? labSecret('prometheus_web_password') : undefined);
   if (!password) throw new UsageError('set the Prometheus web password in the PROMETHEUS_PASSWORD environment variable (never on the command line)');
-  return { url: `https://${host.address}:${port}`, auth: { username, password }, ...(ca ? { ca } : {}) };
+  const caFile = values.ca ?? path.join(DEFAULT_CERTS_DIR, 'ca.crt');
+  try {
+    return { url, auth: { username, password }, ca: readFileSync(caFile, 'utf8') };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw new UsageError(`--ca: cannot read ${caFile}; run \`npx chatops certs\` or pass the CA that signed Prometheus's certificate`);
+  }
 }
 
 interface Resolved {
@@ -46,10 +57,17 @@ interface Resolved {
   fromLab: boolean;
 }
 
-async function resolve(values: { inventory?: string; ca?: string }): Promise<Resolved> {
+async function resolve(values: { inventory?: string; ca?: string; url?: string }): Promise<Resolved> {
   const inventoryDir = path.resolve(values.inventory ?? LAB_INVENTORY);
   const inventory = await readInventory(inventoryDir);
-  const target = await resolveTarget({ inventory: inventoryDir, ca: values.ca ?? path.join(DEFAULT_CERTS_DIR, 'ca.crt') });
+  // --url: the inventory's elasticsearch_username still applies (resolveTarget reads it only without a URL).
+  const username = commonVar(inventory, 'elasticsearch_username');
+  const target = await resolveTarget({
+    inventory: inventoryDir,
+    ca: values.ca ?? path.join(DEFAULT_CERTS_DIR, 'ca.crt'),
+    ...(values.url ? { url: values.url } : {}),
+    ...(values.url && typeof username === 'string' && username ? { username } : {}),
+  });
   const client = new Client({
     node: target.url,
     maxRetries: 0,
@@ -74,13 +92,13 @@ async function reporting<T>(resolved: Resolved, work: () => Promise<T>): Promise
 }
 
 export async function backupCommand(argv: string[]): Promise<number> {
-  const values = parseFlags(argv, { ...COMMON_FLAGS, out: { type: 'string' }, 'index-prefix': { type: 'string' } });
+  const values = parseFlags(argv, { ...COMMON_FLAGS, out: { type: 'string' }, 'index-prefix': { type: 'string' }, 'prometheus-url': { type: 'string' } });
   const now = new Date();
   const dir = path.resolve(values.out ?? defaultBackupDir(REPO_ROOT, now));
   const resolved = await resolve(values);
   const configured = commonVar(resolved.inventory, 'chatops_elasticsearch_index_prefix');
   const indexPrefix = values['index-prefix'] ?? (typeof configured === 'string' ? configured : 'chatops');
-  const prometheus = prometheusTarget(resolved.inventory, resolved.fromLab, resolved.target.ca);
+  const prometheus = prometheusTarget(values, resolved.inventory, resolved.fromLab);
   const manifest = await reporting(resolved, () =>
     runBackup({ elasticsearch: resolved.client, prometheus, copier: ansibleCopier(resolved.inventoryDir), indexPrefix, progress: log }, dir, now),
   );

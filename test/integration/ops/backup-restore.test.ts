@@ -18,7 +18,7 @@ import { ElasticReminderHistory } from '../../../app/src/store/history.ts';
 import { ensureIndices, indexNames } from '../../../app/src/store/indices.ts';
 import { ElasticReminderChoices } from '../../../app/src/store/reminder-choices.ts';
 import { startElasticsearch, freePort, type ElasticsearchServer } from '../../support/elasticsearch.ts';
-import { tlsClient, waitFor } from '../../support/monitoring.ts';
+import { repoRoot, runCommand, tlsClient, waitFor } from '../../support/monitoring.ts';
 import { startPrometheus, type RunningPrometheus } from '../../support/prometheus.ts';
 import { createTestCertificates, type TestCertificates } from '../../support/test-certificates.ts';
 
@@ -181,6 +181,38 @@ describe('chatops backup and restore, on this machine', () => {
     await writeFile(path.join(copy, MANIFEST_FILE), JSON.stringify(manifest));
     await expect(readBackupDir(copy)).rejects.toThrow(`${ELASTICSEARCH_ARCHIVE} is missing (the manifest lists it)`);
   });
+
+  it('runs as `chatops backup` with an inventory whose logging and monitoring host is this machine', async () => {
+    const inventory = path.join(work, 'inventory');
+    await mkdir(inventory);
+    const host = { ansible_connection: 'local', ansible_python_interpreter: '/usr/bin/python3' };
+    await writeFile(
+      path.join(inventory, 'hosts.yml'),
+      JSON.stringify({ all: { children: { logging: { hosts: { localhost: host } }, monitoring: { hosts: { localhost: host } } } } }),
+    );
+    const out = path.join(work, 'cli-backup');
+    const flags = ['--inventory', inventory, '--url', es.url, '--prometheus-url', prometheus.url, '--ca', certs.caFile, '--index-prefix', PREFIX, '--out', out];
+    const env = { ...process.env, PROMETHEUS_PASSWORD: prometheus.auth.password };
+
+    const result = await runCommand(process.execPath, [path.join(repoRoot, 'bin/chatops.mjs'), 'backup', ...flags], { env });
+
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(result.stdout.split('\n').filter((line) => line.startsWith(`${PREFIX}-`))).toEqual([
+      'bk-fire-claims         0',
+      'bk-reminder-history    2',
+      'bk-webhook-deliveries  3',
+      'bk-reminder-choices    1',
+    ]);
+    const written = await readBackupDir(out);
+    expect(written.elasticsearch.documents).toEqual(manifest.elasticsearch.documents);
+    // The repository keeps only the newest snapshot; the earlier backup directory holds its own.
+    const c = client();
+    const snapshots = await c.snapshot.get({ repository: 'chatops-backup', snapshot: '_all' });
+    await c.close();
+    expect(snapshots.snapshots?.map((x) => x.snapshot)).toEqual([written.elasticsearch.snapshot]);
+    const again = await runCommand(process.execPath, [path.join(repoRoot, 'bin/chatops.mjs'), 'backup', ...flags], { env });
+    expect([again.code, again.stderr.trim().split('\n').at(-1)]).toEqual([2, `chatops backup: --out ${out}: not empty; a backup goes into a new directory`]);
+  }, 180_000);
 
   it('lists every index the app writes under its prefix', () => {
     expect(appIndices(PREFIX)).toEqual([
