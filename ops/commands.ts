@@ -76,4 +76,32 @@ ${INVENTORY}
 Exits 1 with one line when Elasticsearch cannot be reached or rejects the query.`,
     run: async (argv) => (await import('./logs.ts')).logsCommand(argv),
   },
+  backup: {
+    section: OPERATOR,
+    usage: 'chatops backup [--out DIR] [--inventory DIR] [--ca FILE] [--index-prefix P] [--url URL] [--prometheus-url URL]',
+    summary: "a snapshot of the app's Elasticsearch indices and of Prometheus's TSDB, copied to this machine",
+    details: `  --out DIR        a new directory for the backup (default backups/<UTC time>)
+${INVENTORY}
+  --ca FILE        the CA to trust (default certs/generated/ca.crt)
+  --index-prefix P the app's index prefix (default chatops_elasticsearch_index_prefix, else chatops)
+  --url URL        Elasticsearch (default the inventory's first logging host on its port)
+  --prometheus-url URL   Prometheus (default the inventory's first monitoring host on 9090)
+Writes elasticsearch-repository.tar.gz, prometheus-snapshot.tar.gz and manifest.json (time, snapshot
+names, documents per index, sizes). Passwords from ES_PASSWORD and PROMETHEUS_PASSWORD (the lab:
+.lab/secrets/). Needs path.repo (elasticsearch role) and the admin API (prometheus role); docs/backup.md.`,
+    run: async (argv) => (await import('./backup/command.ts')).backupCommand(argv),
+  },
+  restore: {
+    section: OPERATOR,
+    usage: 'chatops restore --from DIR [--inventory DIR] [--ca FILE] [--url URL]',
+    summary: "put a backup back: the app's indices from the snapshot, Prometheus's data from its TSDB snapshot",
+    details: `  --from DIR       a directory \`chatops backup\` wrote (checked against its manifest.json first)
+${INVENTORY}
+  --ca FILE        the CA to trust (default certs/generated/ca.crt)
+  --url URL        Elasticsearch (default the inventory's first logging host on its port)
+Closes the app's indices and restores them over; stops Prometheus, replaces its data, starts it.
+Prints documents per index, backup against restored. Exits 2 on a bad --from (nothing touched),
+1 when a step fails or documents are missing.`,
+    run: async (argv) => (await import('./backup/command.ts')).restoreCommand(argv),
+  },
 };

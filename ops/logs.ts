@@ -149,7 +149,7 @@ export function describeFailure(error: unknown, url: string): string {
   return `Elasticsearch at ${url}: ${error instanceof Error ? error.message : String(error)}`;
 }
 
-interface Target {
+export interface Target {
   url: string;
   ca?: string;
   auth?: { username: string; password: string };
@@ -159,7 +159,7 @@ interface Target {
  * Basic auth: --username (else the inventory's elasticsearch_username) with ES_PASSWORD, else, for
  * the lab, the password the deploy generated into .lab/secrets/. Never a password on the command line.
  */
-function resolveAuth(username: string | undefined, fromLab: boolean): Target['auth'] {
+export function resolveAuth(username: string | undefined, fromLab: boolean): Target['auth'] {
   if (!username) return undefined;
   let password = process.env.ES_PASSWORD;
   if (!password && fromLab) {
@@ -176,7 +176,7 @@ function resolveAuth(username: string | undefined, fromLab: boolean): Target['au
 }
 
 /** --url, else the first logging host of the inventory on its Elasticsearch port. */
-async function resolveTarget(values: { url?: string; inventory?: string; ca?: string; username?: string }): Promise<Target> {
+export async function resolveTarget(values: { url?: string; inventory?: string; ca?: string; username?: string }): Promise<Target> {
   const caFile = values.ca ?? path.join(DEFAULT_CERTS_DIR, 'ca.crt');
   let url = values.url;
   let username = values.username;

@@ -27,6 +27,8 @@ export interface ElasticsearchOptions {
   jvmFlags?: string[];
   /** Echo the server's output to this process's stderr. */
   verbose?: boolean;
+  /** Give the node a path.repo (workDir/snapshots, owned by the server's user) for fs snapshot repositories. */
+  snapshotRepository?: boolean;
 }
 
 export interface ElasticsearchServer {
@@ -35,6 +37,10 @@ export interface ElasticsearchServer {
   httpPort: number;
   /** Temp folder with data, logs and config; removed by destroy() or at exit. */
   workDir: string;
+  /** path.repo when started with snapshotRepository, else undefined. */
+  snapshotDir: string | undefined;
+  /** user:group the server runs as when this process is root (it owns the files it writes). */
+  owner: string | undefined;
   /** Pid of the running JVM, undefined while stopped. */
   readonly pid: number | undefined;
   /** SIGTERM and wait for exit. Data and ports are kept: start() brings it back. */
@@ -162,7 +168,8 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
     .filter((line) => !/^-Xlog|HeapDump|ErrorFile/.test(line))
     .join('\n');
   writeFileSync(join(confDir, 'jvm.options'), jvmOptions);
-  for (const sub of ['data', 'logs', 'tmp']) mkdirSync(join(workDir, sub));
+  const snapshotDir = options.snapshotRepository ? join(workDir, 'snapshots') : undefined;
+  for (const sub of ['data', 'logs', 'tmp', ...(snapshotDir ? ['snapshots'] : [])]) mkdirSync(join(workDir, sub));
   if (owner) chownTree(workDir, owner.uid, owner.gid);
 
   let httpPort = 0;
@@ -185,6 +192,7 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
     'xpack.security.enabled': 'false',
     // A nearly full disk on a dev machine must not turn test indices read-only.
     'cluster.routing.allocation.disk.threshold_enabled': 'false',
+    ...(snapshotDir ? { 'path.repo': snapshotDir } : {}),
     ...options.settings,
   };
 
@@ -252,6 +260,8 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
     url,
     httpPort,
     workDir,
+    snapshotDir,
+    owner: owner ? `${owner.uid}:${owner.gid}` : undefined,
     get pid() {
       return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
     },

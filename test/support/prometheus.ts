@@ -16,14 +16,23 @@ export interface ScrapeJob {
   auth?: { username: string; password: string };
 }
 
+export interface PrometheusOptions {
+  /** --web.enable-admin-api (TSDB snapshots), as the prometheus role runs it */
+  adminApi?: boolean;
+  /** --storage.tsdb.path; default a folder in the work directory, removed by stop() (a given one is kept) */
+  dataDir?: string;
+}
+
 export interface RunningPrometheus {
   url: string;
+  /** --storage.tsdb.path */
+  dataDir: string;
   auth: { username: string; password: string };
   daemon: Daemon;
   stop(): Promise<void>;
 }
 
-export async function startPrometheus(certificates: TestCertificates, jobs: ScrapeJob[]): Promise<RunningPrometheus> {
+export async function startPrometheus(certificates: TestCertificates, jobs: ScrapeJob[], options: PrometheusOptions = {}): Promise<RunningPrometheus> {
   const work = await mkdtemp(join(tmpdir(), 'chatops-prometheus-'));
   const tlsDir = await makeTlsDir(certificates, ['prometheus']);
   const credentials = monitoringCredentials('Ab3dEfGhIjKlMnOpQrStUv');
@@ -43,11 +52,13 @@ export async function startPrometheus(certificates: TestCertificates, jobs: Scra
   // Scrape credentials sit in this file: 0600 like the role's.
   await writeFile(join(work, 'prometheus.yml'), stringify(config), { mode: 0o600 });
   const port = await freePort();
+  const dataDir = options.dataDir ?? join(work, 'data');
   const daemon = startDaemon('prometheus', [
     `--config.file=${join(work, 'prometheus.yml')}`,
     `--web.config.file=${join(work, 'web.yml')}`,
     `--web.listen-address=127.0.0.1:${port}`,
-    `--storage.tsdb.path=${join(work, 'data')}`,
+    `--storage.tsdb.path=${dataDir}`,
+    ...(options.adminApi ? ['--web.enable-admin-api'] : []),
   ]);
   const url = `https://127.0.0.1:${port}`;
   const auth = { username: credentials.prometheus_web_username, password: credentials.prometheus_web_password };
@@ -70,6 +81,7 @@ export async function startPrometheus(certificates: TestCertificates, jobs: Scra
   }
   return {
     url,
+    dataDir,
     auth,
     daemon,
     async stop() {

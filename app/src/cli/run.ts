@@ -59,7 +59,7 @@ Paste the output into "Create New App → From an app manifest" (docs/slack-and-
 };
 
 /** What the production bundle's help says of the commands it leaves out (main.ts has them). */
-export const PRODUCTION_FOOTER = 'From a checkout, `npx chatops` also runs demo, certs, deploy, status, lab and logs.';
+export const PRODUCTION_FOOTER = 'From a checkout, `npx chatops` also runs demo, certs, deploy, status, lab, logs, backup and restore.';
 
 export function renderOverview(commands: Record<string, Command>, footer = ''): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length)) + 2;

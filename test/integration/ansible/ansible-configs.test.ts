@@ -10,6 +10,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { createTestCertificates, type TestCertificates } from '../../support/test-certificates.ts';
 
 const run = promisify(execFile);
@@ -174,6 +175,31 @@ describe('rendered configurations pass their checkers', () => {
     expect(code).not.toBe(0);
     expect(out).toMatch(/failed to validate/);
     expect(out).toMatch(/schedules/);
+  });
+});
+
+describe('what chatops backup needs of the roles', () => {
+  beforeAll(async () => {
+    for (const tags of ['elasticsearch', 'prometheus']) {
+      const { code, out } = await render(tags);
+      expect(code, out.slice(-3000)).toBe(0);
+    }
+  });
+
+  it('gives Elasticsearch a path.repo that its confined unit may write, for both install methods', async () => {
+    for (const method of ['archive', 'apt']) {
+      const settings = parse(await readFile(path.join(outDir, 'mon1', 'elasticsearch', `elasticsearch-${method}.yml`), 'utf8')) as Record<string, unknown>;
+      expect(settings['path.repo']).toEqual(['/var/lib/elasticsearch-snapshots']);
+    }
+    const unit = await readFile(path.join(outDir, 'mon1', 'elasticsearch', 'elasticsearch.service'), 'utf8');
+    expect(unit).toMatch(/^ReadWritePaths=\/var\/lib\/elasticsearch \/var\/log\/elasticsearch \/var\/lib\/elasticsearch-snapshots$/m);
+    expect(unit).toMatch(/^ProtectSystem=strict$/m);
+  });
+
+  it("runs Prometheus with the admin API (TSDB snapshots), behind the web config's TLS and basic auth", async () => {
+    const args = await readFile(path.join(outDir, 'mon1', 'prometheus', 'default'), 'utf8');
+    expect(args).toMatch(/ --web\.enable-admin-api"$/m);
+    expect(args).toContain('--web.config.file=/etc/prometheus/web-config.yml');
   });
 });
 

@@ -25,7 +25,7 @@ type Call = { method: string; args: Record<string, unknown> };
 const sectionTexts = (blocks: unknown): string[] =>
   (blocks as { type: string; text?: { text: string } }[]).filter((b) => b.type === 'section').map((b) => b.text?.text ?? '');
 
-const EVERY_COMMAND = ['check-config', 'remind', 'serve', 'slack-manifest', 'demo', 'certs', 'deploy', 'status', 'lab', 'logs'];
+const EVERY_COMMAND = ['check-config', 'remind', 'serve', 'slack-manifest', 'demo', 'certs', 'deploy', 'status', 'lab', 'logs', 'backup', 'restore'];
 const listed = (overview: string): string[] => overview.split('\n').flatMap((line) => /^ {2}(\S+) {2,}/.exec(line)?.[1] ?? []);
 
 describe('chatops --help', () => {

@@ -57,7 +57,7 @@ describe('runCommand', () => {
   });
 });
 
-const EVERY_COMMAND = ['check-config', 'remind', 'serve', 'slack-manifest', 'demo', 'certs', 'deploy', 'status', 'lab', 'logs'];
+const EVERY_COMMAND = ['check-config', 'remind', 'serve', 'slack-manifest', 'demo', 'certs', 'deploy', 'status', 'lab', 'logs', 'backup', 'restore'];
 const listed = (overview: string): string[] => overview.split('\n').flatMap((line) => /^ {2}(\S+) {2,}/.exec(line)?.[1] ?? []);
 
 describe('one CLI for the app and the operator', () => {
@@ -126,7 +126,7 @@ describe('one CLI for the app and the operator', () => {
 
   it('says in the production help which commands run from a checkout only', async () => {
     const fromCheckout = Object.keys(allCommands).filter((name) => !(name in productionCommands));
-    expect(fromCheckout).toEqual(['demo', 'certs', 'deploy', 'status', 'lab', 'logs']);
+    expect(fromCheckout).toEqual(['demo', 'certs', 'deploy', 'status', 'lab', 'logs', 'backup', 'restore']);
     expect(PRODUCTION_FOOTER).toBe(`From a checkout, \`npx chatops\` also runs ${fromCheckout.slice(0, -1).join(', ')} and ${fromCheckout.at(-1)}.`);
     const sink = io();
     expect(await runCommand(['--help'], productionCommands, sink, PRODUCTION_FOOTER)).toBe(0);
