@@ -84,19 +84,36 @@ export function readAlertmanagerCa(caFile: string | undefined): string | undefin
   }
 }
 
+/** Where a monitoring API client sends: the base URL, a pool trusting alerts.caFile, JSON with basic auth. */
+export interface MonitoringConnection {
+  base: string;
+  dispatcher: Agent;
+  headers: Record<string, string>;
+}
+
+export function monitoringConnection(options: {
+  url: string;
+  caFile?: string | undefined;
+  auth?: { username: string; password: string } | undefined;
+}): MonitoringConnection {
+  const ca = readAlertmanagerCa(options.caFile);
+  return {
+    base: options.url.replace(/\/+$/, ''),
+    dispatcher: new Agent({ keepAliveTimeout: 30_000, connect: ca ? { ca } : {} }),
+    headers: {
+      accept: 'application/json',
+      ...(options.auth ? { authorization: `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64')}` } : {}),
+    },
+  };
+}
+
 export class AlertmanagerClient {
   private readonly base: string;
   private readonly dispatcher: Agent;
   private readonly headers: Record<string, string>;
 
   constructor(private readonly options: AlertmanagerClientOptions) {
-    this.base = options.url.replace(/\/+$/, '');
-    const ca = readAlertmanagerCa(options.caFile);
-    this.dispatcher = new Agent({ keepAliveTimeout: 30_000, connect: ca ? { ca } : {} });
-    this.headers = {
-      accept: 'application/json',
-      ...(options.auth ? { authorization: `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64')}` } : {}),
-    };
+    ({ base: this.base, dispatcher: this.dispatcher, headers: this.headers } = monitoringConnection(options));
   }
 
   /** Creates the silence; resolves with its id. */

@@ -5,7 +5,7 @@
 import { Agent, fetch } from 'undici';
 import { z } from 'zod';
 import type { AppMetrics } from '../metrics.ts';
-import { readAlertmanagerCa, type UnavailableKind } from './alertmanager.ts';
+import { monitoringConnection, type UnavailableKind } from './alertmanager.ts';
 
 export interface PrometheusClientOptions {
   url: string;
@@ -47,13 +47,7 @@ export class PrometheusClient {
   private readonly headers: Record<string, string>;
 
   constructor(private readonly options: PrometheusClientOptions) {
-    this.base = options.url.replace(/\/+$/, '');
-    const ca = readAlertmanagerCa(options.caFile);
-    this.dispatcher = new Agent({ keepAliveTimeout: 30_000, connect: ca ? { ca } : {} });
-    this.headers = {
-      accept: 'application/json',
-      ...(options.auth ? { authorization: `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64')}` } : {}),
-    };
+    ({ base: this.base, dispatcher: this.dispatcher, headers: this.headers } = monitoringConnection(options));
   }
 
   /** An instant query (GET /api/v1/query) whose result is a vector. */
