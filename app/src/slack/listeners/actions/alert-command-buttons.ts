@@ -18,11 +18,6 @@ export function createAlertCommandAction(deps: AlertCommandActionDeps) {
   }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> {
     await ack();
     const logger = deps.logger.child({ action: action.action_id, user: body.user.id });
-    // Bolt offers respond() only with a response_url: a click without one (a forged body) is not acted on.
-    if (!body.response_url) {
-      logger.warn('alert command action without a response_url: not acted on');
-      return;
-    }
     try {
       const answer = await deps.commands.click({
         actionId: action.action_id,
