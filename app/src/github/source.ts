@@ -46,18 +46,9 @@ type GitHubPull = Awaited<ReturnType<GitHubOctokit['rest']['pulls']['list']>>['d
  * A listed PR as kept between cycles (in the ETag cache too): cut down on arrival from GitHub's
  * ~3 KB of JSON (heads, bases, links...) to what a PullRequest holds, whose arrays it shares.
  */
-interface ListedPull {
-  number: number;
-  title: string;
-  url: string;
-  author: string;
-  draft: boolean;
-  labels: string[];
-  createdAt: string;
-  updatedAt: string;
-  requestedReviewers: string[];
+type ListedPull = Pick<PullRequest, 'number' | 'title' | 'url' | 'author' | 'draft' | 'labels' | 'createdAt' | 'updatedAt' | 'requestedReviewers'> & {
   requestedTeamSlugs: string[];
-}
+};
 
 function compactPull(pr: GitHubPull): ListedPull {
   return {
