@@ -1,7 +1,7 @@
 // Claimed fires: one create-if-absent document per schedule and fire time. The first
 // replica to create it posts; everyone else gets 409.
 import type { Client } from '@elastic/elasticsearch';
-import { guarded, statusOf, StoreUnavailableError } from './errors.ts';
+import { clientAttempts, guarded, statusOf, StoreUnavailableError } from './errors.ts';
 
 export type ClaimOutcome = 'won' | 'lost';
 
@@ -42,8 +42,9 @@ export class ElasticFireClaims {
       return 'won';
     } catch (error) {
       if (statusOf(error) === 409) {
-        // Only a retry can meet its own earlier claim (a create whose answer was lost).
-        if (!options.retry && !options.degraded) return 'lost';
+        // Only a retry can meet its own earlier claim (a create whose answer was lost), be it ours or the
+        // client's own on the next node (attempts > 0: the first node may have written it before failing).
+        if (!options.retry && !options.degraded && clientAttempts(error) === 0) return 'lost';
         return (await this.owner(id).catch(() => undefined)) === replica ? 'won' : 'lost';
       }
       if (!(error instanceof StoreUnavailableError)) throw error;

@@ -10,6 +10,10 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
 }
 
+function nodeCount(node: ElasticsearchSettings['node']): number {
+  return Array.isArray(node) ? node.length : 1;
+}
+
 export function createElasticsearchClient(
   settings: ElasticsearchSettings,
   secrets: Pick<Secrets, 'elasticsearchPassword'>,
@@ -17,8 +21,10 @@ export function createElasticsearchClient(
 ): Client {
   return new Client({
     node: settings.node,
-    // Retrying is the caller's decision (the coordinator has its own deadline).
-    maxRetries: 0,
+    // A node that refuses the connection or answers 502-504 (its TLS proxy with Elasticsearch stopped) is
+    // skipped for the next one at once; a timeout is never retried: that stays the caller's decision
+    // (the coordinator has its own deadline).
+    maxRetries: nodeCount(settings.node) - 1,
     requestTimeout: options.requestTimeoutMs ?? 1_000,
     ...(settings.caFile ? { tls: { ca: readFileSync(settings.caFile) } } : {}),
     ...(secrets.elasticsearchPassword ? { auth: { username: settings.username, password: secrets.elasticsearchPassword } } : {}),

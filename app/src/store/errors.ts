@@ -23,6 +23,11 @@ export function statusOf(error: unknown): number | undefined {
   return error instanceof errors.ResponseError ? error.statusCode : undefined;
 }
 
+/** How many times the client retried the request on another node before this answer (0 without a retry). */
+export function clientAttempts(error: unknown): number {
+  return error instanceof errors.ResponseError ? (error.meta.meta.attempts ?? 0) : 0;
+}
+
 /** Runs one request; unavailability becomes StoreUnavailableError, anything else is rethrown. */
 export async function guarded<T>(operation: string, request: () => Promise<T>): Promise<T> {
   try {
