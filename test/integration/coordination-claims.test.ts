@@ -225,7 +225,8 @@ describe('a cluster listed node by node', () => {
     await ensureIndices(client, names, logger);
     const metrics = createMetrics({ defaultMetrics: false });
     const coordinator = new RunCoordinator({
-      claims: new ElasticFireClaims(client, names.claims),
+      // As coordination.ts builds it: one claim, retries on other nodes included, within the claim timeout.
+      claims: new ElasticFireClaims(client, names.claims, 1_000),
       replicaId: 'replica-0',
       primary: false,
       logger,

@@ -19,10 +19,19 @@ export function fireKey(schedule: string, fireTime: Date): string {
 }
 
 export class ElasticFireClaims {
+  /**
+   * `deadlineMs`: the longest one claim request may take, the client's retries on other nodes included
+   * (the coordinator's timing rests on it, docs/coordination.md); without it, each node's own timeout.
+   */
   constructor(
     private readonly client: Client,
     private readonly index: string,
+    private readonly deadlineMs?: number,
   ) {}
+
+  private deadline(): { signal?: AbortSignal } {
+    return this.deadlineMs === undefined ? {} : { signal: AbortSignal.timeout(this.deadlineMs) };
+  }
 
   /**
    * Claims a fire for `replica`. Throws StoreUnavailableError when the answer is unknown
@@ -38,7 +47,7 @@ export class ElasticFireClaims {
       degraded: options.degraded ?? false,
     };
     try {
-      await guarded('claim fire', () => this.client.create({ index: this.index, id, document }));
+      await guarded('claim fire', () => this.client.create({ index: this.index, id, document }, this.deadline()));
       return 'won';
     } catch (error) {
       if (statusOf(error) === 409) {
@@ -58,7 +67,7 @@ export class ElasticFireClaims {
   /** The replica holding a claim, or undefined when there is none. */
   async owner(id: string): Promise<string | undefined> {
     try {
-      const found = await guarded('read claim', () => this.client.get<ClaimDocument>({ index: this.index, id }));
+      const found = await guarded('read claim', () => this.client.get<ClaimDocument>({ index: this.index, id }, this.deadline()));
       return found._source?.replica;
     } catch (error) {
       if (statusOf(error) === 404) return undefined;

@@ -9,9 +9,15 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-/** Network failures, timeouts and 5xx/429 answers: the cluster may come back. */
+/** Network failures, timeouts (a request's own, or its deadline across nodes) and 5xx/429 answers: the cluster may come back. */
 export function isUnavailable(error: unknown): boolean {
-  if (error instanceof errors.ConnectionError || error instanceof errors.TimeoutError || error instanceof errors.NoLivingConnectionsError) return true;
+  if (
+    error instanceof errors.ConnectionError ||
+    error instanceof errors.TimeoutError ||
+    error instanceof errors.NoLivingConnectionsError ||
+    error instanceof errors.RequestAbortedError
+  )
+    return true;
   if (error instanceof errors.ResponseError) {
     const status = error.statusCode ?? 0;
     return status === 429 || status >= 500 || status === 0;
