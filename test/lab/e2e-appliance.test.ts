@@ -179,7 +179,6 @@ describe('TLS everywhere', () => {
         const transport = (host.groups as readonly string[]).includes('logging') && socket.port === ES_TRANSPORT_PORT;
         const clientCert = transport ? ['-cert', path.join(CERTS_DIR, 'elasticsearch.crt'), '-key', path.join(CERTS_DIR, 'elasticsearch.key')] : [];
         const base = [
-          ...clientCert,
           's_client',
           '-connect',
           target,
@@ -192,6 +191,7 @@ describe('TLS everywhere', () => {
           '-verify_return_error',
           '-verify_hostname',
           name,
+          ...clientCert,
         ];
         const modern = openssl([...base, '-tls1_2'], 'Q\n');
         const tls13 = openssl([...base, '-tls1_3'], 'Q\n');
