@@ -2,9 +2,8 @@
 // the deploy from nothing whose figures it checks, and lab-down.test.ts last, since it takes the lab
 // down. The dashboards and the alert check come next, on the lab as deployed: the dashboards want
 // the replicas' reads since their start, and the alert check's timings (a replica stopped, its
-// alert posted, then resolved in place) were measured on a lab that no failover or rollout had
-// touched yet (after them, a resolve once did not arrive within 240 s: see docs/e2e.md). Every
-// other file keeps vitest's own order.
+// alert posted, then resolved in place) are those of a lab no failover or rollout has touched.
+// Every other file keeps vitest's own order.
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const ORDER = ['test/lab/lab.test.ts', 'test/lab/grafana-dashboards.test.ts', 'test/lab/alerts.test.ts'];

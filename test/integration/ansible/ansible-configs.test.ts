@@ -301,6 +301,11 @@ describe('haproxy.cfg', () => {
     expect(cfg).not.toMatch(/no-ssl-reuse/);
   });
 
+  it('lets a reload close a client keep-alive connection only after answering its next request, within a bounded drain', () => {
+    expect(section('defaults')).toContain('option idle-close-on-response');
+    expect(section('global')).toMatch(/hard-stop-after 60s/);
+  });
+
   it('answers its own health path on the HTTPS front before routing by host name', () => {
     const https = section('frontend https');
     const own = https.indexOf('http-request return status 200 content-type text/plain string "ok\\n" if { path /haproxy/health }');
