@@ -15,6 +15,7 @@ import {
   DOMAIN,
   elasticsearchAuth,
   ensureLab,
+  frontBalancer,
   LAB_HOSTS,
   labFetch,
   labSecret,
@@ -152,6 +153,7 @@ describe('Filebeat on every host, straight to Elasticsearch', () => {
   });
 
   it("finds a /prs all through HAProxy in Elasticsearch within 30 s as HAProxy's line and the app's line with one request id", async () => {
+    const balancer = await frontBalancer();
     const started = Date.now();
     const answer = await sendSlashCommand('all', 'U0ALICE');
     expect(answer.status).toBe(200);
@@ -171,7 +173,7 @@ describe('Filebeat on every host, straight to Elasticsearch', () => {
     const haproxy = hits.find((h) => h._source.event?.dataset === 'haproxy.log')?._source;
     const app = hits.find((h) => h._source.event?.dataset === 'chatops.app')?._source;
     expect(haproxy).toMatchObject({
-      host: { name: 'lb1' },
+      host: { name: balancer },
       http: { request: { method: 'POST' }, response: { status_code: 200 } },
       url: { original: '/slack/events' },
       haproxy: { backend_name: 'chatops' },
@@ -188,7 +190,7 @@ describe('Filebeat on every host, straight to Elasticsearch', () => {
       .map((l) => JSON.parse(l) as Record<string, string>);
     // HAProxy's line names its journald unit (haproxy.service), the app's line its service.name.
     expect(records.map((r) => r.service).sort()).toEqual(['chatops', 'haproxy']);
-    expect(records.map((r) => r.host).sort()).toEqual([app?.host?.name, 'lb1'].sort());
+    expect(records.map((r) => r.host).sort()).toEqual([app?.host?.name, balancer].sort());
   });
 
   it('loses no line and sends none twice across `systemctl restart filebeat`', async () => {
@@ -196,8 +198,10 @@ describe('Filebeat on every host, straight to Elasticsearch', () => {
     const send = async (from: number, to: number): Promise<void> => {
       for (let i = from; i < to; i += 1) await labFetch(`https://chatops.${DOMAIN}/${marker}/${i}`);
     };
+    // Filebeat restarts on the balancer whose HAProxy logs these requests.
+    const balancer = await frontBalancer();
     await send(0, 20);
-    const restart = sshOk('lb1', 'systemctl restart filebeat');
+    const restart = sshOk(balancer, 'systemctl restart filebeat');
     await send(20, 40);
     await restart;
     await send(40, 60);

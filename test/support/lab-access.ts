@@ -101,6 +101,26 @@ export async function sshOk(host: LabHostName, command: string, timeoutMs?: numb
   return r.stdout;
 }
 
+export const BALANCERS = LAB_HOSTS.filter((h) => (h.groups as readonly string[]).includes('lb')).map((h) => h.name);
+
+/** The balancers that have the front's floating address on an interface right now (an unreachable one does not). */
+export async function frontHolders(): Promise<LabHostName[]> {
+  const found = await Promise.all(
+    BALANCERS.map(async (lb) => {
+      const r = await ssh(lb, `ip -4 -o addr show to ${LB_IP}/32`, 5_000);
+      return r.code === 0 && r.stdout.includes(LB_IP) ? lb : undefined;
+    }),
+  );
+  return found.filter((lb): lb is LabHostName => lb !== undefined);
+}
+
+/** The balancer that takes the front's traffic: keepalived gives the address to whichever came up first, and keeps it there. */
+export async function frontBalancer(): Promise<LabHostName> {
+  const holders = await frontHolders();
+  if (holders.length !== 1) throw new Error(`expected one balancer to hold ${LB_IP}, found ${holders.join(', ') || 'none'}`);
+  return holders[0] as LabHostName;
+}
+
 let agent: Agent | undefined;
 /** An HTTP agent that trusts only our CA and sends every lab name to its address (no DNS in the lab). */
 export function labAgent(): Agent {
