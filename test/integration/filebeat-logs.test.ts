@@ -496,7 +496,9 @@ describe("what Node itself writes to a replica's stderr file, into the same Elas
     const written = await appendNodeCrashes(dir, file, marker);
     const lines = (await readFile(file, 'utf8')).replace(/\n$/, '').split('\n');
     expect(lines.length, 'the three spread over many lines').toBeGreaterThan(20);
-    const fromStderr = { bool: { filter: [{ term: { 'service.name': 'chatops' } }, { terms: { 'log.level': ['fatal', 'warn'] } }, { exists: { field: 'log.offset' } }] } };
+    const fromStderr = {
+      bool: { filter: [{ term: { 'service.name': 'chatops' } }, { terms: { 'log.level': ['fatal', 'warn'] } }, { exists: { field: 'log.offset' } }] },
+    };
     // A fatal error has no last line of its own: it is sent after the parser's quiet time.
     await ship(app, 'chatops-app-stderr', lines, 'chatops.app', 3, fromStderr);
     const docs = (await searchAll(fromStderr)).map((d) => ({ index: d._index, ...d._source }) as Record<string, unknown>);
@@ -504,18 +506,43 @@ describe("what Node itself writes to a replica's stderr file, into the same Elas
     expect([...byText.keys()].sort()).toEqual([asEvent(written.uncaught), asEvent(written.outOfMemory), asEvent(written.warning)].sort());
     expect(docs).toHaveLength(3);
     const uncaught = byText.get(asEvent(written.uncaught));
-    expect(String(uncaught?.message)).toMatch(new RegExp(`^file://\\S+replica-config\\.mjs:2\\n[\\s\\S]*\\nError: ${marker}: no port\\n {4}at [\\s\\S]*\\nNode\\.js v\\d+\\.\\d+\\.\\d+$`));
+    expect(String(uncaught?.message)).toMatch(
+      new RegExp(`^file://\\S+replica-config\\.mjs:2\\n[\\s\\S]*\\nError: ${marker}: no port\\n {4}at [\\s\\S]*\\nNode\\.js v\\d+\\.\\d+\\.\\d+$`),
+    );
     const oom = byText.get(asEvent(written.outOfMemory));
-    expect(String(oom?.message)).toMatch(/^<--- Last few GCs --->\n[\s\S]*\nFATAL ERROR: [^\n]*JavaScript heap out of memory\n----- Native stack trace -----\n[\s\S]*\n {0,2}\d+: 0x[0-9a-f]+ /);
+    expect(String(oom?.message)).toMatch(
+      /^<--- Last few GCs --->\n[\s\S]*\nFATAL ERROR: [^\n]*JavaScript heap out of memory\n----- Native stack trace -----\n[\s\S]*\n {0,2}\d+: 0x[0-9a-f]+ /,
+    );
     for (const doc of [uncaught, oom])
-      expect(doc).toMatchObject({ index: `logs-chatops-app-${today()}`, service: { name: 'chatops' }, log: { level: 'fatal', flags: ['multiline'] }, event: { dataset: 'chatops.app' } });
+      expect(doc).toMatchObject({
+        index: `logs-chatops-app-${today()}`,
+        service: { name: 'chatops' },
+        log: { level: 'fatal', flags: ['multiline'] },
+        event: { dataset: 'chatops.app' },
+      });
     expect(byText.get(asEvent(written.warning))).toMatchObject({ log: { level: 'warn' }, service: { name: 'chatops' } });
   });
 
   it('lists the crashes under `chatops logs --service chatops --level error`, each whole', async () => {
     const result = await runCommand(
       process.execPath,
-      [join(repoRoot, 'bin/chatops.mjs'), 'logs', '--username', ES_USER, '--url', esUrl, '--ca', certificates.caFile, '--since', '1d', '--service', 'chatops', '--level', 'error', '--json'],
+      [
+        join(repoRoot, 'bin/chatops.mjs'),
+        'logs',
+        '--username',
+        ES_USER,
+        '--url',
+        esUrl,
+        '--ca',
+        certificates.caFile,
+        '--since',
+        '1d',
+        '--service',
+        'chatops',
+        '--level',
+        'error',
+        '--json',
+      ],
       { env: withPassword },
     );
     expect(result.code, result.stderr).toBe(0);
@@ -525,7 +552,10 @@ describe("what Node itself writes to a replica's stderr file, into the same Elas
       .map((l) => JSON.parse(l) as Record<string, string>);
     const fatal = records.filter((r) => r.level === 'fatal');
     expect(fatal).toHaveLength(2);
-    expect(fatal.map((r) => String(r.message).split('\n')[0]).sort()).toEqual([expect.stringMatching(/^<--- Last few GCs --->$/), expect.stringMatching(/^file:\/\/\S+:2$/)]);
+    expect(fatal.map((r) => String(r.message).split('\n')[0]).sort()).toEqual([
+      expect.stringMatching(/^<--- Last few GCs --->$/),
+      expect.stringMatching(/^file:\/\/\S+:2$/),
+    ]);
     // The app's own error line is there too; the warning is below the level.
     expect(records.map((r) => r.message)).toContain('slack post failed');
     expect(records.some((r) => r.level === 'warn')).toBe(false);

@@ -278,7 +278,11 @@ describe('Filebeat on every host, straight to Elasticsearch', () => {
     expect(await replicas()).toBe('active\nactive');
     const started = new Date().toISOString();
     try {
-      const put = await sshInput(host, `mkdir -p /run/systemd/system/${unit}.d && cat > /run/systemd/system/${unit}.d/crash.conf && systemctl daemon-reload`, dropIn);
+      const put = await sshInput(
+        host,
+        `mkdir -p /run/systemd/system/${unit}.d && cat > /run/systemd/system/${unit}.d/crash.conf && systemctl daemon-reload`,
+        dropIn,
+      );
       expect(put.code, put.stderr).toBe(0);
       await ssh(host, `systemctl start ${unit}`);
       const result = await waitFor(
@@ -296,11 +300,7 @@ describe('Filebeat on every host, straight to Elasticsearch', () => {
       expect(onDisk).toMatch(/^chatops 750 \/var\/log\/chatops$/m);
       const query = {
         bool: {
-          filter: [
-            { term: { 'host.name': host } },
-            { term: { 'log.file.path': file } },
-            { range: { '@timestamp': { gte: started } } },
-          ],
+          filter: [{ term: { 'host.name': host } }, { term: { 'log.file.path': file } }, { range: { '@timestamp': { gte: started } } }],
         },
       };
       await waitFor('both crashes in Elasticsearch', async () => ((await esSearch(query)).length >= 2 ? true : undefined), 30_000, 1_000);
@@ -312,7 +312,9 @@ describe('Filebeat on every host, straight to Elasticsearch', () => {
       const thrown = docs.find((d) => String(d.message).startsWith('[eval]:1'));
       expect(String(thrown?.message)).toMatch(new RegExp(`\\nError: ${instance}: no port\\n {4}at [\\s\\S]*\\nNode\\.js v24\\.\\d+\\.\\d+$`));
       const oom = docs.find((d) => String(d.message).startsWith('<--- Last few GCs --->'));
-      expect(String(oom?.message)).toMatch(/\nFATAL ERROR: [^\n]*JavaScript heap out of memory\n----- Native stack trace -----\n[\s\S]*\n {0,2}\d+: 0x[0-9a-f]+ /);
+      expect(String(oom?.message)).toMatch(
+        /\nFATAL ERROR: [^\n]*JavaScript heap out of memory\n----- Native stack trace -----\n[\s\S]*\n {0,2}\d+: 0x[0-9a-f]+ /,
+      );
       for (const doc of [thrown, oom]) expect(doc).toMatchObject({ event: { dataset: 'chatops.app' }, service: { name: 'chatops' }, log: { level: 'fatal' } });
       // The replicas' own files exist and logrotate accepts what bounds them.
       await sshOk(host, 'test -f /var/log/chatops/replica-1.stderr.log && logrotate --debug /etc/logrotate.d/chatops');
