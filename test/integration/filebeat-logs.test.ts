@@ -18,7 +18,7 @@ import { createLogger } from '../../app/src/logging.ts';
 import { describeFailure } from '../../ops/logs.ts';
 import { startElasticsearch, type ElasticsearchServer } from '../support/elasticsearch.ts';
 import { filebeat717Drift, requireFilebeat } from '../support/filebeat.ts';
-import { appendNodeCrashes, asEvent } from '../support/node-crashes.ts';
+import { appendNodeCrashes, appendServeRefusal, asEvent } from '../support/node-crashes.ts';
 import { freePort, makeTlsDir, renderTemplates, repoRoot, runCommand, startDaemon, waitFor, type Daemon } from '../support/monitoring.ts';
 import { createTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
 
@@ -488,23 +488,27 @@ describe('npx chatops logs against the same cluster', () => {
 });
 
 describe("what Node itself writes to a replica's stderr file, into the same Elasticsearch", () => {
-  it('keeps each real crash (a throw at module load, a heap out of memory) and a warning as one event with all its lines', async () => {
+  it('keeps each real crash (a throw at module load, a heap out of memory), a warning and each refused start as one event with all its lines', async () => {
     const app = rendered.get('app2-direct') as Config;
     const dir = await mkdtemp(join(work, 'crashes-'));
     const file = join(dir, 'replica-1.stderr.log');
     const marker = `crash${Date.now().toString(36)}`;
     const written = await appendNodeCrashes(dir, file, marker);
+    // A replica whose configuration is refused is restarted by its unit: the same lines again.
+    const refusal = await appendServeRefusal(dir, file);
+    expect(await appendServeRefusal(dir, file)).toBe(refusal);
     const lines = (await readFile(file, 'utf8')).replace(/\n$/, '').split('\n');
-    expect(lines.length, 'the three spread over many lines').toBeGreaterThan(20);
+    expect(lines.length, 'the five spread over many lines').toBeGreaterThan(30);
     const fromStderr = {
       bool: { filter: [{ term: { 'service.name': 'chatops' } }, { terms: { 'log.level': ['fatal', 'warn'] } }, { exists: { field: 'log.offset' } }] },
     };
     // A fatal error has no last line of its own: it is sent after the parser's quiet time.
-    await ship(app, 'chatops-app-stderr', lines, 'chatops.app', 3, fromStderr);
+    await ship(app, 'chatops-app-stderr', lines, 'chatops.app', 5, fromStderr);
     const docs = (await searchAll(fromStderr)).map((d) => ({ index: d._index, ...d._source }) as Record<string, unknown>);
     const byText = new Map(docs.map((d) => [String(d.message), d]));
-    expect([...byText.keys()].sort()).toEqual([asEvent(written.uncaught), asEvent(written.outOfMemory), asEvent(written.warning)].sort());
-    expect(docs).toHaveLength(3);
+    expect(docs.map((d) => String(d.message)).sort()).toEqual(
+      [asEvent(written.uncaught), asEvent(written.outOfMemory), asEvent(written.warning), asEvent(refusal), asEvent(refusal)].sort(),
+    );
     const uncaught = byText.get(asEvent(written.uncaught));
     expect(String(uncaught?.message)).toMatch(
       new RegExp(`^file://\\S+replica-config\\.mjs:2\\n[\\s\\S]*\\nError: ${marker}: no port\\n {4}at [\\s\\S]*\\nNode\\.js v\\d+\\.\\d+\\.\\d+$`),
@@ -521,9 +525,10 @@ describe("what Node itself writes to a replica's stderr file, into the same Elas
         event: { dataset: 'chatops.app' },
       });
     expect(byText.get(asEvent(written.warning))).toMatchObject({ log: { level: 'warn' }, service: { name: 'chatops' } });
+    expect(byText.get(asEvent(refusal))).toMatchObject({ log: { level: 'fatal', flags: ['multiline'] }, event: { dataset: 'chatops.app' } });
   });
 
-  it('lists the crashes under `chatops logs --service chatops --level error`, each whole', async () => {
+  it('lists the crashes and refused starts under `chatops logs --service chatops --level error`, each whole', async () => {
     const result = await runCommand(
       process.execPath,
       [
@@ -551,9 +556,10 @@ describe("what Node itself writes to a replica's stderr file, into the same Elas
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, string>);
     const fatal = records.filter((r) => r.level === 'fatal');
-    expect(fatal).toHaveLength(2);
     expect(fatal.map((r) => String(r.message).split('\n')[0]).sort()).toEqual([
-      expect.stringMatching(/^<--- Last few GCs --->$/),
+      '<--- Last few GCs --->',
+      expect.stringMatching(/^chatops: \d+ problems in the configuration:$/),
+      expect.stringMatching(/^chatops: \d+ problems in the configuration:$/),
       expect.stringMatching(/^file:\/\/\S+:2$/),
     ]);
     // The app's own error line is there too; the warning is below the level.

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { open, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { repoRoot } from './monitoring.ts';
 
 export interface NodeCrashes {
   /** What the throw at module load wrote: from "<file>:<line>" to "Node.js vX.Y.Z". */
@@ -45,6 +46,22 @@ export async function appendNodeCrashes(dir: string, file: string, marker: strin
   const warning = await crashInto(file, ['-e', `process.emitWarning('${marker}: listener leak')`]);
   if (warning.code !== 0 || !/^\(node:\d+\) Warning: /.test(warning.added)) throw new Error(`the warning run exited ${warning.code}:\n${warning.added}`);
   return { uncaught: uncaught.added, outOfMemory: outOfMemory.added, warning: warning.added };
+}
+
+/**
+ * Appends what the app itself writes to stderr when `chatops serve` refuses its configuration (the
+ * unit restarts it, so this repeats): "chatops: N problems in the configuration:" and one indented
+ * line per problem. Returns the text.
+ */
+export async function appendServeRefusal(dir: string, file: string): Promise<string> {
+  const config = join(dir, 'replica-refused.yml');
+  const secrets = join(dir, 'secrets-refused.yml');
+  await writeFile(config, 'port: not-a-port\n');
+  await writeFile(secrets, 'slackBotToken: xoxb-refused\n', { mode: 0o600 });
+  const refusal = await crashInto(file, [join(repoRoot, 'bin/chatops.mjs'), 'serve', '--config', config, '--secrets', secrets]);
+  if (refusal.code !== 1 || !/^chatops: \d+ problems in the configuration:\n( {2}\S.*\n)+$/.test(refusal.added))
+    throw new Error(`chatops serve exited ${refusal.code}:\n${refusal.added}`);
+  return refusal.added;
 }
 
 /** A crash's text as one event's message: Filebeat joins its lines with "\n" and drops the trailing one. */
