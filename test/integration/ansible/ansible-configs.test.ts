@@ -190,11 +190,17 @@ describe("a replica's stderr: one file per replica, read by Filebeat, bounded by
     logrotate = await readFile(path.join(outDir, 'app1', 'chatops', 'logrotate'), 'utf8');
   }, 240_000);
 
-  it('appends stderr to a file under the logs directory systemd makes for the user, stdout staying in journald', () => {
+  it('appends stderr to a file in a directory the role makes before the first start, stdout staying in journald', async () => {
     expect(unit).toMatch(/^StandardError=append:\/var\/log\/chatops\/replica-%i\.stderr\.log$/m);
-    expect(unit).toMatch(/^LogsDirectory=chatops$/m);
-    expect(unit).toMatch(/^LogsDirectoryMode=0750$/m);
     expect(unit).not.toMatch(/^StandardOutput=/m);
+    // systemd opens the file before it would create a LogsDirectory= (a unit failing 209/STDERR).
+    expect(unit).not.toMatch(/^LogsDirectory=/m);
+    const tasks = parse(await readFile(path.join(ANSIBLE, 'roles/chatops/tasks/configure.yml'), 'utf8')) as Record<string, unknown>[];
+    const made = tasks.findIndex((t) => (t['ansible.builtin.file'] as { path?: string } | undefined)?.path === '/var/log/chatops');
+    const started = tasks.findIndex((t) => t.name === 'Enable and start the replicas');
+    expect(made).toBeGreaterThanOrEqual(0);
+    expect(made).toBeLessThan(started);
+    expect(tasks[made]?.['ansible.builtin.file']).toMatchObject({ state: 'directory', owner: '{{ chatops_user }}', mode: '0750' });
   });
 
   it('has Filebeat read every replica\'s file as the app, whole crashes per event, and logrotate truncate them in place', () => {
