@@ -288,8 +288,10 @@ describe('Filebeat on every host, straight to Elasticsearch', () => {
       const result = await waitFor(
         'the crash unit to end',
         async () => {
-          const state = (await ssh(host, `systemctl show -p ActiveState -p Result --value ${unit}`)).stdout.trim().split('\n');
-          return state[0] === 'failed' ? state[1] : undefined;
+          // Key=value lines: with --value, systemctl prints the values in its own order (Result first).
+          const shown = (await ssh(host, `systemctl show -p ActiveState -p Result ${unit}`)).stdout.trim().split('\n');
+          const state = Object.fromEntries(shown.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+          return state.ActiveState === 'failed' ? String(state.Result) : undefined;
         },
         20_000,
         500,
