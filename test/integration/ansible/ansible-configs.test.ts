@@ -178,6 +178,45 @@ describe('rendered configurations pass their checkers', () => {
   });
 });
 
+describe("a replica's stderr: one file per replica, read by Filebeat, bounded by logrotate", () => {
+  let unit: string;
+  let filebeat: { 'filebeat.inputs': Record<string, unknown>[] };
+  let logrotate: string;
+  beforeAll(async () => {
+    const { code, out } = await render('chatops,filebeat');
+    expect(code, out.slice(-3000)).toBe(0);
+    unit = await readFile(path.join(outDir, 'app1', 'chatops', 'chatops@.service'), 'utf8');
+    filebeat = parse(await readFile(path.join(outDir, 'app1', 'filebeat', 'filebeat.yml'), 'utf8')) as typeof filebeat;
+    logrotate = await readFile(path.join(outDir, 'app1', 'chatops', 'logrotate'), 'utf8');
+  }, 240_000);
+
+  it('appends stderr to a file in a directory the role makes before the first start, stdout staying in journald', async () => {
+    expect(unit).toMatch(/^StandardError=append:\/var\/log\/chatops\/replica-%i\.stderr\.log$/m);
+    expect(unit).not.toMatch(/^StandardOutput=/m);
+    // systemd opens the file before it would create a LogsDirectory= (a unit failing 209/STDERR).
+    expect(unit).not.toMatch(/^LogsDirectory=/m);
+    const tasks = parse(await readFile(path.join(ANSIBLE, 'roles/chatops/tasks/configure.yml'), 'utf8')) as Record<string, unknown>[];
+    const made = tasks.findIndex((t) => (t['ansible.builtin.file'] as { path?: string } | undefined)?.path === '/var/log/chatops');
+    const started = tasks.findIndex((t) => t.name === 'Enable and start the replicas');
+    expect(made).toBeGreaterThanOrEqual(0);
+    expect(made).toBeLessThan(started);
+    expect(tasks[made]?.['ansible.builtin.file']).toMatchObject({ state: 'directory', owner: '{{ chatops_user }}', mode: '0750' });
+  });
+
+  it('has Filebeat read every replica\'s file as the app, whole crashes per event, and logrotate truncate them in place', () => {
+    const stderr = filebeat['filebeat.inputs'].find((i) => i.id === 'chatops-app-stderr') as Record<string, unknown>;
+    expect(stderr).toMatchObject({ type: 'filestream', paths: ['/var/log/chatops/replica-*.stderr.log'], fields: { log_source: 'app' } });
+    const glob = new RegExp(`^${(stderr.paths as string[])[0]?.replaceAll('.', '\\.').replace('*', '[^/]+')}$`);
+    for (const n of [1, 2, 12]) expect(`/var/log/chatops/replica-${n}.stderr.log`).toMatch(glob);
+    // What logrotate leaves behind is not read again.
+    for (const rotated of ['/var/log/chatops/replica-1.stderr.log.1', '/var/log/chatops/replica-1.stderr.log.2.gz']) expect(rotated).not.toMatch(glob);
+    const [parser] = stderr.parsers as { multiline: Record<string, unknown> }[];
+    expect(parser?.multiline).toMatchObject({ type: 'pattern', negate: true, match: 'after', flush_pattern: '^Node\\.js v\\d+\\.\\d+\\.\\d+$', timeout: '5s' });
+    expect(logrotate).toMatch(/^\/var\/log\/chatops\/replica-\*\.stderr\.log \{$/m);
+    for (const directive of ['copytruncate', 'maxsize 10M', 'rotate 7', 'missingok']) expect(logrotate).toMatch(new RegExp(`^\\s+${directive}$`, 'm'));
+  });
+});
+
 describe('what chatops backup needs of the roles', () => {
   beforeAll(async () => {
     for (const tags of ['elasticsearch', 'prometheus']) {
