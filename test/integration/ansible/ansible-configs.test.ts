@@ -205,7 +205,7 @@ describe('what chatops backup needs of the roles', () => {
 
 describe('two monitoring hosts: mon1 and mon2', () => {
   it('clusters the Alertmanagers of mon1 and mon2 over mutual-TLS gossip, each naming the other as its peer', async () => {
-    for (const [host, peer] of [['mon1', '10.77.0.32'], ['mon2', '10.77.0.31']]) {
+    for (const [host, peer] of [['mon1', '10.77.0.32'], ['mon2', '10.77.0.31']] as const) {
       const args = await readFile(path.join(outDir, host, 'alertmanager', 'default'), 'utf8');
       expect(args).toContain(' --cluster.listen-address=:9094 --cluster.tls-config=/etc/prometheus/alertmanager-cluster-tls.yml');
       expect(args.match(/--cluster\.peer=[^\s"]+/g)).toEqual([`--cluster.peer=${peer}:9094`]);
@@ -213,7 +213,7 @@ describe('two monitoring hosts: mon1 and mon2', () => {
   });
 
   it('runs a Prometheus on mon1 and on mon2, each labelled as its replica, both alerting every Alertmanager without that label', async () => {
-    for (const [host, ip] of [['mon1', '10.77.0.31'], ['mon2', '10.77.0.32']]) {
+    for (const [host, ip] of [['mon1', '10.77.0.31'], ['mon2', '10.77.0.32']] as const) {
       const config = parse(await readFile(path.join(outDir, host, 'prometheus', 'prometheus.yml'), 'utf8')) as {
         global: { external_labels: Record<string, string> };
         alerting: { alert_relabel_configs: unknown[]; alertmanagers: { static_configs: { targets: string[] }[] }[] };
