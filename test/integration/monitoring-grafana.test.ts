@@ -55,7 +55,13 @@ describe('Grafana provisioning', () => {
       Object.values(buildDashboards()).flatMap((d) => (d.panels ?? []).map((p) => (p as { datasource?: { uid?: string } }).datasource?.uid).filter(Boolean)),
     );
     expect([...used]).toEqual([prometheus?.uid]);
-    expect(prometheus).toMatchObject({ url: 'https://10.77.0.31:9090', basicAuth: true, basicAuthUser: 'prometheus', jsonData: { tlsAuthWithCACert: true } });
+    // Through HAProxy (the fixture has a balancer): the first healthy Prometheus of the monitoring group.
+    expect(prometheus).toMatchObject({
+      url: 'https://prometheus.lab.chatops.test/',
+      basicAuth: true,
+      basicAuthUser: 'prometheus',
+      jsonData: { tlsAuthWithCACert: true },
+    });
     expect(prometheus?.secureJsonData.basicAuthPassword).toBe(password);
     expect(prometheus?.secureJsonData.tlsCACert).toBe(certificates.ca.trim());
   });
