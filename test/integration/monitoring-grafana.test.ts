@@ -66,6 +66,19 @@ describe('Grafana provisioning', () => {
     expect(prometheus?.secureJsonData.tlsCACert).toBe(certificates.ca.trim());
   });
 
+  it("verifies HAProxy's public (ACME) certificate with the system's trust store, not our CA", async () => {
+    const inventory = await readFile(join(repoRoot, 'test/fixtures/monitoring/inventory.yml'), 'utf8');
+    await renderTemplates(
+      inventory,
+      { chatops_certs_dir: certificates.dir, prometheus_web_username: 'prometheus', prometheus_web_password: password, chatops_acme_enabled: true },
+      [{ src: 'grafana/provisioning/datasources/chatops.yml.j2', dest: join(work, 'datasources-acme.yml') }],
+    );
+    const sources = (parse(await readFile(join(work, 'datasources-acme.yml'), 'utf8')) as { datasources: Datasource[] }).datasources;
+    const prometheus = sources.find((d) => d.type === 'prometheus');
+    expect(prometheus).toMatchObject({ url: 'https://prometheus.lab.chatops.test/', jsonData: { tlsAuthWithCACert: false } });
+    expect(prometheus?.secureJsonData).toEqual({ basicAuthPassword: password });
+  });
+
   it('provisions the log indices in Elasticsearch over HTTPS with our CA, matching the index template', async () => {
     const logs = (await datasources()).find((d) => d.type === 'elasticsearch');
     const template = JSON.parse(await readFile(join(repoRoot, 'elasticsearch/index-templates/logs-chatops.json'), 'utf8')) as { index_patterns: string[] };
