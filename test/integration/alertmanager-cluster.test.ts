@@ -81,7 +81,9 @@ describe('two Alertmanagers clustered over gossip with mutual TLS', () => {
         alertmanager_listen_address: `127.0.0.1:${node.webPort}`,
         alertmanager_external_url: `https://127.0.0.1:${node.webPort}/`,
         alertmanager_storage_path: join(node.dir, 'data'),
-        alertmanager_cluster_listen_address: `127.0.0.1:${node.clusterPort}`,
+        // The role's form (an unspecified address; Alertmanager's TLS transport refuses ":port"), advertised on loopback.
+        alertmanager_cluster_listen_address: `0.0.0.0:${node.clusterPort}`,
+        alertmanager_cluster_advertise_address: `127.0.0.1:${node.clusterPort}`,
       },
       [{ src: 'ansible/roles/alertmanager/templates/default.j2', dest: join(node.dir, 'default') }],
     );
@@ -190,7 +192,7 @@ describe('two Alertmanagers clustered over gossip with mutual TLS', () => {
     await waitForCluster(mon2, 2);
     expect(mon1.daemon?.output()).toContain('using TLS for gossip');
     const sockets = spawnSync('ss', ['-Htulnp'], { encoding: 'utf8' }).stdout.split('\n');
-    const onGossip = (port: number) => sockets.filter((l) => l.includes(`127.0.0.1:${port} `)).map((l) => l.split(/\s+/)[0]);
+    const onGossip = (port: number) => sockets.filter((l) => l.split(/\s+/)[4]?.endsWith(`:${port}`)).map((l) => l.split(/\s+/)[0]);
     expect(onGossip(mon1.clusterPort)).toEqual(['tcp']);
     expect(onGossip(mon2.clusterPort)).toEqual(['tcp']);
   });

@@ -207,7 +207,11 @@ describe('two monitoring hosts: mon1 and mon2', () => {
   it('clusters the Alertmanagers of mon1 and mon2 over mutual-TLS gossip, each naming the other as its peer', async () => {
     for (const [host, peer] of [['mon1', '10.77.0.32'], ['mon2', '10.77.0.31']] as const) {
       const args = await readFile(path.join(outDir, host, 'alertmanager', 'default'), 'utf8');
-      expect(args).toContain(' --cluster.listen-address=:9094 --cluster.tls-config=/etc/prometheus/alertmanager-cluster-tls.yml');
+      // An address, not ":9094": Alertmanager's TLS transport refuses an empty host and the service would not start.
+      const self = host === 'mon1' ? '10.77.0.31' : '10.77.0.32';
+      expect(args).toContain(
+        ` --cluster.listen-address=0.0.0.0:9094 --cluster.advertise-address=${self}:9094 --cluster.tls-config=/etc/prometheus/alertmanager-cluster-tls.yml`,
+      );
       expect(args.match(/--cluster\.peer=[^\s"]+/g)).toEqual([`--cluster.peer=${peer}:9094`]);
     }
   });
