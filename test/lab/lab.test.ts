@@ -87,6 +87,6 @@ describe('the lab', () => {
     expect(check.exitCode, JSON.stringify(check.failures)).toBe(0);
     expect(check.failures).toEqual([]);
     expect(check.changedTasks).toEqual([]);
-    expect(Object.keys(check.recap).sort()).toEqual(['app1', 'app2', 'lb1', 'lb2', 'mon1']);
+    expect(Object.keys(check.recap).sort()).toEqual(['app1', 'app2', 'lb1', 'lb2', 'mon1', 'mon2']);
   });
 });

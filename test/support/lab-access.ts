@@ -26,6 +26,7 @@ export const LAB_HOSTS = [
   { name: 'app1', ip: '10.77.0.21', groups: ['app'] },
   { name: 'app2', ip: '10.77.0.22', groups: ['app'] },
   { name: 'mon1', ip: '10.77.0.31', groups: ['monitoring', 'logging'] },
+  { name: 'mon2', ip: '10.77.0.32', groups: ['monitoring'] },
 ] as const;
 export type LabHostName = (typeof LAB_HOSTS)[number]['name'];
 export const APP_HOSTS = ['app1', 'app2'] as const;

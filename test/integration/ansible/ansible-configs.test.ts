@@ -128,9 +128,9 @@ describe('rendered configurations pass their checkers', () => {
     }
     const secrets = await readFile(path.join(outDir, 'app1', 'chatops', 'secrets.yml'), 'utf8');
     expect(secrets).toContain('metrics:');
-    // Alerts through the app: the lab's channel and operators, Alertmanager on mon1 with our CA, the same token as Alertmanager's.
+    // Alerts through the app: the lab's channel and operators, the Alertmanager cluster through HAProxy with our CA, the same token as Alertmanager's.
     const config = await readFile(path.join(outDir, 'app1', 'chatops', 'replica-1.yml'), 'utf8');
-    expect(config).toMatch(/^alerts:\n {2}defaultChannel: C0ALERTS\n {2}operators:\n {2}- U0ALICE\n {2}- U0BOB\n {2}alertmanagerUrl: https:\/\/10\.77\.0\.31:9093\n/m);
+    expect(config).toMatch(/^alerts:\n {2}defaultChannel: C0ALERTS\n {2}operators:\n {2}- U0ALICE\n {2}- U0BOB\n {2}alertmanagerUrl: https:\/\/alertmanager\.lab\.chatops\.test\/\n/m);
     expect(secrets).toContain(`alertmanagerWebhookToken: "${SECRETS.chatops_alertmanager_webhook_token}"`);
     expect(secrets).toContain(`password: "${SECRETS.alertmanager_web_password}"`);
   });
@@ -242,6 +242,43 @@ describe('what chatops backup needs of the roles', () => {
   });
 });
 
+describe('two monitoring hosts: mon1 and mon2', () => {
+  it('clusters the Alertmanagers of mon1 and mon2 over mutual-TLS gossip, each naming the other as its peer', async () => {
+    for (const [host, peer] of [['mon1', '10.77.0.32'], ['mon2', '10.77.0.31']] as const) {
+      const args = await readFile(path.join(outDir, host, 'alertmanager', 'default'), 'utf8');
+      // An address, not ":9094": Alertmanager's TLS transport refuses an empty host and the service would not start.
+      const self = host === 'mon1' ? '10.77.0.31' : '10.77.0.32';
+      expect(args).toContain(
+        ` --cluster.listen-address=0.0.0.0:9094 --cluster.advertise-address=${self}:9094 --cluster.tls-config=/etc/prometheus/alertmanager-cluster-tls.yml`,
+      );
+      expect(args.match(/--cluster\.peer=[^\s"]+/g)).toEqual([`--cluster.peer=${peer}:9094`]);
+    }
+  });
+
+  it('runs a Prometheus on mon1 and on mon2, each labelled as its replica, both alerting every Alertmanager without that label', async () => {
+    for (const [host, ip] of [['mon1', '10.77.0.31'], ['mon2', '10.77.0.32']] as const) {
+      const config = parse(await readFile(path.join(outDir, host, 'prometheus', 'prometheus.yml'), 'utf8')) as {
+        global: { external_labels: Record<string, string> };
+        alerting: { alert_relabel_configs: unknown[]; alertmanagers: { static_configs: { targets: string[] }[] }[] };
+        scrape_configs: { job_name: string; relabel_configs?: { target_label?: string; replacement?: string }[] }[];
+      };
+      expect(config.global.external_labels).toEqual({ appliance: 'lab.chatops.test', prometheus_replica: host });
+      expect(config.alerting.alert_relabel_configs).toEqual([{ action: 'labeldrop', regex: 'prometheus_replica' }]);
+      expect(config.alerting.alertmanagers[0]?.static_configs[0]?.targets).toEqual(['10.77.0.31:9093', '10.77.0.32:9093']);
+      // Each probes TLS endpoints through its own blackbox exporter.
+      const tls = config.scrape_configs.find((j) => j.job_name === 'tls');
+      expect(tls?.relabel_configs?.find((r) => r.target_label === '__address__')?.replacement).toBe(`${ip}:9115`);
+    }
+  });
+
+  it("points Grafana's Prometheus data source at HAProxy's prometheus name, which outlives a monitoring host", async () => {
+    for (const host of ['mon1', 'mon2']) {
+      const sources = parse(await readFile(path.join(outDir, host, 'grafana', 'chatops.yml'), 'utf8')) as { datasources: { uid: string; url: string; jsonData: Record<string, unknown> }[] };
+      expect(sources.datasources.find((d) => d.uid === 'chatops-prometheus')).toMatchObject({ url: 'https://prometheus.lab.chatops.test/', jsonData: { tlsAuthWithCACert: true } });
+    }
+  });
+});
+
 describe('keepalived.conf', () => {
   const conf: Record<string, string> = {};
   beforeAll(async () => {
@@ -329,6 +366,18 @@ describe('haproxy.cfg', () => {
       const servers = body.split('\n').filter((l) => l.trim().startsWith('server '));
       expect(servers.length).toBeGreaterThan(0);
       for (const server of servers) expect(server).toMatch(/verifyhost \S+\.lab\.chatops\.test$/);
+    }
+  });
+
+  it('sends Prometheus and Alertmanager requests to the first healthy monitoring host, the other taking over', () => {
+    for (const backend of ['prometheus', 'alertmanager']) {
+      const body = section(`backend ${backend}`);
+      expect(body).toContain('balance first');
+      expect(body).toContain('option redispatch 1');
+      expect(body.split('\n').filter((l) => l.trim().startsWith('server ')).map((l) => l.trim().split(/\s+/).slice(1, 3).join(' '))).toEqual([
+        `mon1 10.77.0.31:${backend === 'prometheus' ? 9090 : 9093}`,
+        `mon2 10.77.0.32:${backend === 'prometheus' ? 9090 : 9093}`,
+      ]);
     }
   });
 
