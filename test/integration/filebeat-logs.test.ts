@@ -383,9 +383,11 @@ describe('the direct pipeline into a real Elasticsearch', () => {
   });
 });
 
+/** `chatops logs` as a user runs it, with the test cluster's user; the password comes from the environment. */
+const logsArgs = (...args: string[]): string[] => [join(repoRoot, 'bin/chatops.mjs'), 'logs', '--username', ES_USER, ...args];
+
 describe('npx chatops logs against the same cluster', () => {
-  const chatops = (...args: string[]) =>
-    runCommand(process.execPath, [join(repoRoot, 'bin/chatops.mjs'), 'logs', '--username', ES_USER, ...args], { env: withPassword });
+  const chatops = (...args: string[]) => runCommand(process.execPath, logsArgs(...args), { env: withPassword });
 
   it('finds both lines of one request by its id, as JSON for scripts', async () => {
     const result = await chatops(
@@ -424,22 +426,7 @@ describe('npx chatops logs against the same cluster', () => {
   it('follows: prints an entry that arrives after it started, and stops cleanly on Ctrl-C', async () => {
     const child = spawn(
       process.execPath,
-      [
-        join(repoRoot, 'bin/chatops.mjs'),
-        'logs',
-        '--username',
-        ES_USER,
-        '--url',
-        esUrl,
-        '--ca',
-        certificates.caFile,
-        '--since',
-        '1d',
-        '--service',
-        'chatops',
-        '--follow',
-        '--json',
-      ],
+      logsArgs('--url', esUrl, '--ca', certificates.caFile, '--since', '1d', '--service', 'chatops', '--follow', '--json'),
       { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: withPassword },
     );
     let stdout = '';
@@ -531,23 +518,7 @@ describe("what Node itself writes to a replica's stderr file, into the same Elas
   it('lists the crashes and refused starts under `chatops logs --service chatops --level error`, each whole', async () => {
     const result = await runCommand(
       process.execPath,
-      [
-        join(repoRoot, 'bin/chatops.mjs'),
-        'logs',
-        '--username',
-        ES_USER,
-        '--url',
-        esUrl,
-        '--ca',
-        certificates.caFile,
-        '--since',
-        '1d',
-        '--service',
-        'chatops',
-        '--level',
-        'error',
-        '--json',
-      ],
+      logsArgs('--url', esUrl, '--ca', certificates.caFile, '--since', '1d', '--service', 'chatops', '--level', 'error', '--json'),
       { env: withPassword },
     );
     expect(result.code, result.stderr).toBe(0);
