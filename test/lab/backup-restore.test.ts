@@ -25,6 +25,7 @@ import { ElasticPersonalSettings, personalSettingsIndex } from '../../app/src/st
 import { ElasticReminderChoices } from '../../app/src/store/reminder-choices.ts';
 import { chatops, closeLabAgent, ensureLab, labFetch, leaveLab, sshOk, waitFor, type LabHostName, type LabSession } from '../support/lab-access.ts';
 import { REPLICAS, waitForReplicasServing } from '../support/lab-replicas.ts';
+import { aPullRequest } from '../unit/core/builders.ts';
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
 const seconds = (since: number): string => `${((Date.now() - since) / 1000).toFixed(1)} s`;
@@ -32,21 +33,13 @@ const seconds = (since: number): string => `${((Date.now() - since) / 1000).toFi
 const ALL_SERIES = 'count({__name__=~".+"})';
 
 const run = Date.now().toString(36);
-const pr = {
-  repository: 'acme/api',
+const pr = aPullRequest({
   number: 4242,
   title: 'Backup me',
   url: 'https://github.test/acme/api/pull/4242',
-  author: 'alice',
-  draft: false,
-  labels: [],
   createdAt: '2026-11-01T00:00:00Z',
   updatedAt: '2026-11-01T00:00:00Z',
-  requestedReviewers: [],
-  requestedTeams: [],
-  reviews: [],
-  reviewState: 'pending' as const,
-};
+});
 const channel = { kind: 'channel', id: 'C0BACKUP' } as const;
 const settings = {
   slackUserId: `U0BACKUP${run.toUpperCase()}`,
