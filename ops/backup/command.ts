@@ -31,7 +31,7 @@ function labSecret(name: string): string | undefined {
  * --prometheus-url, else the first monitoring host's Prometheus; the web config's basic auth
  * (PROMETHEUS_PASSWORD, else the lab's) and our CA.
  */
-function prometheusTarget(values: { 'prometheus-url'?: string; ca?: string }, inventory: Inventory, fromLab: boolean): PrometheusTarget {
+export function prometheusTarget(values: { 'prometheus-url'?: string; ca?: string }, inventory: Inventory, fromLab: boolean): PrometheusTarget {
   const host = hostsInGroup(inventory, 'monitoring')[0];
   if (!host) throw new UsageError(`--inventory: no host in the "monitoring" group, so no Prometheus to back up`);
   const port = typeof host.vars.prometheus_port === 'number' ? host.vars.prometheus_port : 9090;

@@ -2,8 +2,9 @@
 // against a real Elasticsearch: every rendered config passes `filebeat test config` and uses only
 // settings 7.17 reads; the `direct` pipeline's own processors turn the app's real log line and an
 // HAProxy line into the documents Logstash would write, in the template's daily indices; a real
-// Java stack trace from Elasticsearch's log arrives as one event; `chatops logs` finds them by
-// request id, service and level, and says so in one line when the cluster is gone.
+// Java stack trace from Elasticsearch's log arrives as one event, and so does each real Node crash
+// in a replica's stderr file; `chatops logs` finds them by request id, service and level, and says
+// so in one line when the cluster is gone.
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import { createLogger } from '../../app/src/logging.ts';
 import { describeFailure } from '../../ops/logs.ts';
 import { startElasticsearch, type ElasticsearchServer } from '../support/elasticsearch.ts';
 import { filebeat717Drift, requireFilebeat } from '../support/filebeat.ts';
+import { appendNodeCrashes, appendServeRefusal, asEvent } from '../support/node-crashes.ts';
 import { freePort, makeTlsDir, renderTemplates, repoRoot, runCommand, startDaemon, waitFor, type Daemon } from '../support/monitoring.ts';
 import { createTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
 
@@ -119,7 +121,14 @@ const input = (config: Config, id: string): Record<string, unknown> => {
  * file input) and the rendered global processors and index routing, writing to the test cluster,
  * until `expected` documents of `dataset` are searchable (filestream has no run-once mode).
  */
-async function ship(config: Config, inputId: string, lines: string[], dataset: string, expected: number): Promise<void> {
+async function ship(
+  config: Config,
+  inputId: string,
+  lines: string[],
+  dataset: string,
+  expected: number,
+  query: Record<string, unknown> = { term: { 'event.dataset': dataset } },
+): Promise<void> {
   const rendered = input(config, inputId);
   const dir = await mkdtemp(join(work, `ship-${inputId}-`));
   const source = join(dir, 'input.log');
@@ -133,6 +142,7 @@ async function ship(config: Config, inputId: string, lines: string[], dataset: s
         id: inputId,
         paths: [source],
         ...(rendered.parsers ? { parsers: rendered.parsers } : {}),
+        ...(rendered.exclude_lines ? { exclude_lines: rendered.exclude_lines } : {}),
         ...(rendered.processors ? { processors: rendered.processors } : {}),
       },
     ],
@@ -156,7 +166,7 @@ async function ship(config: Config, inputId: string, lines: string[], dataset: s
     const deadline = Date.now() + 30_000;
     for (;;) {
       await fetch(`${es.url}/logs-chatops-*/_refresh`, { method: 'POST' });
-      if ((await searchAll({ term: { 'event.dataset': dataset } })).length >= expected) break;
+      if ((await searchAll(query)).length >= expected) break;
       if (Date.now() > deadline) throw new Error(`Filebeat did not index ${expected} ${dataset} documents within 30 s:\n${stderr}`);
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -373,9 +383,11 @@ describe('the direct pipeline into a real Elasticsearch', () => {
   });
 });
 
+/** `chatops logs` as a user runs it, with the test cluster's user; the password comes from the environment. */
+const logsArgs = (...args: string[]): string[] => [join(repoRoot, 'bin/chatops.mjs'), 'logs', '--username', ES_USER, ...args];
+
 describe('npx chatops logs against the same cluster', () => {
-  const chatops = (...args: string[]) =>
-    runCommand(process.execPath, [join(repoRoot, 'bin/chatops.mjs'), 'logs', '--username', ES_USER, ...args], { env: withPassword });
+  const chatops = (...args: string[]) => runCommand(process.execPath, logsArgs(...args), { env: withPassword });
 
   it('finds both lines of one request by its id, as JSON for scripts', async () => {
     const result = await chatops(
@@ -414,22 +426,7 @@ describe('npx chatops logs against the same cluster', () => {
   it('follows: prints an entry that arrives after it started, and stops cleanly on Ctrl-C', async () => {
     const child = spawn(
       process.execPath,
-      [
-        join(repoRoot, 'bin/chatops.mjs'),
-        'logs',
-        '--username',
-        ES_USER,
-        '--url',
-        esUrl,
-        '--ca',
-        certificates.caFile,
-        '--since',
-        '1d',
-        '--service',
-        'chatops',
-        '--follow',
-        '--json',
-      ],
+      logsArgs('--url', esUrl, '--ca', certificates.caFile, '--since', '1d', '--service', 'chatops', '--follow', '--json'),
       { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: withPassword },
     );
     let stdout = '';
@@ -474,5 +471,70 @@ describe('npx chatops logs against the same cluster', () => {
     const rejected = await client.search({ index: 'logs-chatops-*', query: { range: { '@timestamp': { gte: 'not a date' } } } }).catch((e: unknown) => e);
     await client.close();
     expect(describeFailure(rejected, es.url)).toMatch(new RegExp(`^Elasticsearch at ${es.url} rejected the query \\(400\\): .*not a date`));
+  });
+});
+
+describe("what Node itself writes to a replica's stderr file, into the same Elasticsearch", () => {
+  it('keeps each real crash (a throw at module load, a heap out of memory), a warning and each refused start as one event with all its lines', async () => {
+    const app = rendered.get('app2-direct') as Config;
+    const dir = await mkdtemp(join(work, 'crashes-'));
+    const file = join(dir, 'replica-1.stderr.log');
+    const marker = `crash${Date.now().toString(36)}`;
+    const written = await appendNodeCrashes(dir, file, marker);
+    // A replica whose configuration is refused is restarted by its unit: the same lines again.
+    const refusal = await appendServeRefusal(dir, file);
+    expect(await appendServeRefusal(dir, file)).toBe(refusal);
+    const lines = (await readFile(file, 'utf8')).replace(/\n$/, '').split('\n');
+    expect(lines.length, 'the five spread over many lines').toBeGreaterThan(30);
+    const fromStderr = {
+      bool: { filter: [{ term: { 'service.name': 'chatops' } }, { terms: { 'log.level': ['fatal', 'warn'] } }, { exists: { field: 'log.offset' } }] },
+    };
+    // A fatal error has no last line of its own: it is sent after the parser's quiet time.
+    await ship(app, 'chatops-app-stderr', lines, 'chatops.app', 5, fromStderr);
+    const docs = (await searchAll(fromStderr)).map((d) => ({ index: d._index, ...d._source }) as Record<string, unknown>);
+    const byText = new Map(docs.map((d) => [String(d.message), d]));
+    expect(docs.map((d) => String(d.message)).sort()).toEqual(
+      [asEvent(written.uncaught), asEvent(written.outOfMemory), asEvent(written.warning), asEvent(refusal), asEvent(refusal)].sort(),
+    );
+    const uncaught = byText.get(asEvent(written.uncaught));
+    expect(String(uncaught?.message)).toMatch(
+      new RegExp(`^file://\\S+replica-config\\.mjs:2\\n[\\s\\S]*\\nError: ${marker}: no port\\n {4}at [\\s\\S]*\\nNode\\.js v\\d+\\.\\d+\\.\\d+$`),
+    );
+    const oom = byText.get(asEvent(written.outOfMemory));
+    expect(String(oom?.message)).toMatch(
+      /^<--- Last few GCs --->\n[\s\S]*\nFATAL ERROR: [^\n]*JavaScript heap out of memory\n----- Native stack trace -----\n[\s\S]*\n {0,2}\d+: 0x[0-9a-f]+ /,
+    );
+    for (const doc of [uncaught, oom])
+      expect(doc).toMatchObject({
+        index: `logs-chatops-app-${today()}`,
+        service: { name: 'chatops' },
+        log: { level: 'fatal', flags: ['multiline'] },
+        event: { dataset: 'chatops.app' },
+      });
+    expect(byText.get(asEvent(written.warning))).toMatchObject({ log: { level: 'warn' }, service: { name: 'chatops' } });
+    expect(byText.get(asEvent(refusal))).toMatchObject({ log: { level: 'fatal', flags: ['multiline'] }, event: { dataset: 'chatops.app' } });
+  });
+
+  it('lists the crashes and refused starts under `chatops logs --service chatops --level error`, each whole', async () => {
+    const result = await runCommand(
+      process.execPath,
+      logsArgs('--url', esUrl, '--ca', certificates.caFile, '--since', '1d', '--service', 'chatops', '--level', 'error', '--json'),
+      { env: withPassword },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const records = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, string>);
+    const fatal = records.filter((r) => r.level === 'fatal');
+    expect(fatal.map((r) => String(r.message).split('\n')[0]).sort()).toEqual([
+      '<--- Last few GCs --->',
+      expect.stringMatching(/^chatops: \d+ problems in the configuration:$/),
+      expect.stringMatching(/^chatops: \d+ problems in the configuration:$/),
+      expect.stringMatching(/^file:\/\/\S+:2$/),
+    ]);
+    // The app's own error line is there too; the warning is below the level.
+    expect(records.map((r) => r.message)).toContain('slack post failed');
+    expect(records.some((r) => r.level === 'warn')).toBe(false);
   });
 });

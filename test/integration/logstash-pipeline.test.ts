@@ -4,7 +4,8 @@
 // Elasticsearch receives), both to a file. The Logstash events then go through the rendered
 // logstash/pipeline/chatops.conf.j2 filter, run by a small interpreter of exactly its constructs
 // (test/support/logstash-filter.ts), and must give the same documents in the same daily indices,
-// field by field: the app's JSON lines, HAProxy's dissected lines and plain journald entries.
+// field by field: the app's JSON lines, what Node writes to a replica's stderr file (real crashes),
+// HAProxy's dissected lines and plain journald entries.
 // Journald is replaced by a file per input (same fields, processors, routing).
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { createLogger } from '../../app/src/logging.ts';
 import { requireFilebeat } from '../support/filebeat.ts';
+import { appendNodeCrashes } from '../support/node-crashes.ts';
 import { applyFilter, expandIndex, parseFilter, routeOf, type Event, type Node } from '../support/logstash-filter.ts';
 import { renderTemplates, repoRoot, waitFor } from '../support/monitoring.ts';
 
@@ -33,6 +35,8 @@ const configs = new Map<string, Config>();
 const events = new Map<string, Map<string, Event>>();
 /** The lines written for each input id. */
 const lines = new Map<string, string[]>();
+/** Events an input's lines make when not one per line (its multiline parser joins them). */
+const eventsOf = new Map<string, number>();
 
 async function appLines(): Promise<string[]> {
   const written: string[] = [];
@@ -48,7 +52,7 @@ async function appLines(): Promise<string[]> {
   logger.warn({ github: { rate_limit: { remaining: 12 } } }, 'GitHub rate limit low');
   logger.flush();
   await new Promise((r) => setTimeout(r, 50));
-  // What journald holds when Node itself dies: plain text, not JSON.
+  // A line that is not JSON stays as it came on both paths.
   return [...written, 'TypeError: Cannot read properties of undefined (reading "id")'];
 }
 
@@ -63,10 +67,11 @@ async function runFilebeat(name: string, config: Config): Promise<Map<string, Ev
       paths: [source],
       fields: input.fields,
       ...(input.parsers ? { parsers: input.parsers } : {}),
+      ...(input.exclude_lines ? { exclude_lines: input.exclude_lines } : {}),
       ...(input.processors ? { processors: input.processors } : {}),
     };
   });
-  const expected = config['filebeat.inputs'].reduce((n, input) => n + (lines.get(String(input.id))?.length ?? 0), 0);
+  const expected = config['filebeat.inputs'].reduce((n, input) => n + (eventsOf.get(String(input.id)) ?? lines.get(String(input.id))?.length ?? 0), 0);
   const replay = {
     'filebeat.inputs': inputs,
     processors: config.processors,
@@ -125,6 +130,11 @@ beforeAll(async () => {
   lines.set('chatops-app', await appLines());
   lines.set('haproxy', [haproxyLine]);
   lines.set('services', ['Started prometheus-node-exporter.service - Prometheus exporter for machine metrics.']);
+  // What Node itself writes to a replica's stderr file: two real crashes and a warning, three events.
+  const stderrFile = join(work, 'node-stderr.txt');
+  await appendNodeCrashes(work, stderrFile, 'crash-for-logstash');
+  lines.set('chatops-app-stderr', (await readFile(stderrFile, 'utf8')).replace(/\n$/, '').split('\n'));
+  eventsOf.set('chatops-app-stderr', 3);
   for (const [id, written] of lines) await writeFile(join(work, `${id}.log`), `${written.join('\n')}\n`);
   // One at a time: each is a whole Filebeat.
   for (const [name, config] of configs) events.set(name, await runFilebeat(name, config));
@@ -233,8 +243,8 @@ describe('the Logstash pipeline on Filebeat 7.17 output, against the direct pipe
   it('gives the same documents as the direct pipeline for app, HAProxy and system lines, in the same daily indices', () => {
     const { compared, differences } = compareWithDirect(filter);
     expect(differences).toEqual([]);
-    // app2: 4 app lines + 1 service line; lb1: 1 HAProxy line + 1 service line.
-    expect(compared).toBe(7);
+    // app2: 4 app lines + 3 stderr events (two crashes, a warning) + 1 service line; lb1: 1 HAProxy line + 1 service line.
+    expect(compared).toBe(10);
     const haproxy = [...(events.get('lb1-direct') as Map<string, Event>).values()].find((e) => (e.event as { dataset?: string }).dataset === 'haproxy.log');
     // What both paths write for HAProxy's line: the names the app and `chatops logs` use, numbers as numbers.
     expect(haproxy).toMatchObject({
@@ -290,7 +300,7 @@ describe('the Logstash pipeline on Filebeat 7.17 output, against the direct pipe
     const appDiffers = compareWithDirect(parseFilter(pipeline.replace(/de_dot \{\s*nested => true\s*\}/, ''))).differences;
     expect(appDiffers.filter((d) => d.startsWith('chatops-app.log')).join('\n')).toContain('"ecs":{"version":[');
     // Logstash's @version left on.
-    expect(compareWithDirect(parseFilter(pipeline.replace(', "@version"]', ']'))).differences).toHaveLength(7);
+    expect(compareWithDirect(parseFilter(pipeline.replace(', "@version"]', ']'))).differences).toHaveLength(10);
   });
 
   it('refuses what it does not interpret instead of guessing', () => {

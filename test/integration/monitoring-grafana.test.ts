@@ -55,9 +55,28 @@ describe('Grafana provisioning', () => {
       Object.values(buildDashboards()).flatMap((d) => (d.panels ?? []).map((p) => (p as { datasource?: { uid?: string } }).datasource?.uid).filter(Boolean)),
     );
     expect([...used]).toEqual([prometheus?.uid]);
-    expect(prometheus).toMatchObject({ url: 'https://10.77.0.31:9090', basicAuth: true, basicAuthUser: 'prometheus', jsonData: { tlsAuthWithCACert: true } });
+    // Through HAProxy (the fixture has a balancer): the first healthy Prometheus of the monitoring group.
+    expect(prometheus).toMatchObject({
+      url: 'https://prometheus.lab.chatops.test/',
+      basicAuth: true,
+      basicAuthUser: 'prometheus',
+      jsonData: { tlsAuthWithCACert: true },
+    });
     expect(prometheus?.secureJsonData.basicAuthPassword).toBe(password);
     expect(prometheus?.secureJsonData.tlsCACert).toBe(certificates.ca.trim());
+  });
+
+  it("verifies HAProxy's public (ACME) certificate with the system's trust store, not our CA", async () => {
+    const inventory = await readFile(join(repoRoot, 'test/fixtures/monitoring/inventory.yml'), 'utf8');
+    await renderTemplates(
+      inventory,
+      { chatops_certs_dir: certificates.dir, prometheus_web_username: 'prometheus', prometheus_web_password: password, chatops_acme_enabled: true },
+      [{ src: 'grafana/provisioning/datasources/chatops.yml.j2', dest: join(work, 'datasources-acme.yml') }],
+    );
+    const sources = (parse(await readFile(join(work, 'datasources-acme.yml'), 'utf8')) as { datasources: Datasource[] }).datasources;
+    const prometheus = sources.find((d) => d.type === 'prometheus');
+    expect(prometheus).toMatchObject({ url: 'https://prometheus.lab.chatops.test/', jsonData: { tlsAuthWithCACert: false } });
+    expect(prometheus?.secureJsonData).toEqual({ basicAuthPassword: password });
   });
 
   it('provisions the log indices in Elasticsearch over HTTPS with our CA, matching the index template', async () => {

@@ -230,7 +230,12 @@ describe('Filebeat, Logstash and retention job configs', () => {
       'output.logstash': Record<string, unknown>;
     };
     const app = parse(await readFile(join(work, 'filebeat-app2.yml'), 'utf8')) as Filebeat;
-    expect(app['filebeat.inputs'].map((i) => `${i.type}:${i.id}:${i.fields.log_source}`)).toEqual(['journald:chatops-app:app', 'journald:services:system']);
+    // The replicas' stdout from journald; their stderr file (a Node crash, one event each) beside it.
+    expect(app['filebeat.inputs'].map((i) => `${i.type}:${i.id}:${i.fields.log_source}`)).toEqual([
+      'journald:chatops-app:app',
+      'filestream:chatops-app-stderr:app',
+      'journald:services:system',
+    ]);
     expect(app['filebeat.inputs'][0]?.['include_matches']).toEqual([
       '_SYSTEMD_UNIT=chatops@1.service',
       '_SYSTEMD_UNIT=chatops@2.service',

@@ -4,7 +4,7 @@
 // same message is edited to resolved. Alertmanager's own Slack receiver (the fallback) stays quiet.
 // Prints the timings; docs/e2e.md has the figures of the last run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeLabAgent, ensureLab, leaveLab, sandboxView, ssh, sshOk, waitFor, type LabSession, type SandboxCall } from '../support/lab-access.ts';
+import { BALANCERS, closeLabAgent, ensureLab, leaveLab, sandboxView, ssh, sshOk, waitFor, type LabSession, type SandboxCall } from '../support/lab-access.ts';
 import { REPLICAS, systemctl, waitForReplicasServing, type Replica } from '../support/lab-replicas.ts';
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -35,8 +35,8 @@ async function appCalls(since: number): Promise<SandboxCall[]> {
 
 /** HAProxy's log lines for the webhook since `since` (ms): "... chatops chatops/app1-2 ... POST /alertmanager/webhook ...". */
 async function webhookLogLines(since: number): Promise<string[]> {
-  const out = await sshOk('lb1', `journalctl -u haproxy --no-pager -o cat --since @${Math.floor(since / 1000)}`);
-  return out.split('\n').filter((line) => line.includes('/alertmanager/webhook'));
+  const logs = await Promise.all(BALANCERS.map((lb) => sshOk(lb, `journalctl -u haproxy --no-pager -o cat --since @${Math.floor(since / 1000)}`)));
+  return logs.flatMap((out) => out.split('\n')).filter((line) => line.includes('/alertmanager/webhook'));
 }
 
 describe('alerts through the app', () => {

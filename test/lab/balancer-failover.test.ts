@@ -5,23 +5,25 @@
 // is (nopreempt), and nothing fails. Prints the failover time and what happened.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopHost } from '../../ops/lab/machines.ts';
-import { chatops, closeLabAgent, DOMAIN, ensureLab, LB_IP, leaveLab, sleep, ssh, waitFor, type LabHostName, type LabSession } from '../support/lab-access.ts';
+import {
+  BALANCERS,
+  chatops,
+  closeLabAgent,
+  DOMAIN,
+  ensureLab,
+  frontHolders,
+  LB_IP,
+  leaveLab,
+  sleep,
+  ssh,
+  waitFor,
+  type LabHostName,
+  type LabSession,
+} from '../support/lab-access.ts';
 import { startWrk } from '../support/wrk.ts';
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
-const BALANCERS: LabHostName[] = ['lb1', 'lb2'];
 let session: LabSession | undefined;
-
-/** The balancers that have the floating address on an interface right now (unreachable ones do not). */
-async function holders(): Promise<LabHostName[]> {
-  const found = await Promise.all(
-    BALANCERS.map(async (lb) => {
-      const r = await ssh(lb, `ip -4 -o addr show to ${LB_IP}/32`, 5_000);
-      return r.code === 0 && r.stdout.includes(LB_IP) ? lb : undefined;
-    }),
-  );
-  return found.filter((lb): lb is LabHostName => lb !== undefined);
-}
 
 beforeAll(async () => {
   session = await ensureLab(print);
@@ -43,7 +45,7 @@ describe('balancer failover', () => {
     const [master, ...others] = await waitFor(
       'one balancer holding the address',
       async () => {
-        const now = await holders();
+        const now = await frontHolders();
         return now.length === 1 ? now : undefined;
       },
       30_000,
@@ -88,7 +90,7 @@ describe('balancer failover', () => {
     const activeAt = Date.now();
     const seen = new Set<string>();
     while (Date.now() - activeAt < 10_000) {
-      seen.add((await holders()).join('+') || 'nobody');
+      seen.add((await frontHolders()).join('+') || 'nobody');
       await sleep(500);
     }
     const state = (

@@ -203,8 +203,10 @@ describe('TLS everywhere', () => {
         const verified = /Verify return code: 0 \(ok\)/.test(modern.out) || /Verify return code: 0 \(ok\)/.test(tls13.out);
         const protocol = /Protocol\s*:\s*(TLSv[\d.]+)/.exec(tls13.out)?.[1] ?? /Protocol\s*:\s*(TLSv[\d.]+)/.exec(modern.out)?.[1] ?? 'none';
         const oldAccepted = [tls11, tls10].filter((x) => /Protocol\s*:\s*TLSv1(\.1)?\s*$/m.test(x.out) && /Cipher is (?!\(NONE\))/.test(x.out));
+        // Mutual TLS (Alertmanager's gossip port): the server verified, then the handshake ends for want of our client certificate.
+        const clientCertRequired = /alert bad certificate|alert certificate required/.test(modern.out);
         tlsFigures.push(
-          `${label.padEnd(40)} ${transport ? 'mutual TLS; ' : ''}${verified ? 'our CA, name ok' : 'NOT VERIFIED'}; best ${protocol}; TLS1.2 ${modern.code === 0 && /TLSv1\.2/.test(modern.out) ? 'yes' : 'no'}; TLS1.0/1.1 ${oldAccepted.length ? 'ACCEPTED' : 'refused'}; plaintext ${plain === '000' || plain === '400' ? `refused (${plain})` : `ANSWERED ${plain}`}`,
+          `${label.padEnd(40)} ${transport ? 'mutual TLS; ' : ''}${verified ? 'our CA, name ok' : 'NOT VERIFIED'}; best ${protocol}; TLS1.2 ${modern.code === 0 && /TLSv1\.2/.test(modern.out) ? 'yes' : clientCertRequired ? 'client certificate required' : 'no'}; TLS1.0/1.1 ${oldAccepted.length ? 'ACCEPTED' : 'refused'}; plaintext ${plain === '000' || plain === '400' ? `refused (${plain})` : `ANSWERED ${plain}`}`,
         );
         if (!verified)
           problems.push(

@@ -2,7 +2,8 @@
 // app host behind TLS and scraped by Prometheus, the containers dashboard's queries answered;
 // Filebeat 7.17 on every host shipping straight to Elasticsearch (logging_pipeline: direct), a
 // `/prs all` through HAProxy found as HAProxy's line and the app's line under one request id
-// within 30 s, by `chatops logs` too, and no line lost or sent twice across a Filebeat restart.
+// within 30 s, by `chatops logs` too, no line lost or sent twice across a Filebeat restart, and a
+// real Node crash under the replica unit's conditions found as one event with its whole trace.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,12 +16,14 @@ import {
   DOMAIN,
   elasticsearchAuth,
   ensureLab,
+  frontBalancer,
   LAB_HOSTS,
   labFetch,
   labSecret,
   leaveLab,
   sleep,
   ssh,
+  sshInput,
   sshOk,
   unitState,
   waitFor,
@@ -152,6 +155,7 @@ describe('Filebeat on every host, straight to Elasticsearch', () => {
   });
 
   it("finds a /prs all through HAProxy in Elasticsearch within 30 s as HAProxy's line and the app's line with one request id", async () => {
+    const balancer = await frontBalancer();
     const started = Date.now();
     const answer = await sendSlashCommand('all', 'U0ALICE');
     expect(answer.status).toBe(200);
@@ -171,7 +175,7 @@ describe('Filebeat on every host, straight to Elasticsearch', () => {
     const haproxy = hits.find((h) => h._source.event?.dataset === 'haproxy.log')?._source;
     const app = hits.find((h) => h._source.event?.dataset === 'chatops.app')?._source;
     expect(haproxy).toMatchObject({
-      host: { name: 'lb1' },
+      host: { name: balancer },
       http: { request: { method: 'POST' }, response: { status_code: 200 } },
       url: { original: '/slack/events' },
       haproxy: { backend_name: 'chatops' },
@@ -188,7 +192,7 @@ describe('Filebeat on every host, straight to Elasticsearch', () => {
       .map((l) => JSON.parse(l) as Record<string, string>);
     // HAProxy's line names its journald unit (haproxy.service), the app's line its service.name.
     expect(records.map((r) => r.service).sort()).toEqual(['chatops', 'haproxy']);
-    expect(records.map((r) => r.host).sort()).toEqual([app?.host?.name, 'lb1'].sort());
+    expect(records.map((r) => r.host).sort()).toEqual([app?.host?.name, balancer].sort());
   });
 
   it('loses no line and sends none twice across `systemctl restart filebeat`', async () => {
@@ -196,8 +200,10 @@ describe('Filebeat on every host, straight to Elasticsearch', () => {
     const send = async (from: number, to: number): Promise<void> => {
       for (let i = from; i < to; i += 1) await labFetch(`https://chatops.${DOMAIN}/${marker}/${i}`);
     };
+    // Filebeat restarts on the balancer whose HAProxy logs these requests.
+    const balancer = await frontBalancer();
     await send(0, 20);
-    const restart = sshOk('lb1', 'systemctl restart filebeat');
+    const restart = sshOk(balancer, 'systemctl restart filebeat');
     await send(20, 40);
     await restart;
     await send(40, 60);
@@ -253,6 +259,75 @@ describe('Filebeat on every host, straight to Elasticsearch', () => {
     );
     expect(trace).toHaveLength(1);
     expect(String(trace[0]?._source.message)).toMatch(/\n\s+at org\.elasticsearch\./);
+  });
+
+  it("keeps a real Node crash on an app host, under the replica unit's own conditions, as one event each with the whole trace", async () => {
+    // An extra instance of the installed chatops@ unit (same user, confinement and stderr file under
+    // /var/log/chatops), its command swapped by a drop-in in /run: a throw, then the heap running out.
+    const host = 'app2';
+    const instance = `crashcheck${Date.now().toString(36)}`;
+    const unit = `chatops@${instance}.service`;
+    const file = `/var/log/chatops/replica-${instance}.stderr.log`;
+    const node = (await sshOk(host, 'systemctl show -p ExecStart --value chatops@1.service')).match(/path=(\S+)/)?.[1];
+    expect(node).toMatch(/\/node$/);
+    const dropIn = [
+      '[Service]',
+      `ExecStartPre=-${node} -e "throw new Error('${instance}: no port')"`,
+      'ExecStart=',
+      `ExecStart=${node} --max-old-space-size=16 -e "const kept = []; for (;;) kept.push(new Array(100000).fill({ at: Date.now() }))"`,
+      'Restart=no',
+      '',
+    ].join('\n');
+    const replicas = async (): Promise<string> => (await ssh(host, 'systemctl is-active chatops@1 chatops@2')).stdout.trim();
+    expect(await replicas()).toBe('active\nactive');
+    const started = new Date().toISOString();
+    try {
+      const put = await sshInput(
+        host,
+        `mkdir -p /run/systemd/system/${unit}.d && cat > /run/systemd/system/${unit}.d/crash.conf && systemctl daemon-reload`,
+        dropIn,
+      );
+      expect(put.code, put.stderr).toBe(0);
+      await ssh(host, `systemctl start ${unit}`);
+      const result = await waitFor(
+        'the crash unit to end',
+        async () => {
+          // Key=value lines: with --value, systemctl prints the values in its own order (Result first).
+          const shown = (await ssh(host, `systemctl show -p ActiveState -p Result ${unit}`)).stdout.trim().split('\n');
+          const state = Object.fromEntries(shown.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+          return state.ActiveState === 'failed' ? String(state.Result) : undefined;
+        },
+        20_000,
+        500,
+      );
+      expect(['core-dump', 'signal']).toContain(result);
+      const onDisk = await sshOk(host, `stat -c '%U %a %n' /var/log/chatops ${file} && grep -c . ${file}`);
+      print(`crash on ${host} (${unit}, ${result}):\n  ${onDisk.trim().split('\n').join('\n  ')}`);
+      expect(onDisk).toMatch(/^chatops 750 \/var\/log\/chatops$/m);
+      const query = {
+        bool: {
+          filter: [{ term: { 'host.name': host } }, { term: { 'log.file.path': file } }, { range: { '@timestamp': { gte: started } } }],
+        },
+      };
+      await waitFor('both crashes in Elasticsearch', async () => ((await esSearch(query)).length >= 2 ? true : undefined), 30_000, 1_000);
+      // A moment more: one event per line would have arrived by now too.
+      await sleep(2_000);
+      const docs = (await esSearch(query)).map((h) => h._source);
+      print(`crash events: ${docs.map((d) => `${String(d.message).split('\n').length} lines from "${String(d.message).split('\n')[0]}"`).join('; ')}`);
+      expect(docs).toHaveLength(2);
+      const thrown = docs.find((d) => String(d.message).startsWith('[eval]:1'));
+      expect(String(thrown?.message)).toMatch(new RegExp(`\\nError: ${instance}: no port\\n {4}at [\\s\\S]*\\nNode\\.js v24\\.\\d+\\.\\d+$`));
+      const oom = docs.find((d) => String(d.message).startsWith('<--- Last few GCs --->'));
+      expect(String(oom?.message)).toMatch(
+        /\nFATAL ERROR: [^\n]*JavaScript heap out of memory\n----- Native stack trace -----\n[\s\S]*\n {0,2}\d+: 0x[0-9a-f]+ /,
+      );
+      for (const doc of [thrown, oom]) expect(doc).toMatchObject({ event: { dataset: 'chatops.app' }, service: { name: 'chatops' }, log: { level: 'fatal' } });
+      // The replicas' own files exist and logrotate accepts what bounds them.
+      await sshOk(host, 'test -f /var/log/chatops/replica-1.stderr.log && logrotate --debug /etc/logrotate.d/chatops');
+    } finally {
+      await ssh(host, `systemctl reset-failed ${unit}; rm -rf /run/systemd/system/${unit}.d; systemctl daemon-reload; rm -f ${file}`);
+    }
+    expect(await replicas()).toBe('active\nactive');
   });
 
   it("holds every field Kibana's saved objects name, with the types they need, in the real mapping", async () => {

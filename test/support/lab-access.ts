@@ -26,7 +26,7 @@ export const LAB_HOSTS = [
   { name: 'app1', ip: '10.77.0.21', groups: ['app'] },
   { name: 'app2', ip: '10.77.0.22', groups: ['app'] },
   { name: 'mon1', ip: '10.77.0.31', groups: ['monitoring', 'logging'] },
-  { name: 'mon2', ip: '10.77.0.32', groups: ['logging'] },
+  { name: 'mon2', ip: '10.77.0.32', groups: ['monitoring', 'logging'] },
   { name: 'log1', ip: '10.77.0.33', groups: ['logging'] },
 ] as const;
 /** The Elasticsearch cluster's nodes (the inventory's logging group). */
@@ -103,6 +103,26 @@ export async function sshOk(host: LabHostName, command: string, timeoutMs?: numb
   const r = await ssh(host, command, timeoutMs);
   if (r.code !== 0) throw new Error(`${host}: \`${command}\` exited ${r.code}\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
+}
+
+export const BALANCERS = LAB_HOSTS.filter((h) => (h.groups as readonly string[]).includes('lb')).map((h) => h.name);
+
+/** The balancers that have the front's floating address on an interface right now (an unreachable one does not). */
+export async function frontHolders(): Promise<LabHostName[]> {
+  const found = await Promise.all(
+    BALANCERS.map(async (lb) => {
+      const r = await ssh(lb, `ip -4 -o addr show to ${LB_IP}/32`, 5_000);
+      return r.code === 0 && r.stdout.includes(LB_IP) ? lb : undefined;
+    }),
+  );
+  return found.filter((lb): lb is LabHostName => lb !== undefined);
+}
+
+/** The balancer that takes the front's traffic: keepalived gives the address to whichever came up first, and keeps it there. */
+export async function frontBalancer(): Promise<LabHostName> {
+  const holders = await frontHolders();
+  if (holders.length !== 1) throw new Error(`expected one balancer to hold ${LB_IP}, found ${holders.join(', ') || 'none'}`);
+  return holders[0] as LabHostName;
 }
 
 let agent: Agent | undefined;

@@ -5,7 +5,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { parse, stringify } from 'yaml';
 import { SLACK_FAKE_SIGNING_SECRET } from '../../sandbox/slack.ts';
 import { buttonClickBody, slackSignatureHeaders, type ButtonClick } from './slack-clicks.ts';
-import { APP_HOSTS, DOMAIN, labFetch, labSecret, SLACK_SANDBOX, ssh, sshInput, sshOk, waitFor, type LabHostName } from './lab-access.ts';
+import { APP_HOSTS, DOMAIN, frontBalancer, labFetch, labSecret, SLACK_SANDBOX, ssh, sshInput, sshOk, waitFor, type LabHostName } from './lab-access.ts';
 
 export const REPLICAS = APP_HOSTS.flatMap((host) => [1, 2].map((n) => ({ host, n, name: `${host}-${n}`, port: 8440 + n })));
 export type Replica = (typeof REPLICAS)[number];
@@ -94,10 +94,10 @@ export interface StatsRow {
   errors: number;
 }
 
-/** HAProxy's stats as CSV, behind the stats login. */
+/** HAProxy's stats as CSV, behind the stats login, from the balancer taking the front's traffic. */
 export async function haproxyStats(): Promise<StatsRow[]> {
   const auth = Buffer.from(`admin:${labSecret('haproxy_stats_password')}`).toString('base64');
-  const response = await labFetch(`https://lb1.${DOMAIN}:8404/;csv`, { headers: { authorization: `Basic ${auth}` } });
+  const response = await labFetch(`https://${await frontBalancer()}.${DOMAIN}:8404/;csv`, { headers: { authorization: `Basic ${auth}` } });
   if (response.status !== 200) throw new Error(`HAProxy stats: HTTP ${response.status}`);
   const [header, ...lines] = (await response.text()).trim().split('\n');
   const columns = (header ?? '').replace(/^# /, '').split(',');

@@ -41,10 +41,11 @@ export interface AlertLedger {
 
 /**
  * One notification's identity: the message it goes to and what it says (status, and each alert
- * with its status). Alertmanager's repeats of an unchanged group get the same id.
+ * with its status and start). Alertmanager's repeats of an unchanged group get the same id; the
+ * same alert firing again later is a new incident (a new start), so its notifications are new too.
  */
 export function notificationId(key: string, payload: WebhookPayload): string {
-  const alerts = payload.alerts.map((a) => `${a.fingerprint}:${a.status}`).sort();
+  const alerts = payload.alerts.map((a) => `${a.fingerprint}:${a.status}:${a.startsAt}`).sort();
   return createHash('sha256')
     .update(JSON.stringify([key, payload.status, payload.truncatedAlerts, alerts]))
     .digest('hex')

@@ -128,13 +128,13 @@ describe('rendered configurations pass their checkers', () => {
     }
     const secrets = await readFile(path.join(outDir, 'app1', 'chatops', 'secrets.yml'), 'utf8');
     expect(secrets).toContain('metrics:');
-    // Alerts through the app: the lab's channel and operators, Alertmanager on mon1 with our CA, the same token as Alertmanager's.
+    // Alerts through the app: the lab's channel and operators, the Alertmanager cluster through HAProxy with our CA, the same token as Alertmanager's.
     const config = await readFile(path.join(outDir, 'app1', 'chatops', 'replica-1.yml'), 'utf8');
     // Every Elasticsearch node of the logging group, each the TLS proxy's address and port.
     expect(config).toMatch(
       /^elasticsearch:\n {2}node:\n {2}- https:\/\/10\.77\.0\.31:9200\n {2}- https:\/\/10\.77\.0\.32:9200\n {2}- https:\/\/10\.77\.0\.33:9200\n/m,
     );
-    expect(config).toMatch(/^alerts:\n {2}defaultChannel: C0ALERTS\n {2}operators:\n {2}- U0ALICE\n {2}- U0BOB\n {2}alertmanagerUrl: https:\/\/10\.77\.0\.31:9093\n/m);
+    expect(config).toMatch(/^alerts:\n {2}defaultChannel: C0ALERTS\n {2}operators:\n {2}- U0ALICE\n {2}- U0BOB\n {2}alertmanagerUrl: https:\/\/alertmanager\.lab\.chatops\.test\/\n/m);
     expect(secrets).toContain(`alertmanagerWebhookToken: "${SECRETS.chatops_alertmanager_webhook_token}"`);
     expect(secrets).toContain(`password: "${SECRETS.alertmanager_web_password}"`);
   });
@@ -182,6 +182,45 @@ describe('rendered configurations pass their checkers', () => {
   });
 });
 
+describe("a replica's stderr: one file per replica, read by Filebeat, bounded by logrotate", () => {
+  let unit: string;
+  let filebeat: { 'filebeat.inputs': Record<string, unknown>[] };
+  let logrotate: string;
+  beforeAll(async () => {
+    const { code, out } = await render('chatops,filebeat');
+    expect(code, out.slice(-3000)).toBe(0);
+    unit = await readFile(path.join(outDir, 'app1', 'chatops', 'chatops@.service'), 'utf8');
+    filebeat = parse(await readFile(path.join(outDir, 'app1', 'filebeat', 'filebeat.yml'), 'utf8')) as typeof filebeat;
+    logrotate = await readFile(path.join(outDir, 'app1', 'chatops', 'logrotate'), 'utf8');
+  }, 240_000);
+
+  it('appends stderr to a file in a directory the role makes before the first start, stdout staying in journald', async () => {
+    expect(unit).toMatch(/^StandardError=append:\/var\/log\/chatops\/replica-%i\.stderr\.log$/m);
+    expect(unit).not.toMatch(/^StandardOutput=/m);
+    // systemd opens the file before it would create a LogsDirectory= (a unit failing 209/STDERR).
+    expect(unit).not.toMatch(/^LogsDirectory=/m);
+    const tasks = parse(await readFile(path.join(ANSIBLE, 'roles/chatops/tasks/configure.yml'), 'utf8')) as Record<string, unknown>[];
+    const made = tasks.findIndex((t) => (t['ansible.builtin.file'] as { path?: string } | undefined)?.path === '/var/log/chatops');
+    const started = tasks.findIndex((t) => t.name === 'Enable and start the replicas');
+    expect(made).toBeGreaterThanOrEqual(0);
+    expect(made).toBeLessThan(started);
+    expect(tasks[made]?.['ansible.builtin.file']).toMatchObject({ state: 'directory', owner: '{{ chatops_user }}', mode: '0750' });
+  });
+
+  it('has Filebeat read every replica\'s file as the app, whole crashes per event, and logrotate truncate them in place', () => {
+    const stderr = filebeat['filebeat.inputs'].find((i) => i.id === 'chatops-app-stderr') as Record<string, unknown>;
+    expect(stderr).toMatchObject({ type: 'filestream', paths: ['/var/log/chatops/replica-*.stderr.log'], fields: { log_source: 'app' } });
+    const glob = new RegExp(`^${(stderr.paths as string[])[0]?.replaceAll('.', '\\.').replace('*', '[^/]+')}$`);
+    for (const n of [1, 2, 12]) expect(`/var/log/chatops/replica-${n}.stderr.log`).toMatch(glob);
+    // What logrotate leaves behind is not read again.
+    for (const rotated of ['/var/log/chatops/replica-1.stderr.log.1', '/var/log/chatops/replica-1.stderr.log.2.gz']) expect(rotated).not.toMatch(glob);
+    const [parser] = stderr.parsers as { multiline: Record<string, unknown> }[];
+    expect(parser?.multiline).toMatchObject({ type: 'pattern', negate: true, match: 'after', flush_pattern: '^Node\\.js v\\d+\\.\\d+\\.\\d+$', timeout: '5s' });
+    expect(logrotate).toMatch(/^\/var\/log\/chatops\/replica-\*\.stderr\.log \{$/m);
+    for (const directive of ['copytruncate', 'maxsize 10M', 'rotate 7', 'missingok']) expect(logrotate).toMatch(new RegExp(`^\\s+${directive}$`, 'm'));
+  });
+});
+
 describe('what chatops backup needs of the roles', () => {
   beforeAll(async () => {
     for (const tags of ['elasticsearch', 'prometheus']) {
@@ -204,6 +243,43 @@ describe('what chatops backup needs of the roles', () => {
     const args = await readFile(path.join(outDir, 'mon1', 'prometheus', 'default'), 'utf8');
     expect(args).toMatch(/ --web\.enable-admin-api"$/m);
     expect(args).toContain('--web.config.file=/etc/prometheus/web-config.yml');
+  });
+});
+
+describe('two monitoring hosts: mon1 and mon2', () => {
+  it('clusters the Alertmanagers of mon1 and mon2 over mutual-TLS gossip, each naming the other as its peer', async () => {
+    for (const [host, peer] of [['mon1', '10.77.0.32'], ['mon2', '10.77.0.31']] as const) {
+      const args = await readFile(path.join(outDir, host, 'alertmanager', 'default'), 'utf8');
+      // An address, not ":9094": Alertmanager's TLS transport refuses an empty host and the service would not start.
+      const self = host === 'mon1' ? '10.77.0.31' : '10.77.0.32';
+      expect(args).toContain(
+        ` --cluster.listen-address=0.0.0.0:9094 --cluster.advertise-address=${self}:9094 --cluster.tls-config=/etc/prometheus/alertmanager-cluster-tls.yml`,
+      );
+      expect(args.match(/--cluster\.peer=[^\s"]+/g)).toEqual([`--cluster.peer=${peer}:9094`]);
+    }
+  });
+
+  it('runs a Prometheus on mon1 and on mon2, each labelled as its replica, both alerting every Alertmanager without that label', async () => {
+    for (const [host, ip] of [['mon1', '10.77.0.31'], ['mon2', '10.77.0.32']] as const) {
+      const config = parse(await readFile(path.join(outDir, host, 'prometheus', 'prometheus.yml'), 'utf8')) as {
+        global: { external_labels: Record<string, string> };
+        alerting: { alert_relabel_configs: unknown[]; alertmanagers: { static_configs: { targets: string[] }[] }[] };
+        scrape_configs: { job_name: string; relabel_configs?: { target_label?: string; replacement?: string }[] }[];
+      };
+      expect(config.global.external_labels).toEqual({ appliance: 'lab.chatops.test', prometheus_replica: host });
+      expect(config.alerting.alert_relabel_configs).toEqual([{ action: 'labeldrop', regex: 'prometheus_replica' }]);
+      expect(config.alerting.alertmanagers[0]?.static_configs[0]?.targets).toEqual(['10.77.0.31:9093', '10.77.0.32:9093']);
+      // Each probes TLS endpoints through its own blackbox exporter.
+      const tls = config.scrape_configs.find((j) => j.job_name === 'tls');
+      expect(tls?.relabel_configs?.find((r) => r.target_label === '__address__')?.replacement).toBe(`${ip}:9115`);
+    }
+  });
+
+  it("points Grafana's Prometheus data source at HAProxy's prometheus name, which outlives a monitoring host", async () => {
+    for (const host of ['mon1', 'mon2']) {
+      const sources = parse(await readFile(path.join(outDir, host, 'grafana', 'chatops.yml'), 'utf8')) as { datasources: { uid: string; url: string; jsonData: Record<string, unknown> }[] };
+      expect(sources.datasources.find((d) => d.uid === 'chatops-prometheus')).toMatchObject({ url: 'https://prometheus.lab.chatops.test/', jsonData: { tlsAuthWithCACert: true } });
+    }
   });
 });
 
@@ -297,12 +373,29 @@ describe('haproxy.cfg', () => {
     }
   });
 
+  it('sends Prometheus and Alertmanager requests to the first healthy monitoring host, the other taking over', () => {
+    for (const backend of ['prometheus', 'alertmanager']) {
+      const body = section(`backend ${backend}`);
+      expect(body).toContain('balance first');
+      expect(body).toContain('option redispatch 1');
+      expect(body.split('\n').filter((l) => l.trim().startsWith('server ')).map((l) => l.trim().split(/\s+/).slice(1, 3).join(' '))).toEqual([
+        `mon1 10.77.0.31:${backend === 'prometheus' ? 9090 : 9093}`,
+        `mon2 10.77.0.32:${backend === 'prometheus' ? 9090 : 9093}`,
+      ]);
+    }
+  });
+
   it('keeps connections to the servers alive and reuses them, so a request pays no TLS handshake to a replica', () => {
     const defaults = section('defaults');
     expect(defaults).toContain('option http-keep-alive');
     expect(defaults).toContain('http-reuse safe');
     expect(cfg).not.toMatch(/option (http-server-close|httpclose)/);
     expect(cfg).not.toMatch(/no-ssl-reuse/);
+  });
+
+  it('lets a reload close a client keep-alive connection only after answering its next request, within a bounded drain', () => {
+    expect(section('defaults')).toContain('option idle-close-on-response');
+    expect(section('global')).toMatch(/hard-stop-after 60s/);
   });
 
   it('answers its own health path on the HTTPS front before routing by host name', () => {

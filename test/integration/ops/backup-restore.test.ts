@@ -21,25 +21,19 @@ import { startElasticsearch, freePort, type ElasticsearchServer } from '../../su
 import { repoRoot, runCommand, tlsClient, waitFor } from '../../support/monitoring.ts';
 import { startPrometheus, type RunningPrometheus } from '../../support/prometheus.ts';
 import { createTestCertificates, type TestCertificates } from '../../support/test-certificates.ts';
+import { aPullRequest } from '../../unit/core/builders.ts';
 
 const PREFIX = 'bk';
 const names = indexNames(PREFIX);
 const logger = pino({ level: 'silent' });
-const pr = {
-  repository: 'acme/api',
+const pr = aPullRequest({
   number: 7,
   title: 'Fix the flaky test',
   url: 'https://github.test/acme/api/pull/7',
   author: 'dev',
-  draft: false,
-  labels: [],
   createdAt: '2026-11-01T00:00:00Z',
   updatedAt: '2026-11-01T00:00:00Z',
-  requestedReviewers: [],
-  requestedTeams: [],
-  reviews: [],
-  reviewState: 'pending' as const,
-};
+});
 
 let certs: TestCertificates;
 let es: ElasticsearchServer;

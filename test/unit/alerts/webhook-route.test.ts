@@ -67,6 +67,24 @@ describe('POST /alertmanager/webhook', () => {
     ]);
   });
 
+  it('posts the same alerts firing again later as a new message, and edits that one when they resolve again', async () => {
+    const { poster, send } = await build();
+    await send(firing);
+    await send(resolved);
+    const later = (alert: Record<string, unknown>) => ({ ...alert, startsAt: '2026-11-28T10:00:00Z' });
+    const again = { ...firing, alerts: (firing.alerts as Record<string, unknown>[]).map(later) };
+    const resolvedAgain = { ...resolved, alerts: resolved.alerts.map((a) => ({ ...later(a), endsAt: '2026-11-28T10:30:00Z' })) };
+    expect((await send(again)).json()).toEqual({ ok: true, outcome: 'posted' });
+    expect((await send(again)).json()).toEqual({ ok: true, outcome: 'duplicate' });
+    expect((await send(resolvedAgain)).json()).toEqual({ ok: true, outcome: 'updated' });
+    expect(poster.calls.map((c) => [c.method, c.args.ts ?? null])).toEqual([
+      ['chat.postMessage', null],
+      ['chat.update', '<dry-run: ts of chat.postMessage #1>'],
+      ['chat.postMessage', null],
+      ['chat.update', '<dry-run: ts of chat.postMessage #2>'],
+    ]);
+  });
+
   it('answers 401 to a missing or wrong token before reading the body, and posts nothing', async () => {
     const { poster, send } = await build();
     for (const headers of [
