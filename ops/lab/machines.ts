@@ -10,7 +10,7 @@ import { $ } from 'zx';
 import { DEFAULT_DOMAIN } from '../paths.ts';
 import { frontServices } from '../services.ts';
 import { isAlive, readPid, removePidFile, runningPid, stopProcess, waitForExit } from './processes.ts';
-import { BASE_DIR, CONTROLLER_IP, KNOWN_HOSTS, LOG_DIR, PROXY_PORT, RUN_DIR, SSH_DIR, SSH_KEY, type LabHost } from './topology.ts';
+import { BASE_DIR, CONTROLLER_IP, KNOWN_HOSTS, LOG_DIR, PROXY_PORT, RUN_DIR, SHARED_SNAPSHOT_DIR, SSH_DIR, SSH_KEY, type LabHost } from './topology.ts';
 
 const sh = $({ quiet: true });
 
@@ -100,6 +100,7 @@ export async function bootHost(host: LabHost): Promise<void> {
   if (hostRunning(host.name)) return;
   mkdirSync(RUN_DIR, { recursive: true });
   mkdirSync(LOG_DIR, { recursive: true });
+  if (host.snapshotDir) mkdirSync(SHARED_SNAPSHOT_DIR, { recursive: true, mode: 0o750 });
   const logFd = openSync(path.join(LOG_DIR, `${host.name}.console.log`), 'a', 0o600);
   const nspawn = [
     'systemd-nspawn',
@@ -115,6 +116,8 @@ export async function bootHost(host: LabHost): Promise<void> {
     // A balancer's keepalived adds and removes the floating address: CAP_NET_ADMIN, confined
     // to the host's own network namespace.
     ...(host.groups.includes('lb') ? ['--capability=CAP_NET_ADMIN'] : []),
+    // Every Elasticsearch node sees the same snapshot repository folder (topology.ts).
+    ...(host.snapshotDir ? [`--bind=${SHARED_SNAPSHOT_DIR}:${host.snapshotDir}`] : []),
     '--boot',
   ];
   const child = spawn('bash', ['-c', SUPERVISOR, `chatops-lab-${host.name}`, nspawnPidFile(host.name), ...nspawn], {

@@ -20,6 +20,14 @@ export const KNOWN_HOSTS = path.join(SSH_DIR, 'known_hosts');
 export const HOSTS_DIR = path.join(LAB_DIR, 'hosts');
 export const RUN_DIR = path.join(LAB_DIR, 'run');
 export const LOG_DIR = path.join(LAB_DIR, 'logs');
+/**
+ * One controller folder bound into every logging host at Elasticsearch's path.repo: an `fs`
+ * snapshot repository must be the same folder on every node (NFS on real hosts). `lab down`
+ * removes it with the hosts, so a fresh lab starts with no snapshot.
+ */
+export const SHARED_SNAPSHOT_DIR = path.join(LAB_DIR, 'shared', 'elasticsearch-snapshots');
+/** The elasticsearch role's elasticsearch_snapshot_dir default, where the inventory sets none. */
+const ROLE_SNAPSHOT_DIR = '/var/lib/elasticsearch-snapshots';
 
 export interface LabHost {
   name: string;
@@ -32,6 +40,8 @@ export interface LabHost {
   root: string;
   /** a balancer's floating address (keepalived_virtual_ip), where the front names resolve */
   frontIp?: string;
+  /** a logging host's path.repo, where SHARED_SNAPSHOT_DIR is bound */
+  snapshotDir?: string;
 }
 
 export function hostPaths(name: string): Pick<LabHost, 'netns' | 'veth' | 'dir' | 'root'> {
@@ -57,6 +67,14 @@ export async function labHosts(inventoryDir = LAB_INVENTORY): Promise<LabHost[]>
   }
   return hosts.map((h) => {
     const vip = h.vars['keepalived_virtual_ip'];
-    return { name: h.name, ip: h.address, groups: h.groups, ...hostPaths(h.name), ...(typeof vip === 'string' && vip ? { frontIp: vip } : {}) };
+    const repo = h.vars['elasticsearch_snapshot_dir'];
+    return {
+      name: h.name,
+      ip: h.address,
+      groups: h.groups,
+      ...hostPaths(h.name),
+      ...(typeof vip === 'string' && vip ? { frontIp: vip } : {}),
+      ...(h.groups.includes('logging') ? { snapshotDir: typeof repo === 'string' && repo.startsWith('/') ? repo : ROLE_SNAPSHOT_DIR } : {}),
+    };
   });
 }
