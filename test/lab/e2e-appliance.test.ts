@@ -1,5 +1,6 @@
 // Prove it holds: the deployed appliance on the nspawn lab, end to end, under replica
-// loss, under chaos, and against a security check of every host. One file so CI pays for one
+// loss, under chaos (replicas and the whole Elasticsearch cluster at random; then one Alertmanager,
+// one Prometheus and one Elasticsearch node at once), and against a security check of every host. One file so CI pays for one
 // deploy: it brings the lab up and deploys it when needed, and takes it down again only if it
 // brought it up. Every check prints its figures; docs/e2e.md has the table of the last run.
 import { spawn, spawnSync } from 'node:child_process';
@@ -7,10 +8,12 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { indexNames } from '../../app/src/store/indices.ts';
 import { GITHUB_FAKE_TOKEN } from '../../sandbox/github.ts';
 import { SLACK_FAKE_BOT_TOKEN, SLACK_FAKE_SIGNING_SECRET } from '../../sandbox/slack.ts';
 import { REPO_ROOT } from '../../ops/paths.ts';
 import {
+  APP_HOSTS,
   CA_FILE,
   closeLabAgent,
   DOMAIN,
@@ -34,9 +37,11 @@ import {
 } from '../support/lab-access.ts';
 import {
   backendServer,
+  degradedLines,
   haproxyStats,
   installSchedules,
   PRIMARY,
+  replicaDownPosts,
   REPLICAS,
   restoreSchedules,
   sendSlashCommand,
@@ -522,6 +527,107 @@ describe('scheduled posts under chaos', () => {
     expect(duplicates).toEqual([]);
     expect(missing).toEqual([]);
     expect(covered.length).toBeGreaterThan(fires.length / 2);
+  });
+});
+
+describe('one of each stopped', () => {
+  const channel = `C0ONEEACH${runId}`;
+  /** stopped by this check and started again in its finally */
+  const stopped: { host: LabHostName; unit: string }[] = [];
+  const alertmanagerAuth = (): Record<string, string> => ({
+    authorization: `Basic ${Buffer.from(`alertmanager:${labSecret('alertmanager_web_password')}`).toString('base64')}`,
+  });
+  const esGet = async <T>(host: LabHostName, route: string): Promise<T> => {
+    const response = await labFetch(`https://${host}.${DOMAIN}:9200${route}`, { headers: elasticsearchAuth(), timeoutMs: 15_000 });
+    if (response.status !== 200) throw new Error(`${host} ${route}: HTTP ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+  const activeReplicaDown = async (host: LabHostName): Promise<number> => {
+    const url = `https://${host}.${DOMAIN}:9093/api/v2/alerts?active=true&silenced=false&inhibited=false&filter=${encodeURIComponent('alertname="ChatOpsReplicaDown"')}`;
+    const response = await labFetch(url, { headers: alertmanagerAuth(), timeoutMs: 5_000 });
+    if (response.status !== 200) throw new Error(`${url}: HTTP ${response.status}`);
+    return ((await response.json()) as unknown[]).length;
+  };
+
+  it('posts every fire exactly once without a degraded coordinator, and a stopped replica’s alert once, with one Alertmanager, one Prometheus and one Elasticsearch node stopped', async () => {
+    // From a settled appliance: every replica and node up, no replica alert still firing from an earlier check.
+    await Promise.all(APP_HOSTS.map((h) => ssh(h, 'systemctl start chatops@1 chatops@2')));
+    await Promise.all(LOGGING_HOSTS.map((h) => ssh(h, 'systemctl start elasticsearch elasticsearch-tls')));
+    await waitFor(
+      'a green cluster of every logging host',
+      async () => {
+        const h = await esGet<{ status: string; number_of_nodes: number }>(LOGGING_HOSTS[0] as LabHostName, '/_cluster/health?timeout=5s');
+        return h.status === 'green' && h.number_of_nodes === LOGGING_HOSTS.length ? true : undefined;
+      },
+      240_000,
+      2_000,
+    );
+    await waitFor('no ChatOpsReplicaDown firing', async () => ((await activeReplicaDown('mon1')) === 0 ? true : undefined), 240_000, 5_000);
+    await installSchedules([{ name: 'e2e-one-of-each', channel, cron: '*/5 * * * * *', timezone: 'UTC', kind: 'digest' }], { repositories: ['acme/infra'] });
+    const start = Date.now();
+    await sleep(15_000);
+
+    const claims = await esGet<{ prirep: string; node: string }[]>(
+      LOGGING_HOSTS[0] as LabHostName,
+      `/_cat/shards/${indexNames('chatops').claims}?format=json&h=prirep,node`,
+    );
+    const esVictim = claims.find((c) => c.prirep === 'p')?.node as LabHostName;
+    expect((LOGGING_HOSTS as string[]).includes(esVictim), JSON.stringify(claims)).toBe(true);
+    const replica = REPLICAS.find((r) => r.name === 'app1-2') as Replica;
+    // Prometheus on mon1 and Alertmanager on mon2: the alert has to go from mon2's Prometheus to mon1's Alertmanager.
+    const victims: { host: LabHostName; unit: string }[] = [
+      { host: 'mon1', unit: 'prometheus' },
+      { host: 'mon2', unit: 'prometheus-alertmanager' },
+      { host: esVictim, unit: 'elasticsearch' },
+    ];
+    const stoppedAt = Date.now();
+    try {
+      for (const v of victims) stopped.push(v);
+      await Promise.all(victims.map((v) => systemctl(v.host, 'stop', v.unit)));
+      stopped.push({ host: replica.host, unit: `chatops@${replica.n}` });
+      await systemctl(replica.host, 'stop', `chatops@${replica.n}`);
+      const posted = await waitFor('the ChatOpsReplicaDown message from the app', async () => (await replicaDownPosts(replica, stoppedAt))[0], 300_000, 2_000);
+      const alertAfterS = Math.round((posted.at - stoppedAt) / 1000);
+      // Alertmanager's peer timeout (15 s) and more: a second notification would come within it.
+      await sleep(30_000);
+      const posts = await replicaDownPosts(replica, stoppedAt);
+      const downS = Math.round((Date.now() - stoppedAt) / 1000);
+      const witness = LOGGING_HOSTS.find((h) => h !== esVictim) as LabHostName;
+      const during = await esGet<{ status: string; number_of_nodes: number }>(witness, '/_cluster/health?timeout=5s');
+      await Promise.all(stopped.splice(0).map((v) => systemctl(v.host, 'start', v.unit)));
+      await waitFor(
+        'green with every node back',
+        async () => {
+          const h = await esGet<{ status: string; number_of_nodes: number }>(witness, '/_cluster/health?timeout=5s');
+          return h.status === 'green' && h.number_of_nodes === LOGGING_HOSTS.length ? true : undefined;
+        },
+        240_000,
+        2_000,
+      );
+      await sleep(5_000);
+      await restoreSchedules();
+      const end = Date.now();
+
+      const { parents } = await digestPosts(channel);
+      const perFire = countBy(parents, (p) => p.fireTime);
+      // Every fire from the replicas' start (boot, first claim) until the schedules went back.
+      const fires: number[] = [];
+      for (let t = Math.ceil((start + 5_000) / 5_000) * 5_000; t <= end - 15_000; t += 5_000) fires.push(t);
+      const missing = fires.filter((f) => !perFire.has(f)).map((f) => new Date(f).toISOString());
+      const duplicates = [...perFire].filter(([, n]) => n > 1).map(([t, n]) => `${new Date(t).toISOString()} x${n}`);
+      const degraded = await degradedLines(start);
+      print(
+        `\none of each stopped: prometheus on mon1, prometheus-alertmanager on mon2, elasticsearch on ${esVictim} (claims primary; cluster ${during.status} with ${during.number_of_nodes} nodes meanwhile) and chatops@${replica.n} on ${replica.host} for ${downS} s; ${fires.length} fires, ${parents.length} digests posted, ${missing.length} missing, ${duplicates.length} duplicates; degraded log lines ${degraded.length}; ChatOpsReplicaDown for ${replica.name} posted by the app ${alertAfterS} s after the stop, ${posts.length} post(s) within ${downS} s`,
+      );
+      for (const line of degraded) print(`  ${line}`);
+      expect(fires.length).toBeGreaterThanOrEqual(20);
+      expect(duplicates).toEqual([]);
+      expect(missing).toEqual([]);
+      expect(degraded).toEqual([]);
+      expect(posts).toHaveLength(1);
+    } finally {
+      await Promise.all(stopped.splice(0).map((v) => ssh(v.host, `systemctl start ${v.unit}`)));
+    }
   });
 });
 

@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexNames } from '../../app/src/store/indices.ts';
 import {
-  APP_HOSTS,
   closeLabAgent,
   DOMAIN,
   elasticsearchAuth,
@@ -22,7 +21,7 @@ import {
   type LabSession,
   type SandboxCall,
 } from '../support/lab-access.ts';
-import { installSchedules, restoreSchedules, systemctl } from '../support/lab-replicas.ts';
+import { degradedLines, installSchedules, restoreSchedules, systemctl } from '../support/lab-replicas.ts';
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
 const channel = `C0ESCLUSTER${Date.now().toString(36).toUpperCase()}`;
@@ -45,21 +44,6 @@ interface Health {
 
 async function health(host: LabHostName): Promise<Health> {
   return esGet<Health>(host, '/_cluster/health?timeout=5s');
-}
-
-/** Lines of every replica's journal since `since` (ms) that say the coordinator went degraded. */
-async function degradedLines(since: number): Promise<string[]> {
-  const lines = await Promise.all(
-    APP_HOSTS.map(async (host) => {
-      const r = await ssh(host, `journalctl -u 'chatops@*' --since @${Math.floor(since / 1000)} -o cat --no-pager | grep -F 'coordinator degraded' || true`);
-      if (r.code !== 0) throw new Error(`${host}: journalctl failed: ${r.stderr}`);
-      return r.stdout
-        .split('\n')
-        .filter((l) => l.trim().length > 0)
-        .map((l) => `${host}: ${l.slice(0, 200)}`);
-    }),
-  );
-  return lines.flat();
 }
 
 /** Fire times (ms) of the scheduled digests the sandbox received in `channel`. */
