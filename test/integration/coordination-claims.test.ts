@@ -261,3 +261,95 @@ describe('a cluster listed node by node', () => {
     await lossy.close();
   });
 });
+
+type NodeMode = 'forward' | 'unavailable' | 'hang';
+
+/**
+ * One node as the app sees it through its TLS proxy: forwarding to Elasticsearch, answering 503
+ * (Elasticsearch stopped behind the proxy), or holding requests without an answer (a node up but
+ * waiting for its cluster to form) until the mode changes.
+ */
+async function switchableNode(target: string): Promise<{ url: string; set: (mode: NodeMode) => void; close: () => Promise<void> }> {
+  let mode: NodeMode = 'forward';
+  const held = new Set<() => void>();
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const answer = (): void => {
+        if (mode !== 'forward') {
+          response.writeHead(503, { 'content-type': 'text/plain' }).end('no server is available');
+          return;
+        }
+        fetch(`${target}${request.url ?? '/'}`, {
+          method: request.method ?? 'GET',
+          headers: Object.fromEntries(['content-type', 'accept'].flatMap((h) => (request.headers[h] ? [[h, String(request.headers[h])]] : []))),
+          ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+        })
+          .then(async (r) =>
+            response
+              .writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json', 'x-elastic-product': 'Elasticsearch' })
+              .end(Buffer.from(await r.arrayBuffer())),
+          )
+          .catch(() => response.writeHead(502).end());
+      };
+      if (mode !== 'hang') return answer();
+      const release = (): void => {
+        held.delete(release);
+        answer();
+      };
+      held.add(release);
+      response.on('close', () => held.delete(release));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    set: (next) => {
+      mode = next;
+      if (next !== 'hang') for (const release of [...held]) release();
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('the whole cluster stopped, then back', () => {
+  it('a long-running replica claims the first fire after every node answers again', async () => {
+    const nodes = await Promise.all([switchableNode(es.url), switchableNode(es.url), switchableNode(es.url)]);
+    const names = indexNames('outage');
+    const client = createElasticsearchClient({ ...settings('outage'), node: nodes.map((n) => n.url) }, {}, { requestTimeoutMs: 1_000 });
+    await ensureIndices(client, names, logger);
+    const metrics = createMetrics({ defaultMetrics: false });
+    const coordinator = new RunCoordinator({
+      claims: new ElasticFireClaims(client, names.claims, 1_000),
+      replicaId: 'replica-1',
+      primary: false,
+      logger,
+      metrics,
+      claimTimeoutMs: 1_000,
+    });
+    const start = fireSecond(new Date()).getTime();
+    let fire = 0;
+    const next = async (): Promise<boolean> => {
+      fire += 1;
+      return coordinator.shouldRun('outage', new Date(Math.max(start + fire * 1_000, fireSecond(new Date()).getTime())));
+    };
+    expect(await next()).toBe(true);
+    // Every node's Elasticsearch stops: the proxies answer 503.
+    for (const node of nodes) node.set('unavailable');
+    for (let i = 0; i < 8; i += 1) expect(await next()).toBe(false);
+    // They come back one by one; the first holds requests while the cluster forms.
+    nodes[0]!.set('forward');
+    expect(await next()).toBe(true);
+    nodes[0]!.set('hang');
+    for (let i = 0; i < 3; i += 1) await next();
+    for (const node of nodes) node.set('forward');
+    const after: boolean[] = [];
+    for (let i = 0; i < 6; i += 1) after.push(await next());
+    expect(after).toEqual([true, true, true, true, true, true]);
+    expect(coordinator.isDegraded).toBe(false);
+    await client.close();
+    await Promise.all(nodes.map((n) => n.close()));
+  });
+});
