@@ -11,7 +11,8 @@
 //         replica's own /metrics reports).
 //   hold: starts it all and waits --minutes, to poke at with wrk, perf or /proc.
 //   npx tsx bench/replica-local.ts [--mode tls|soak|hold] [--replicas 2] [--minutes 20]
-//     [--node-options "--max-old-space-size=64 --max-semi-space-size=2"] [--env MALLOC_ARENA_MAX=2,...] [--base-port 18440]
+//     [--node-options="--max-old-space-size=64 ..."] [--env MALLOC_ARENA_MAX=2,...] [--base-port 18440]
+// Without --node-options / --env: the chatops role's chatops_node_options and its unit's Environment=.
 // Needs `npm run build` first; haproxy and wrk on PATH. Everything listens on 127.0.0.1 only.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, fetch } from 'undici';
+import { parse } from 'yaml';
 import { parseFlags, positiveInt } from '../app/src/cli/flags.ts';
 import { SLACK_FAKE_SIGNING_SECRET, startSandbox, type Sandbox } from '../sandbox/sandbox.ts';
 import { repoRoot, ServingChatops, writeSettings } from '../test/integration/app/process.ts';
@@ -31,8 +33,8 @@ const flags = parseFlags(process.argv.slice(2), {
   mode: { type: 'string', default: 'tls' },
   replicas: { type: 'string', default: '2' },
   minutes: { type: 'string', default: '20' },
-  'node-options': { type: 'string', default: '--max-old-space-size=64 --max-semi-space-size=2' },
-  env: { type: 'string', default: '' },
+  'node-options': { type: 'string' },
+  env: { type: 'string' },
   'base-port': { type: 'string', default: '18440' },
 });
 // replica n listens on base + n, the HAProxy front on base + 100
@@ -126,7 +128,11 @@ async function measureTls(): Promise<void> {
   const run = (path: string) => startWrk({ address: `127.0.0.1:${FRONT_PORT}`, host: 'localhost', path, durationS: 10 }).finished;
   const alone = await run('/haproxy/health');
   const through = await run('/health');
-  print(`\nwrk -t2 -c16 -d10s over TLS to 127.0.0.1:${FRONT_PORT}; ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  print(
+    `\nwrk -t2 -c16 -d10s over TLS to 127.0.0.1:${FRONT_PORT}; ${cpus().length} cores, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   print('| path | rps | p99 (ms) | requests | failures |');
   print('|---|---|---|---|---|');
   print(row('HAProxy alone (`http-request return status 200`)', alone));
@@ -214,12 +220,25 @@ async function soak(sandbox: Sandbox, certs: TestCertificates, replicas: Replica
     sent += await steadyTraffic(sandbox, certs, replicas, agent, Math.min(end, started + m * 60_000));
     if (m % 5 === 0 || m === minutes) await report(`${m} min`);
   }
-  print(`${sent} requests in ${minutes} min; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  print(
+    `${sent} requests in ${minutes} min; load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   await agent.close();
 }
 
-const nodeOptions = flags['node-options'].split(/\s+/).filter(Boolean);
-const env = Object.fromEntries(flags.env.split(',').filter(Boolean).map((kv) => kv.split('=', 2) as [string, string]));
+// By default what the chatops role gives each replica: its node options and its unit's Environment= lines.
+const role = join(repoRoot, 'ansible/roles/chatops');
+const roleOptions = (parse(readFileSync(join(role, 'defaults/main.yml'), 'utf8')) as { chatops_node_options: string[] }).chatops_node_options;
+const roleEnv = [...readFileSync(join(role, 'templates/chatops@.service.j2'), 'utf8').matchAll(/^Environment=(\S+)$/gm)].map((m) => m[1] as string).join(',');
+const nodeOptions = (flags['node-options'] ?? roleOptions.join(' ')).split(/\s+/).filter(Boolean);
+const env = Object.fromEntries(
+  (flags.env ?? roleEnv)
+    .split(',')
+    .filter(Boolean)
+    .map((kv) => kv.split('=', 2) as [string, string]),
+);
 const certs = await createTestCertificates(['localhost', '127.0.0.1']);
 const sandbox = await startSandbox({ host: '127.0.0.1', tls: { cert: certs.cert, key: certs.key } });
 const { replicas, cleanup } = await startReplicas(sandbox, certs, positiveInt('--replicas', flags.replicas, 2), nodeOptions, env);
