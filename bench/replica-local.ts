@@ -76,6 +76,7 @@ frontend https
     default_backend chatops
 backend chatops
     balance roundrobin
+    option prefer-last-server
     retries 3
     option redispatch 1
     option httpchk
@@ -160,6 +161,9 @@ async function memoryOf(replica: Replica, agent: Agent): Promise<Record<string, 
     heapTotal: metric('chatops_nodejs_heap_size_total_bytes'),
     codeSpace: metric('chatops_nodejs_heap_space_size_used_bytes{space="code"}'),
     external: metric('chatops_nodejs_external_memory_bytes'),
+    // seconds, not MB: CPU since start and the part of it spent in GC pauses
+    cpuS: metric('chatops_process_cpu_seconds_total') * 2 ** 20,
+    gcS: [...metrics.matchAll(/^chatops_nodejs_gc_duration_seconds_sum\{[^}]*\} ([\d.e+-]+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0),
   };
 }
 
@@ -209,8 +213,8 @@ async function soak(sandbox: Sandbox, certs: TestCertificates, replicas: Replica
   const report = async (label: string) => {
     for (const [i, r] of replicas.entries()) {
       const m = await memoryOf(r, agent);
-      const figures = Object.entries(m).map(([k, v]) => `${k} ${k === 'threads' ? v : v.toFixed(1)}`);
-      print(`${label} replica ${i + 1}: ${figures.join(', ')} (MB)`);
+      const figures = Object.entries(m).map(([k, v]) => `${k} ${k === 'threads' ? v : v.toFixed(k === 'gcS' ? 2 : 1)}`);
+      print(`${label} replica ${i + 1}: ${figures.join(', ')} (MB; cpuS, gcS in s)`);
     }
   };
   await report('start');
