@@ -210,10 +210,11 @@ describe('Slack faults', () => {
     sandbox.slack.rateLimitNext('chat.postMessage', 1, 2);
     const since = Date.now();
     const parent = await waitFor('a digest after the 429s', async () => parentsSince(since)[0], 60_000, 200);
-    const repliesTo = () => sandbox.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.thread_ts === parent.response.ts && c.response.ok === true);
+    const repliesTo = () =>
+      sandbox.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.thread_ts === parent.response.ts && c.response.ok === true);
     // The replies follow the parent one by one, seconds apart on a loaded machine: wait for all
     // ten, then a little longer to see that none comes twice.
-    await waitFor('the digest\'s ten replies', async () => (repliesTo().length >= 10 ? true : undefined), 60_000, 200);
+    await waitFor("the digest's ten replies", async () => (repliesTo().length >= 10 ? true : undefined), 60_000, 200);
     await new Promise((r) => setTimeout(r, 500));
     const replies = repliesTo();
     const limited = (await metric('chatops_slack_api_errors_total', { method: 'chat.postMessage', error: 'ratelimited' })) - before;
