@@ -9,10 +9,14 @@
 //   npm run bench:reminder-cycle [-- --concurrency 64 --repos 300 --prs-per-repo 10 --schedules 1
 //     --latency-ms 30 --review-batch-size 50 --review-batch-concurrency 8 --skip-naive]
 // The npm script bundles this file with esbuild and runs it with plain node, as production runs
-// dist/chatops.mjs, so RSS is not inflated by the TypeScript loader (tsx adds ~50 MB).
+// dist/chatops.mjs, so RSS is not inflated by the TypeScript loader (tsx adds ~50 MB). The
+// measuring process runs with the node options a replica runs with (`chatops_node_options` in
+// ansible/roles/chatops/defaults/main.yml: V8's heap limits); `--node-defaults` measures under
+// Node's default heap instead. Each row prints the load average, as the machine's cores are shared.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Octokit } from '@octokit/rest';
@@ -28,7 +32,11 @@ import type { RecordedRequest } from '../sandbox/github.ts';
 const ORG = 'bench';
 const USAGE =
   'usage: npm run bench:reminder-cycle -- [--repos 300] [--prs-per-repo 10] [--schedules 1] [--latency-ms 30] [--concurrency 64] ' +
-  '[--review-batch-size 50] [--review-batch-concurrency 8] [--skip-naive]';
+  '[--review-batch-size 50] [--review-batch-concurrency 8] [--skip-naive] [--node-defaults] [--profile-warm warm.cpuprofile]';
+/** GitHub allows no more than 100 concurrent requests (REST and GraphQL together); github.concurrency's ceiling too. */
+const MAX_CONCURRENCY = 100;
+/** Where the replicas' node options are defined, from the repository root (npm runs scripts there). */
+const ROLE_DEFAULTS = 'ansible/roles/chatops/defaults/main.yml';
 
 interface Settings {
   repos: number;
@@ -40,6 +48,10 @@ interface Settings {
   reviewBatchSize: number;
   reviewBatchConcurrency: number;
   skipNaive: boolean;
+  /** measure under Node's default heap, not the replicas' `chatops_node_options` */
+  nodeDefaults: boolean;
+  /** where to write a V8 CPU profile of the warm cycle alone (Chrome DevTools' .cpuprofile) */
+  profileWarm: string | undefined;
 }
 
 function settingsFrom(argv: string[]): Settings & { fake: boolean } {
@@ -53,6 +65,8 @@ function settingsFrom(argv: string[]): Settings & { fake: boolean } {
     'review-batch-size': { type: 'string' },
     'review-batch-concurrency': { type: 'string' },
     'skip-naive': { type: 'boolean', default: false },
+    'node-defaults': { type: 'boolean', default: false },
+    'profile-warm': { type: 'string' },
   });
   const latency = values['latency-ms'] ?? '30';
   if (!/^\d+$/.test(latency)) throw new UsageError(`--latency-ms: "${latency}" is not a whole number of milliseconds (0 for none)`);
@@ -66,7 +80,14 @@ function settingsFrom(argv: string[]): Settings & { fake: boolean } {
     reviewBatchSize: positiveInt('--review-batch-size', values['review-batch-size'], 50),
     reviewBatchConcurrency: positiveInt('--review-batch-concurrency', values['review-batch-concurrency'], 8),
     skipNaive: values['skip-naive'],
+    nodeDefaults: values['node-defaults'],
+    profileWarm: values['profile-warm'],
   };
+  if (settings.concurrency > MAX_CONCURRENCY) {
+    throw new UsageError(
+      `--concurrency: ${settings.concurrency} is over GitHub's ${MAX_CONCURRENCY} concurrent requests (its secondary rate limits); give at most ${MAX_CONCURRENCY}`,
+    );
+  }
   if (settings.schedules > 100 || settings.schedules > settings.repos) {
     throw new UsageError(`--schedules: ${settings.schedules} is more than --repos (${settings.repos}) or 100; give each schedule a repository`);
   }
@@ -118,6 +139,38 @@ async function serveFake(settings: Settings): Promise<void> {
   await github.close();
 }
 
+/** Set in the environment of this bench run again under the replicas' node options. */
+const UNDER_SERVICE_OPTIONS = 'CHATOPS_BENCH_UNDER_SERVICE_OPTIONS';
+
+/** `chatops_node_options` of the chatops role: what `node` runs a replica with. */
+async function serviceNodeOptions(): Promise<string[]> {
+  // Loaded here only, in the process that starts the measured one: the YAML parser is not the app's GitHub read.
+  const { parse: parseYaml } = await import('yaml');
+  let text: string;
+  try {
+    text = readFileSync(ROLE_DEFAULTS, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `cannot read ${ROLE_DEFAULTS} (${(error as NodeJS.ErrnoException).code ?? 'error'}): run the bench from the repository root, or pass --node-defaults`,
+    );
+  }
+  const options = (parseYaml(text) as { chatops_node_options?: unknown }).chatops_node_options;
+  if (!Array.isArray(options) || !options.every((o): o is string => typeof o === 'string')) {
+    throw new Error(`${ROLE_DEFAULTS}: chatops_node_options is not a list of strings`);
+  }
+  return options;
+}
+
+/** This bench again, in a node running with `options` (V8 reads its heap limits at start only). */
+async function rerunUnder(options: string[]): Promise<void> {
+  const child = spawn(process.execPath, [...options, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, [UNDER_SERVICE_OPTIONS]: '1' },
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  process.exitCode = code ?? 1;
+}
+
 /** The flags without V8's heap limits (--max-old-space-size=64 ...). */
 function withoutHeapLimits(flags: string): string {
   return flags
@@ -164,6 +217,9 @@ interface Row {
   notModified: number;
   points: number;
   graphqlPoints: number;
+  gcMs: number;
+  /** one-minute load average at the end of the run */
+  load: number;
   rssMb: number;
   peakRssMb: number | undefined;
   heapMb: number;
@@ -214,6 +270,26 @@ function retainedHeapMb(): number | undefined {
   return process.memoryUsage().heapUsed / 1024 / 1024;
 }
 
+/** `run` under V8's sampling profiler (node:inspector), the profile written to `file` for Chrome DevTools. */
+async function profiled<T>(file: string, run: () => Promise<T>): Promise<T> {
+  // Loaded only when asked for: the inspector is not part of what is measured otherwise.
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  try {
+    return await run();
+  } finally {
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 /** The team schedules of the fire, as config.yml gives them (written out: the bench holds the GitHub read, not the config loader). */
 function benchSchedules(count: number): Schedule[] {
   return Array.from({ length: count }, (_, t) => ({
@@ -242,32 +318,54 @@ async function narrowedRead(reads: SharedReads, group: Schedule[], schedule: Sch
 async function main(): Promise<void> {
   const settings = settingsFrom(process.argv.slice(2));
   if (settings.fake) return serveFake(settings);
+  if (!settings.nodeDefaults && process.env[UNDER_SERVICE_OPTIONS] !== '1') return rerunUnder(await serviceNodeOptions());
 
   const fake = await startFakeProcess(settings);
   const api = new Octokit({ baseUrl: fake.url, auth: fake.token });
-  const requestLog = async (): Promise<RecordedRequest[]> => (await api.request('GET /_fake/requests')).data as RecordedRequest[];
+  // The fake's log of requests, read from where the last read ended: the whole log (tens of
+  // thousands of entries) would be parsed in this process between cycles, next to what is measured.
+  let logged = 0;
+  const newRequests = async (): Promise<RecordedRequest[]> => {
+    const fresh = (await api.request('GET /_fake/requests', { since: logged })).data as RecordedRequest[];
+    logged += fresh.length;
+    return fresh;
+  };
   // Both budgets: REST (core) and GraphQL, each 5,000+ points an hour on GitHub.
   const points = async (): Promise<{ core: number; graphql: number }> => {
     const { resources } = (await api.rest.rateLimit.get()).data;
     return { core: resources.core.remaining, graphql: resources.graphql?.remaining ?? 0 };
   };
 
+  // Pauses of V8's collector (main thread), per cycle: what a tight heap limit costs.
+  let gcMs = 0;
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+
   async function measure(label: string, run: () => Promise<number>): Promise<Row> {
-    const seenBefore = (await requestLog()).length;
+    await newRequests();
     const remainingBefore = await points();
     const fakeCpuBefore = processCpuMs(fake.child.pid);
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
+    const gcBefore = gcMs;
     const pullRequests = await run();
     const wallMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
+    // The observer hears of the cycle's last collections on a later tick.
+    await new Promise((resolve) => setImmediate(resolve));
+    const cycleGcMs = gcMs - gcBefore;
+    const load = loadavg()[0] ?? Number.NaN;
     // GET /rate_limit is free and recorded; the fake's inspection view is not recorded at all.
-    const made = (await requestLog()).slice(seenBefore).filter((r) => !r.path.startsWith('/rate_limit'));
+    const made = (await newRequests()).filter((r) => !r.path.startsWith('/rate_limit'));
     const remainingAfter = await points();
     return {
       label,
       wallMs,
       cpuMs: (cpu.user + cpu.system) / 1000,
+      gcMs: cycleGcMs,
+      load,
       fakeCpuMs: fakeCpuBefore === undefined ? undefined : (processCpuMs(fake.child.pid) ?? fakeCpuBefore) - fakeCpuBefore,
       requests: made.length,
       graphqlQueries: made.filter((r) => r.path.endsWith('/graphql')).length,
@@ -316,7 +414,7 @@ async function main(): Promise<void> {
         cycle,
       ),
     );
-    rows.push(await measure('source, warm (nothing changed)', cycle));
+    rows.push(await measure('source, warm (nothing changed)', settings.profileWarm ? () => profiled(settings.profileWarm as string, cycle) : cycle));
     await source.close();
 
     if (!settings.skipNaive) {
@@ -338,12 +436,15 @@ async function main(): Promise<void> {
     }
   } finally {
     fake.child.stdin?.end();
+    gcObserver.disconnect();
   }
 
   const header = [
     'run',
+    'load',
     'wall time',
-    'app CPU time',
+    'app CPU time (user+sys)',
+    'GC pauses (wall)',
     "the fake's CPU time",
     'requests (of them GraphQL)',
     '304s',
@@ -356,8 +457,10 @@ async function main(): Promise<void> {
   ];
   const body = rows.map((r) => [
     r.label,
+    r.load.toFixed(1),
     `${(r.wallMs / 1000).toFixed(2)} s`,
     `${(r.cpuMs / 1000).toFixed(2)} s`,
+    `${(r.gcMs / 1000).toFixed(2)} s`,
     r.fakeCpuMs === undefined ? 'n/a' : `${(r.fakeCpuMs / 1000).toFixed(2)} s`,
     `${r.requests} (${r.graphqlQueries})`,
     String(r.notModified),
@@ -370,7 +473,7 @@ async function main(): Promise<void> {
   ]);
   process.stdout.write(
     `GitHub read of ${settings.repos} repositories, ${settings.repos * settings.prsPerRepo} open PRs, ${settings.schedules} schedule(s) firing at once, ` +
-      `${settings.latencyMs} ms per request, 100 per page; node ${process.version}; ` +
+      `${settings.latencyMs} ms per request, 100 per page; node ${process.version} ${process.execArgv.join(' ') || '(default heap)'}; ` +
       `load average at the end ${loadavg()
         .map((l) => l.toFixed(1))
         .join(' ')} on this machine\n\n`,

@@ -4,9 +4,10 @@
 // costs no rate-limit point), x-ratelimit-* headers, primary limit (403 or 429 with remaining 0),
 // secondary limit (Retry-After and the documented message), 401 Bad credentials, teams and their
 // members, and GitHub App authentication (JWT, installation tokens that expire). GET
-// /_fake/requests (with the token) lists the recorded requests for out-of-process tests. POST
-// /graphql (under GitHub Enterprise's /api/v3 prefix: /api/graphql) serves the same data through
-// GitHub's GraphQL API with its own rate-limit budget (graphql.ts). Never used by app code.
+// /_fake/requests (with the token; ?since=N: those after the first N) lists the recorded requests
+// for out-of-process tests. POST /graphql (under GitHub Enterprise's /api/v3 prefix:
+// /api/graphql) serves the same data through GitHub's GraphQL API with its own rate-limit budget
+// (graphql.ts). Never used by app code.
 // state.ts holds the data, routes.ts and json.ts answer, faults.ts decides limits and failures.
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -200,7 +201,9 @@ async function handle(fake: Fake, req: IncomingMessage, res: ServerResponse): Pr
   }
   // Read-only inspection for out-of-process tests; not recorded, not rate limited.
   if (path === '/_fake/requests') {
-    sendJsonText(res, 200, JSON.stringify(fake.requests));
+    // ?since=N: only the requests recorded after the first N (a benchmark's log grows by thousands a cycle).
+    const since = Number(exchange.url.searchParams.get('since') ?? '0');
+    sendJsonText(res, 200, JSON.stringify(Number.isInteger(since) && since > 0 ? fake.requests.slice(since) : fake.requests));
     return;
   }
   // GET /rate_limit is free: it neither counts nor is throttled.

@@ -25,7 +25,7 @@ require_go systemd_exporter
 dir="$(download_module "$MODULE" "$VERSION")"
 mkdir -p "$OUT_DIR"
 log "building a static binary into $BIN"
-(cd "$dir" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -o "$OLDPWD/$BIN.part" .)
+(cd "$dir" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$OLDPWD/$BIN.part" .)
 mv "$BIN.part" "$BIN"
 "$BIN" --version 2>&1 | head -1
 log "ready: $BIN"

@@ -94,10 +94,30 @@ function parentsSince(since: number) {
 describe('GitHub faults', () => {
   it('posts a partial digest naming a repository that answers 502, retrying it within limits, and goes on once it recovers', async () => {
     sandbox.github.failRepository('acme/web', 502);
+    try {
+      await partialDigestThenRecovery();
+    } finally {
+      // A failed expectation must not leave the repository failing for the tests after this one.
+      sandbox.github.failRepository('acme/web', 502, 0);
+    }
+    await stillServing();
+  });
+
+  async function partialDigestThenRecovery(): Promise<void> {
     const since = Date.now();
     const partialBefore = await metric('chatops_reminder_cycles_total', { schedule: 'faults', outcome: 'partial' });
     const parent = await waitFor('a partial digest', async () => parentsSince(since).find((c) => JSON.stringify(c.args).includes('acme/web')), 60_000, 200);
-    const partial = await metric('chatops_reminder_cycles_total', { schedule: 'faults', outcome: 'partial' });
+    // The digest is posted before its cycle ends and is counted; on a loaded machine the
+    // replies can take seconds, so wait for the count rather than read it once.
+    const partial = await waitFor(
+      'the partial cycle counted',
+      async () => {
+        const value = await metric('chatops_reminder_cycles_total', { schedule: 'faults', outcome: 'partial' });
+        return value > partialBefore ? value : undefined;
+      },
+      60_000,
+      200,
+    );
     // Tries of the failing repository's URL per cycle: the first try plus the retry plugin's
     // retries. Cycles overlap (a fire every few seconds, a retry chain of 5 s), so each cycle's
     // tries are told apart by their spacing rather than by counting cycles.
@@ -119,8 +139,7 @@ describe('GitHub faults', () => {
       60_000,
       500,
     );
-    await stillServing();
-  });
+  }
 
   it('fails cycles cleanly when GitHub times out, reports GitHub in /ready, and raises ChatOpsReminderCycleFailing', async () => {
     const failuresBefore = await metric('chatops_reminder_cycles_total', { schedule: 'faults', outcome: 'failure' });
@@ -191,8 +210,13 @@ describe('Slack faults', () => {
     sandbox.slack.rateLimitNext('chat.postMessage', 1, 2);
     const since = Date.now();
     const parent = await waitFor('a digest after the 429s', async () => parentsSince(since)[0], 60_000, 200);
-    await new Promise((r) => setTimeout(r, 2_500));
-    const replies = sandbox.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.thread_ts === parent.response.ts && c.response.ok === true);
+    const repliesTo = () =>
+      sandbox.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.thread_ts === parent.response.ts && c.response.ok === true);
+    // The replies follow the parent one by one, seconds apart on a loaded machine: wait for all
+    // ten, then a little longer to see that none comes twice.
+    await waitFor("the digest's ten replies", async () => (repliesTo().length >= 10 ? true : undefined), 60_000, 200);
+    await new Promise((r) => setTimeout(r, 500));
+    const replies = repliesTo();
     const limited = (await metric('chatops_slack_api_errors_total', { method: 'chat.postMessage', error: 'ratelimited' })) - before;
     figures.push(`Slack 429 ×2 (Retry-After 1 s): digest posted with ${replies.length} replies; ratelimited counted ${limited}`);
     expect(limited).toBe(2);

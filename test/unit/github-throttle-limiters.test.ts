@@ -28,6 +28,51 @@ describe('PerRequestLimiter', () => {
     };
     await expect(limiter.schedule(failing)).rejects.toThrow('HTTP 404');
   });
+
+  it("hands the listeners the job's arguments and waits the delay the first number names", async () => {
+    const limiter = new PerRequestLimiter();
+    const args: unknown[][] = [];
+    limiter.on('failed', (_error: unknown, info: { args: unknown[] }) => {
+      args.push(info.args);
+      return undefined;
+    });
+    limiter.on('failed', (_error: unknown, info: { retryCount: number }) => (info.retryCount === 0 ? 40.7 : undefined));
+    let calls = 0;
+    const flaky = async (a: string, b: number): Promise<string> => {
+      calls += 1;
+      if (calls === 1) throw new Error('limited');
+      return `${a}${b}`;
+    };
+    const started = performance.now();
+    await expect(limiter.schedule(flaky as (...args: never[]) => Promise<string>, 'x', 1)).resolves.toBe('x1');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(39);
+    expect(args).toEqual([['x', 1]]);
+  });
+
+  it("rejects with the job's own error when a listener throws, as Bottleneck does", async () => {
+    const limiter = new PerRequestLimiter();
+    limiter.on('failed', () => {
+      throw new TypeError("Cannot read properties of undefined (reading 'headers')");
+    });
+    const failing = async (): Promise<never> => {
+      throw new Error('GraphQL request timed out');
+    };
+    await expect(limiter.schedule(failing)).rejects.toThrow('GraphQL request timed out');
+  });
+
+  it('ignores events other than "failed"', async () => {
+    const limiter = new PerRequestLimiter();
+    let heard = 0;
+    limiter.on('retry', () => {
+      heard += 1;
+      return 1;
+    });
+    const failing = async (): Promise<never> => {
+      throw new Error('HTTP 500');
+    };
+    await expect(limiter.schedule(failing)).rejects.toThrow('HTTP 500');
+    expect(heard).toBe(0);
+  });
 });
 
 describe('unlimitedGroup', () => {

@@ -176,7 +176,9 @@ export const configSchema = z
         baseUrl: httpUrl('https://api.github.com').default('https://api.github.com'),
         repositories: z.array(repositoryPattern).min(1, 'list at least one "owner/repo"'),
         exclude: z.array(z.string().min(1)).default([]),
-        concurrency: z.number().int().min(1).max(64).default(8),
+        // GitHub allows no more than 100 concurrent requests per user or app, REST and GraphQL
+        // together (its secondary rate limits); the default leaves the token room for other tools.
+        concurrency: z.number().int().min(1).max(100).default(8),
         requestTimeoutMs: z.number().int().positive().default(10_000),
         caFile: z.string().optional(),
       })

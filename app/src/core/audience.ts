@@ -50,12 +50,19 @@ export function scopeMatcher(scope: RepositoryScope): (name: string) => boolean 
 /** The part of a (shared) read that falls in `scope`: its PRs, and the failures of its patterns. */
 export function narrowSnapshot(snapshot: PullRequestSnapshot, scope: RepositoryScope): PullRequestSnapshot {
   const matches = scopeMatcher(scope);
+  // A read holds many PRs per repository (30,000 in 3,000 for a large organisation): each name is matched once.
+  const byRepository = new Map<string, boolean>();
+  const matchesRepository = (name: string): boolean => {
+    let matched = byRepository.get(name);
+    if (matched === undefined) byRepository.set(name, (matched = matches(name)));
+    return matched;
+  };
   const wildcardOwners = new Set(scope.patterns.filter((p) => /[*?]/.test(p)).map((p) => p.split('/')[0]?.toLowerCase()));
   // A failed owner listing is reported under its pattern ("acme/*"): it concerns every wildcard of that owner.
   const concerns = (failed: string): boolean => (/[*?]/.test(failed) ? wildcardOwners.has(failed.split('/')[0]?.toLowerCase()) : matches(failed));
   return {
     ...snapshot,
-    pullRequests: snapshot.pullRequests.filter((pr) => matches(pr.repository)),
+    pullRequests: snapshot.pullRequests.filter((pr) => matchesRepository(pr.repository)),
     failedRepositories: snapshot.failedRepositories.filter((failure) => concerns(failure.repository)),
   };
 }

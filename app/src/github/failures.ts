@@ -1,6 +1,6 @@
 // Error description for GitHub requests: one short reason per failure, for the digest and the
 // logs, never carrying the token.
-import { createScrubber } from '../logging.ts';
+import { createScrubber } from '../redaction.ts';
 import { GitHubTimeoutError } from './http.ts';
 import { describeGraphQLError } from './review-batches.ts';
 

@@ -18,6 +18,14 @@ export interface GitHubHttp {
   close(): Promise<void>;
 }
 
+/** A URL whose path ends in /graphql (no URL object per request: one per 304 adds up over thousands). */
+const GRAPHQL_PATH = /^[a-z]+:\/\/[^/?#]*(?:\/[^?#]*)?\/graphql(?:[?#]|$)/i;
+
+/** Which budget a request URL spends: Octokit sends GraphQL to {baseUrl}/graphql (GitHub Enterprise: /api/graphql). */
+export function githubApiOf(url: string): 'graphql' | 'rest' {
+  return GRAPHQL_PATH.test(url) ? 'graphql' : 'rest';
+}
+
 export class GitHubTimeoutError extends Error {
   constructor(timeoutMs: number) {
     super(`GitHub did not answer within ${timeoutMs} ms (github.requestTimeoutMs)`);
@@ -44,12 +52,15 @@ export function createGitHubHttp(options: GitHubHttpOptions): GitHubHttp {
   const { metrics, requestTimeoutMs } = options;
 
   const fetch = async (input: Parameters<typeof undiciFetch>[0], init: Parameters<typeof undiciFetch>[1] = {}) => {
-    const timeout = AbortSignal.timeout(requestTimeoutMs);
-    const signal = init.signal ? AbortSignal.any([init.signal as AbortSignal, timeout]) : timeout;
-    // Octokit sends GraphQL to {baseUrl}/graphql (GitHub Enterprise: /api/graphql).
-    const api = requestPath(input).endsWith('/graphql') ? 'graphql' : 'rest';
+    // The timeout covers the body as well; an answer without one (a warm cycle's 304s) stops its
+    // timer at once rather than holding it, and its signal, for requestTimeoutMs.
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), requestTimeoutMs).unref();
+    const signal = init.signal ? AbortSignal.any([init.signal as AbortSignal, timeout.signal]) : timeout.signal;
+    const api = githubApiOf(requestUrl(input));
     try {
       const response = await undiciFetch(input, { ...init, dispatcher, signal });
+      if (response.body === null) clearTimeout(timer);
       metrics.githubRequests.inc({ status: String(response.status), api });
       const remaining = Number(response.headers.get('x-ratelimit-remaining') ?? Number.NaN);
       const limit = Number(response.headers.get('x-ratelimit-limit') ?? Number.NaN);
@@ -59,14 +70,14 @@ export function createGitHubHttp(options: GitHubHttpOptions): GitHubHttp {
       if (Number.isFinite(limit)) metrics.githubRateLimitLimit.set({ resource }, limit);
       return response;
     } catch (error) {
+      clearTimeout(timer);
       metrics.githubRequests.inc({ status: 'error', api });
-      if (timeout.aborted) throw new GitHubTimeoutError(requestTimeoutMs);
+      if (timeout.signal.aborted) throw new GitHubTimeoutError(requestTimeoutMs);
       throw error;
     }
   };
-  function requestPath(input: Parameters<typeof undiciFetch>[0]): string {
-    const text = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    return new URL(text).pathname;
+  function requestUrl(input: Parameters<typeof undiciFetch>[0]): string {
+    return typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
   }
 
   return {

@@ -50,18 +50,31 @@ type ListedPull = Pick<PullRequest, 'number' | 'title' | 'url' | 'author' | 'dra
   requestedTeamSlugs: string[];
 };
 
+/**
+ * One frozen empty list for every PR without labels, requested teams or reviews: most have none,
+ * and 30,000 PRs kept between cycles would otherwise hold ~100,000 empty arrays. Frozen, so a
+ * caller that wrongly changes a PR's list fails loudly instead of changing every PR's.
+ */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
+/** `items` mapped, or the shared empty list when there are none. */
+export function mapOrNone<T, R>(items: readonly T[] | null | undefined, map: (item: T) => R): R[] {
+  return items && items.length > 0 ? items.map(map) : NONE;
+}
+
 function compactPull(pr: GitHubPull): ListedPull {
+  const labels = mapOrNone(pr.labels, (label) => label.name ?? '');
   return {
     number: pr.number,
     title: pr.title,
     url: pr.html_url,
     author: pr.user?.login ?? 'ghost',
     draft: pr.draft ?? false,
-    labels: pr.labels.map((label) => label.name ?? '').filter((name) => name !== ''),
+    labels: labels.includes('') ? labels.filter((name) => name !== '') : labels,
     createdAt: pr.created_at,
     updatedAt: pr.updated_at,
-    requestedReviewers: (pr.requested_reviewers ?? []).map((user) => user.login),
-    requestedTeamSlugs: (pr.requested_teams ?? []).map((team) => team.slug),
+    requestedReviewers: mapOrNone(pr.requested_reviewers, (user) => user.login),
+    requestedTeamSlugs: mapOrNone(pr.requested_teams, (team) => team.slug),
   };
 }
 
@@ -97,8 +110,8 @@ function toPullRequest(fullName: string, pr: ListedPull, reviews: Review[]): Pul
     createdAt: pr.createdAt,
     updatedAt: pr.updatedAt,
     requestedReviewers: pr.requestedReviewers,
-    requestedTeams: pr.requestedTeamSlugs.map((slug) => `${owner}/${slug}`),
-    reviews,
+    requestedTeams: mapOrNone(pr.requestedTeamSlugs, (slug) => `${owner}/${slug}`),
+    reviews: reviews.length > 0 ? reviews : NONE,
     reviewState: summarizeReviews(reviews),
   };
 }

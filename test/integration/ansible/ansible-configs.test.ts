@@ -126,6 +126,8 @@ describe('rendered configurations pass their checkers', () => {
       'CapabilityBoundingSet=\n', 'SystemCallFilter=@system-service', 'Restart=on-failure', 'User=chatops']) {
       expect(unit).toContain(line);
     }
+    // Two malloc arenas, not one per allocating thread (docs/app.md "Memory").
+    expect(unit).toMatch(/^Environment=MALLOC_ARENA_MAX=2$/m);
     const secrets = await readFile(path.join(outDir, 'app1', 'chatops', 'secrets.yml'), 'utf8');
     expect(secrets).toContain('metrics:');
     // Alerts through the app: the lab's channel and operators, the Alertmanager cluster through HAProxy with our CA, the same token as Alertmanager's.
@@ -413,6 +415,12 @@ describe('haproxy.cfg', () => {
     const app = section('backend chatops');
     expect(app).toContain('http-check send meth GET uri /ready');
     expect(app.split('\n').filter((l) => l.trim().startsWith('server '))).toHaveLength(4);
+  });
+
+  it('sends a client connection\'s requests to the replica it already holds a connection to', () => {
+    const app = section('backend chatops');
+    expect(app).toContain('balance roundrobin');
+    expect(app).toContain('option prefer-last-server');
   });
 
   it('puts stats and the exporter behind TLS and authentication', () => {

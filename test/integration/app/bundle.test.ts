@@ -34,6 +34,11 @@ describe('dist/chatops.mjs', () => {
     expect(text).not.toMatch(/from ["']tsx/);
   });
 
+  it('is ASCII only, so V8 holds its source at one byte a character', () => {
+    const bytes = readFileSync(bundle);
+    expect(bytes.findIndex((b) => b > 0x7f)).toBe(-1);
+  });
+
   it('validates configuration', async () => {
     const result = await runChatops(['check-config', '--config', settings.configPath, '--secrets', settings.secretsPath], { entry: bundle });
     expect([result.code, result.stderr]).toEqual([0, '']);

@@ -73,6 +73,19 @@ describe('repository scopes', () => {
     expect(narrowed.pullRequests.map((pr) => pr.repository)).toEqual(['acme/web']);
     expect(narrowed.failedRepositories.map((f) => f.repository)).toEqual(['acme/web', 'other/*']);
   });
+
+  it("keeps every PR of a matching repository, in the read's order, however many each repository has", () => {
+    const prs = [1, 2, 3].flatMap((n) => ['acme/web', 'acme/api', 'acme/web-legacy', 'acme/Web'].map((repository) => aPullRequest({ repository, number: n })));
+    const narrowed = narrowSnapshot(snapshot(prs), { patterns: ['acme/web*'], exclude: ['acme/web-legacy'] });
+    expect(narrowed.pullRequests.map((pr) => `${pr.repository}#${pr.number}`)).toEqual([
+      'acme/web#1',
+      'acme/Web#1',
+      'acme/web#2',
+      'acme/Web#2',
+      'acme/web#3',
+      'acme/Web#3',
+    ]);
+  });
 });
 
 describe('audiences and team review requests', () => {
