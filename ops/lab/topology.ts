@@ -1,6 +1,6 @@
 // The lab's fixed network and the hosts it builds, read from the lab inventory.
 import path from 'node:path';
-import { LAB_DIR, LAB_INVENTORY } from '../paths.ts';
+import { LAB_DIR, LAB_INVENTORY, REPO_ROOT } from '../paths.ts';
 import { readInventory } from '../inventory.ts';
 import { LAB_CONTROLLER_IP } from '../services.ts';
 import { UsageError } from '../../app/src/cli/flags.ts';
@@ -26,6 +26,15 @@ export const LOG_DIR = path.join(LAB_DIR, 'logs');
  * removes it with the hosts, so a fresh lab starts with no snapshot.
  */
 export const SHARED_SNAPSHOT_DIR = path.join(LAB_DIR, 'shared', 'elasticsearch-snapshots');
+/**
+ * Controller files bound read-only into every host, where the lab inventory's *_host_src variables
+ * point: the roles copy the big artifacts (Node, Filebeat, Elasticsearch, promtool, the exporters)
+ * from there on the host instead of streaming each over SSH to seven hosts at once.
+ */
+export const CONTROLLER_SHARES: readonly { from: string; to: string }[] = [
+  { from: path.join(REPO_ROOT, '.cache'), to: '/srv/chatops-controller/cache' },
+  { from: '/usr/bin/promtool', to: '/srv/chatops-controller/promtool' },
+];
 /** The elasticsearch role's elasticsearch_snapshot_dir default, where the inventory sets none. */
 const ROLE_SNAPSHOT_DIR = '/var/lib/elasticsearch-snapshots';
 
