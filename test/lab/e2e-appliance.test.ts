@@ -328,12 +328,15 @@ describe('end to end through HAProxy', () => {
     for (const fire of fires) expect(perFire.get(fire) ?? 0, new Date(fire).toISOString()).toBe(1);
     expect([...perFire.values()].every((n) => n === 1)).toBe(true);
 
-    // Merge a PR listed in the latest digest: its reply in this channel is updated in place.
-    const latest = parents.at(-1);
+    // Merge a PR listed in the latest digest: its reply in this channel is updated in place. The
+    // schedule is removed first, so no newer digest supersedes it; one may still fire while the
+    // replicas restart, so the latest digest is read after that.
+    await restoreSchedules();
+    const after = await digestPosts(channel);
+    const latest = after.parents.at(-1);
     expect(latest).toBeDefined();
-    const reply = replies.find((r) => r.args.thread_ts === latest?.ts && JSON.stringify(r.args).includes('acme/api#101'));
+    const reply = after.replies.find((r) => r.args.thread_ts === latest?.ts && JSON.stringify(r.args).includes('acme/api#101'));
     expect(reply, 'the digest lists acme/api#101').toBeDefined();
-    await restoreSchedules(); // no new digest may supersede the one we update
     const payload = {
       action: 'closed',
       number: 101,
