@@ -5,6 +5,7 @@
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runDeploy, totalChanged } from '../ops/deploy.ts';
+import { timeSummary } from '../ops/playbook.ts';
 import { mountedHostCount, labDown, labUp } from '../ops/lab/lab.ts';
 import { deployLab } from '../ops/lab/deploy.ts';
 import { BASE_DIR } from '../ops/lab/topology.ts';
@@ -60,6 +61,6 @@ const rows: [string, string, string, string][] = [
 console.log('| step | wall time (s) | result | target met |');
 console.log('|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-const slowest = [...rerun.taskSeconds].sort((a, b) => b.seconds - a.seconds).slice(0, 8);
-console.log(`\nslowest tasks of the rerun: ${slowest.map((t) => `${t.task} ${t.seconds.toFixed(1)} s`).join('; ')}`);
+console.log(`\nfirst deploy: ${timeSummary(first.deploy.taskSeconds).join('\nfirst deploy: ')}`);
+console.log(`rerun: ${timeSummary(rerun.taskSeconds, 8).join('\nrerun: ')}`);
 if (rerun.changedTasks.length) console.log(`\nchanged on rerun: ${rerun.changedTasks.map((t) => `${t.host}: ${t.task}`).join('; ')}`);

@@ -151,6 +151,8 @@ export function describeFailure(error: unknown, url: string): string {
 
 export interface Target {
   url: string;
+  /** every node of the cluster when the inventory named them (url is the first); the client moves on when one does not answer */
+  nodes?: string[];
   ca?: string;
   auth?: { username: string; password: string };
 }
@@ -175,27 +177,28 @@ export function resolveAuth(username: string | undefined, fromLab: boolean): Tar
   return { username, password };
 }
 
-/** --url, else the first logging host of the inventory on its Elasticsearch port. */
+/** --url, else every logging host of the inventory on its Elasticsearch port (the first as `url`). */
 export async function resolveTarget(values: { url?: string; inventory?: string; ca?: string; username?: string }): Promise<Target> {
   const caFile = values.ca ?? path.join(DEFAULT_CERTS_DIR, 'ca.crt');
   let url = values.url;
+  let nodes: string[] | undefined;
   let username = values.username;
   const fromLab = !values.url && path.resolve(values.inventory ?? LAB_INVENTORY) === LAB_INVENTORY;
   if (!url) {
     const inventory = await readInventory(values.inventory ?? LAB_INVENTORY);
-    const host = hostsInGroup(inventory, 'logging')[0];
-    if (!host) throw new UsageError(`--inventory: no host in the "logging" group; pass --url https://HOST:9200 instead`);
-    const port = host.vars.elasticsearch_port ?? 9200;
-    url = `https://${String(host.vars.ansible_host ?? host.name)}:${String(port)}`;
+    const hosts = hostsInGroup(inventory, 'logging');
+    if (hosts.length === 0) throw new UsageError(`--inventory: no host in the "logging" group; pass --url https://HOST:9200 instead`);
+    nodes = hosts.map((host) => `https://${String(host.vars.ansible_host ?? host.name)}:${String(host.vars.elasticsearch_port ?? 9200)}`);
+    url = nodes[0] as string;
     const configured = commonVar(inventory, 'elasticsearch_username');
     username ??= typeof configured === 'string' && configured.length > 0 ? configured : undefined;
   }
   if (!/^https?:\/\//.test(url)) throw new UsageError(`--url: "${url}" is not an http(s) URL such as https://10.77.0.31:9200`);
   const auth = resolveAuth(username, fromLab);
-  const withAuth = auth ? { auth } : {};
-  if (!url.startsWith('https://')) return { url, ...withAuth };
+  const options = { ...(auth ? { auth } : {}), ...(nodes && nodes.length > 1 ? { nodes } : {}) };
+  if (!url.startsWith('https://')) return { url, ...options };
   try {
-    return { url, ca: readFileSync(caFile, 'utf8'), ...withAuth };
+    return { url, ca: readFileSync(caFile, 'utf8'), ...options };
   } catch {
     throw new UsageError(`--ca: cannot read ${caFile}; run \`npx chatops certs\` or pass the CA that signed Elasticsearch's certificate`);
   }
@@ -247,8 +250,9 @@ export async function logsCommand(argv: string[]): Promise<number> {
   const limit = positiveInt('--limit', values.limit, 200);
   const target = await resolveTarget(values);
   const client = new Client({
-    node: target.url,
-    maxRetries: 0,
+    node: target.nodes ?? target.url,
+    // With every node listed, one that does not answer is skipped for the next.
+    maxRetries: (target.nodes?.length ?? 1) - 1,
     requestTimeout: 10_000,
     ...(target.ca ? { tls: { ca: target.ca } } : {}),
     ...(target.auth ? { auth: target.auth } : {}),

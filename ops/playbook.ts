@@ -198,3 +198,18 @@ export function finishPlaybook(state: PlaybookState, exit: { code: number; stder
   }
   return result;
 }
+
+/** Where a run's time went: its `top` slowest tasks and the time of each role, slowest first. */
+export function timeSummary(taskSeconds: readonly { task: string; seconds: number }[], top = 10): string[] {
+  const roles = new Map<string, number>();
+  for (const t of taskSeconds) {
+    const role = t.task.includes(' : ') ? (t.task.split(' : ')[0] as string) : '(no role)';
+    roles.set(role, (roles.get(role) ?? 0) + t.seconds);
+  }
+  const slowest = [...taskSeconds].sort((a, b) => b.seconds - a.seconds).slice(0, top);
+  const byRole = [...roles].sort((a, b) => b[1] - a[1]);
+  return [
+    `slowest tasks: ${slowest.map((t) => `${t.task} ${t.seconds.toFixed(1)} s`).join('; ')}`,
+    `time by role: ${byRole.map(([role, s]) => `${role} ${s.toFixed(1)} s`).join(', ')}`,
+  ];
+}

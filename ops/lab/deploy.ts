@@ -2,6 +2,7 @@
 // what answers.
 import { ensureCertificates } from '../certs.ts';
 import { reportDeploy, runDeploy, type DeployResult } from '../deploy.ts';
+import { timeSummary } from '../playbook.ts';
 import { UsageError } from '../../app/src/cli/flags.ts';
 import { log, out } from '../log.ts';
 import { DEFAULT_CERTS_DIR, DEFAULT_DOMAIN, LAB_INVENTORY } from '../paths.ts';
@@ -53,6 +54,7 @@ export async function labDeploy(): Promise<number> {
   const { deploy, status } = await deployLab();
   const code = reportDeploy(deploy);
   if (code !== 0) return code;
+  for (const line of timeSummary(deploy.taskSeconds)) log(`deploy: ${line}`);
   out(await labSummary());
   out(formatStatus(status));
   return status.every((r) => r.up) ? 0 : 3;

@@ -12,7 +12,7 @@ import { ensureBridge, ensureHostNetwork, listNetns, removeBridge, removeHostNet
 import { withLabLock } from './lock.ts';
 import { startProxy, stopProxy } from './proxy.ts';
 import { startSandbox, stopSandbox } from './sandbox.ts';
-import { HOSTS_DIR, RUN_DIR, hostPaths, labHosts, type LabHost } from './topology.ts';
+import { HOSTS_DIR, RUN_DIR, SHARED_SNAPSHOT_DIR, hostPaths, labHosts, type LabHost } from './topology.ts';
 
 export interface UpResult {
   hosts: LabHost[];
@@ -33,6 +33,8 @@ async function bringUp(inventoryDir: string): Promise<UpResult> {
   await startProxy();
   await ensureCertificates({ outDir: DEFAULT_CERTS_DIR, inventoryDir, renewDays: 30 });
   const sandbox = await startSandbox();
+  // A lab that was never taken down may have left snapshots behind: a fresh lab starts without any.
+  if (!hosts.some((h) => hostRunning(h.name))) rmSync(path.dirname(SHARED_SNAPSHOT_DIR), { recursive: true, force: true });
   if (!sandbox) log('lab: sandbox/sandbox.ts is not in this tree; the GitHub + Slack sandbox is not running');
   const knownHosts = await Promise.all(
     hosts.map(async (host) => {
@@ -94,6 +96,8 @@ async function tearDown(): Promise<{ seconds: number; hosts: string[] }> {
   await removeBridge();
   rmSync(RUN_DIR, { recursive: true, force: true });
   rmSync(path.join(LAB_DIR, 'proxy'), { recursive: true, force: true });
+  // The hosts are gone, so no node still writes to it: the next lab starts without a snapshot.
+  rmSync(path.dirname(SHARED_SNAPSHOT_DIR), { recursive: true, force: true });
   return { seconds: (Date.now() - started) / 1000, hosts: names };
 }
 

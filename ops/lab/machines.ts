@@ -3,14 +3,26 @@
 // the host reboots (exit 133) and stops when it powers off.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { $ } from 'zx';
 import { DEFAULT_DOMAIN } from '../paths.ts';
 import { frontServices } from '../services.ts';
 import { isAlive, readPid, removePidFile, runningPid, stopProcess, waitForExit } from './processes.ts';
-import { BASE_DIR, CONTROLLER_IP, KNOWN_HOSTS, LOG_DIR, PROXY_PORT, RUN_DIR, SSH_DIR, SSH_KEY, type LabHost } from './topology.ts';
+import {
+  BASE_DIR,
+  CONTROLLER_IP,
+  CONTROLLER_SHARES,
+  KNOWN_HOSTS,
+  LOG_DIR,
+  PROXY_PORT,
+  RUN_DIR,
+  SHARED_SNAPSHOT_DIR,
+  SSH_DIR,
+  SSH_KEY,
+  type LabHost,
+} from './topology.ts';
 
 const sh = $({ quiet: true });
 
@@ -96,10 +108,16 @@ export function hostRunning(name: string): boolean {
   return runningPid(supervisorPidFile(name)) !== undefined;
 }
 
+/** nspawn flags for the CONTROLLER_SHARES that exist (install-deps makes them; the roles check them first). */
+function controllerShares(): string[] {
+  return CONTROLLER_SHARES.filter((share) => existsSync(share.from)).map((share) => `--bind-ro=${realpathSync(share.from)}:${share.to}`);
+}
+
 export async function bootHost(host: LabHost): Promise<void> {
   if (hostRunning(host.name)) return;
   mkdirSync(RUN_DIR, { recursive: true });
   mkdirSync(LOG_DIR, { recursive: true });
+  if (host.snapshotDir) mkdirSync(SHARED_SNAPSHOT_DIR, { recursive: true, mode: 0o750 });
   const logFd = openSync(path.join(LOG_DIR, `${host.name}.console.log`), 'a', 0o600);
   const nspawn = [
     'systemd-nspawn',
@@ -115,6 +133,9 @@ export async function bootHost(host: LabHost): Promise<void> {
     // A balancer's keepalived adds and removes the floating address: CAP_NET_ADMIN, confined
     // to the host's own network namespace.
     ...(host.groups.includes('lb') ? ['--capability=CAP_NET_ADMIN'] : []),
+    // Every Elasticsearch node sees the same snapshot repository folder (topology.ts).
+    ...(host.snapshotDir ? [`--bind=${SHARED_SNAPSHOT_DIR}:${host.snapshotDir}`] : []),
+    ...controllerShares(),
     '--boot',
   ];
   const child = spawn('bash', ['-c', SUPERVISOR, `chatops-lab-${host.name}`, nspawnPidFile(host.name), ...nspawn], {

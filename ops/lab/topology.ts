@@ -1,6 +1,6 @@
 // The lab's fixed network and the hosts it builds, read from the lab inventory.
 import path from 'node:path';
-import { LAB_DIR, LAB_INVENTORY } from '../paths.ts';
+import { LAB_DIR, LAB_INVENTORY, REPO_ROOT } from '../paths.ts';
 import { readInventory } from '../inventory.ts';
 import { LAB_CONTROLLER_IP } from '../services.ts';
 import { UsageError } from '../../app/src/cli/flags.ts';
@@ -20,6 +20,23 @@ export const KNOWN_HOSTS = path.join(SSH_DIR, 'known_hosts');
 export const HOSTS_DIR = path.join(LAB_DIR, 'hosts');
 export const RUN_DIR = path.join(LAB_DIR, 'run');
 export const LOG_DIR = path.join(LAB_DIR, 'logs');
+/**
+ * One controller folder bound into every logging host at Elasticsearch's path.repo: an `fs`
+ * snapshot repository must be the same folder on every node (NFS on real hosts). `lab down`
+ * removes it with the hosts, so a fresh lab starts with no snapshot.
+ */
+export const SHARED_SNAPSHOT_DIR = path.join(LAB_DIR, 'shared', 'elasticsearch-snapshots');
+/**
+ * Controller files bound read-only into every host, where the lab inventory's *_host_src variables
+ * point: the roles copy the big artifacts (Node, Filebeat, Elasticsearch, promtool, the exporters)
+ * from there on the host instead of streaming each over SSH to seven hosts at once.
+ */
+export const CONTROLLER_SHARES: readonly { from: string; to: string }[] = [
+  { from: path.join(REPO_ROOT, '.cache'), to: '/srv/chatops-controller/cache' },
+  { from: '/usr/bin/promtool', to: '/srv/chatops-controller/promtool' },
+];
+/** The elasticsearch role's elasticsearch_snapshot_dir default, where the inventory sets none. */
+const ROLE_SNAPSHOT_DIR = '/var/lib/elasticsearch-snapshots';
 
 export interface LabHost {
   name: string;
@@ -32,6 +49,8 @@ export interface LabHost {
   root: string;
   /** a balancer's floating address (keepalived_virtual_ip), where the front names resolve */
   frontIp?: string;
+  /** a logging host's path.repo, where SHARED_SNAPSHOT_DIR is bound */
+  snapshotDir?: string;
 }
 
 export function hostPaths(name: string): Pick<LabHost, 'netns' | 'veth' | 'dir' | 'root'> {
@@ -57,6 +76,14 @@ export async function labHosts(inventoryDir = LAB_INVENTORY): Promise<LabHost[]>
   }
   return hosts.map((h) => {
     const vip = h.vars['keepalived_virtual_ip'];
-    return { name: h.name, ip: h.address, groups: h.groups, ...hostPaths(h.name), ...(typeof vip === 'string' && vip ? { frontIp: vip } : {}) };
+    const repo = h.vars['elasticsearch_snapshot_dir'];
+    return {
+      name: h.name,
+      ip: h.address,
+      groups: h.groups,
+      ...hostPaths(h.name),
+      ...(typeof vip === 'string' && vip ? { frontIp: vip } : {}),
+      ...(h.groups.includes('logging') ? { snapshotDir: typeof repo === 'string' && repo.startsWith('/') ? repo : ROLE_SNAPSHOT_DIR } : {}),
+    };
   });
 }

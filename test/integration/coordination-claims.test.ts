@@ -1,4 +1,6 @@
 // RunCoordinator and the store against a real Elasticsearch (test/support/elasticsearch.ts).
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunCoordinator } from '../../app/src/coordination/run-coordinator.ts';
@@ -9,7 +11,7 @@ import { createElasticsearchClient } from '../../app/src/store/client.ts';
 import { ElasticDeliveryLedger } from '../../app/src/store/deliveries.ts';
 import { ElasticReminderHistory } from '../../app/src/store/history.ts';
 import { deleteExpired, ensureIndices, indexNames } from '../../app/src/store/indices.ts';
-import { startElasticsearch, type ElasticsearchServer } from '../support/elasticsearch.ts';
+import { freePort, startElasticsearch, type ElasticsearchServer } from '../support/elasticsearch.ts';
 
 const logger = pino({ level: 'silent' });
 let es: ElasticsearchServer;
@@ -186,5 +188,168 @@ describe('deliveries and history', () => {
       ['C2', '300.1'],
     ]);
     await client.close();
+  });
+});
+
+/** A node whose TLS proxy still answers while Elasticsearch behind it is stopped: 503 for everything. */
+async function answeringOnly(status: number, forwardTo?: string): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+  let requests = 0;
+  const server = createServer((request, response) => {
+    requests += 1;
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      // forwardTo: the request reaches Elasticsearch, but its answer is lost on the way back.
+      const forwarded = forwardTo
+        ? fetch(`${forwardTo}${request.url ?? '/'}`, {
+            method: request.method ?? 'GET',
+            headers: { 'content-type': String(request.headers['content-type'] ?? 'application/json') },
+            ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+          }).then((r) => r.arrayBuffer())
+        : Promise.resolve();
+      void forwarded.finally(() => response.writeHead(status, { 'content-type': 'text/plain' }).end('no server is available'));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, requests: () => requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describe('a cluster listed node by node', () => {
+  it('claims every fire through the next node while one answers 503 and one refuses connections, never degraded', async () => {
+    const stopped = await answeringOnly(503);
+    const refused = await freePort();
+    const names = indexNames('nodes');
+    const nodes = [stopped.url, `http://127.0.0.1:${refused}`, es.url];
+    const client = createElasticsearchClient({ ...settings('nodes'), node: nodes }, {}, { requestTimeoutMs: 1_000 });
+    await ensureIndices(client, names, logger);
+    const metrics = createMetrics({ defaultMetrics: false });
+    const coordinator = new RunCoordinator({
+      // As coordination.ts builds it: one claim, retries on other nodes included, within the claim timeout.
+      claims: new ElasticFireClaims(client, names.claims, 1_000),
+      replicaId: 'replica-0',
+      primary: false,
+      logger,
+      metrics,
+      claimTimeoutMs: 1_000,
+    });
+    const start = fireSecond(new Date());
+    const outcomes: boolean[] = [];
+    for (let i = 0; i < 12; i += 1) outcomes.push(await coordinator.shouldRun('nodes', new Date(start.getTime() + i * 1_000)));
+    expect(outcomes).toEqual(Array.from({ length: 12 }, () => true));
+    expect(coordinator.isDegraded).toBe(false);
+    expect(await metricValue(metrics, 'chatops_coordinator_degraded')).toBe(0);
+    expect(stopped.requests()).toBeGreaterThan(0);
+    await client.close();
+    await stopped.close();
+  });
+
+  it('keeps a claim the first node wrote before its answer was lost (502): the retry on the next node meets 409 and reads it back', async () => {
+    const names = indexNames('lost-answer');
+    const direct = createElasticsearchClient(settings('lost-answer'), {});
+    await ensureIndices(direct, names, logger);
+    const lossy = await answeringOnly(502, es.url);
+    const client = createElasticsearchClient({ ...settings('lost-answer'), node: [lossy.url, es.url] }, {}, { requestTimeoutMs: 5_000 });
+    const claims = new ElasticFireClaims(client, names.claims);
+    const fire = fireSecond(new Date());
+    // The weighted pool starts on the first node: this create reaches Elasticsearch through it.
+    expect(await claims.claim('lost-answer', fire, 'replica-a')).toBe('won');
+    expect(lossy.requests()).toBe(1);
+    expect(await new ElasticFireClaims(direct, names.claims).claim('lost-answer', fire, 'replica-b')).toBe('lost');
+    await client.close();
+    await direct.close();
+    await lossy.close();
+  });
+});
+
+type NodeMode = 'forward' | 'unavailable' | 'hang';
+
+/**
+ * One node as the app sees it through its TLS proxy: forwarding to Elasticsearch, answering 503
+ * (Elasticsearch stopped behind the proxy), or holding requests without an answer (a node up but
+ * waiting for its cluster to form) until the mode changes.
+ */
+async function switchableNode(target: string): Promise<{ url: string; set: (mode: NodeMode) => void; close: () => Promise<void> }> {
+  let mode: NodeMode = 'forward';
+  const held = new Set<() => void>();
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const answer = (): void => {
+        if (mode !== 'forward') {
+          response.writeHead(503, { 'content-type': 'text/plain' }).end('no server is available');
+          return;
+        }
+        fetch(`${target}${request.url ?? '/'}`, {
+          method: request.method ?? 'GET',
+          headers: Object.fromEntries(['content-type', 'accept'].flatMap((h) => (request.headers[h] ? [[h, String(request.headers[h])]] : []))),
+          ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+        })
+          .then(async (r) =>
+            response
+              .writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json', 'x-elastic-product': 'Elasticsearch' })
+              .end(Buffer.from(await r.arrayBuffer())),
+          )
+          .catch(() => response.writeHead(502).end());
+      };
+      if (mode !== 'hang') return answer();
+      const release = (): void => {
+        held.delete(release);
+        answer();
+      };
+      held.add(release);
+      response.on('close', () => held.delete(release));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    set: (next) => {
+      mode = next;
+      if (next !== 'hang') for (const release of [...held]) release();
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('the whole cluster stopped, then back', () => {
+  it('a long-running replica claims the first fire after every node answers again', async () => {
+    const nodes = await Promise.all([switchableNode(es.url), switchableNode(es.url), switchableNode(es.url)]);
+    const names = indexNames('outage');
+    const client = createElasticsearchClient({ ...settings('outage'), node: nodes.map((n) => n.url) }, {}, { requestTimeoutMs: 1_000 });
+    await ensureIndices(client, names, logger);
+    const metrics = createMetrics({ defaultMetrics: false });
+    const coordinator = new RunCoordinator({
+      claims: new ElasticFireClaims(client, names.claims, 1_000),
+      replicaId: 'replica-1',
+      primary: false,
+      logger,
+      metrics,
+      claimTimeoutMs: 1_000,
+    });
+    const start = fireSecond(new Date()).getTime();
+    let fire = 0;
+    const next = async (): Promise<boolean> => {
+      fire += 1;
+      return coordinator.shouldRun('outage', new Date(Math.max(start + fire * 1_000, fireSecond(new Date()).getTime())));
+    };
+    expect(await next()).toBe(true);
+    // Every node's Elasticsearch stops: the proxies answer 503.
+    for (const node of nodes) node.set('unavailable');
+    for (let i = 0; i < 8; i += 1) expect(await next()).toBe(false);
+    // They come back one by one; the first holds requests while the cluster forms.
+    nodes[0]!.set('forward');
+    expect(await next()).toBe(true);
+    nodes[0]!.set('hang');
+    for (let i = 0; i < 3; i += 1) await next();
+    for (const node of nodes) node.set('forward');
+    const after: boolean[] = [];
+    for (let i = 0; i < 6; i += 1) after.push(await next());
+    expect(after).toEqual([true, true, true, true, true, true]);
+    expect(coordinator.isDegraded).toBe(false);
+    await client.close();
+    await Promise.all(nodes.map((n) => n.close()));
   });
 });

@@ -180,6 +180,12 @@ describe('backup and restore on the lab', () => {
     expect(backup.code, `${backup.stdout}\n${backup.stderr}`).toBe(0);
     print(`backup: \`chatops backup\` in ${seconds(started)}`);
     manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
+    // An fs repository works on a cluster only when every node sees the same folder (the lab binds one into each).
+    const verified = await client.snapshot.verifyRepository({ name: manifest.elasticsearch.repository });
+    print(
+      `backup: repository ${manifest.elasticsearch.repository} verified by ${Object.keys(verified.nodes).length} nodes (logging hosts: ${loggingHosts.length})`,
+    );
+    expect(Object.keys(verified.nodes)).toHaveLength(loggingHosts.length);
     for (const [name, n] of Object.entries(manifest.elasticsearch.documents)) print(`backup:   ${name.padEnd(28)} ${n} documents`);
     print(`backup: Elasticsearch snapshot ${manifest.elasticsearch.snapshot}: ${manifest.elasticsearch.archive.bytes} bytes archived`);
     print(
@@ -206,7 +212,9 @@ describe('backup and restore on the lab', () => {
     const tsdb = await flag('storage.tsdb.path');
     // Every logging host at once: a node left with data would hand it back to the emptied ones.
     await Promise.all(loggingHosts.map((host) => sshOk(host, 'systemctl stop elasticsearch')));
-    await Promise.all(loggingHosts.map((host) => sshOk(host, `${emptyFolders(folders)} && systemctl start elasticsearch`)));
+    // One host after the other: on a cluster path.repo is one folder all of them share (a lab bind mount).
+    for (const host of loggingHosts) await sshOk(host, emptyFolders(folders));
+    await Promise.all(loggingHosts.map((host) => sshOk(host, 'systemctl start elasticsearch')));
     await sshOk(monitoringHost, `systemctl stop prometheus && ${emptyFolders([tsdb])} && systemctl start prometheus`);
     await waitFor(
       'the fresh Elasticsearch answering',

@@ -1,5 +1,6 @@
 // Prove it holds: the deployed appliance on the nspawn lab, end to end, under replica
-// loss, under chaos, and against a security check of every host. One file so CI pays for one
+// loss, under chaos (replicas and the whole Elasticsearch cluster at random; then one Alertmanager,
+// one Prometheus and one Elasticsearch node at once), and against a security check of every host. One file so CI pays for one
 // deploy: it brings the lab up and deploys it when needed, and takes it down again only if it
 // brought it up. Every check prints its figures; docs/e2e.md has the table of the last run.
 import { spawn, spawnSync } from 'node:child_process';
@@ -7,10 +8,12 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { indexNames } from '../../app/src/store/indices.ts';
 import { GITHUB_FAKE_TOKEN } from '../../sandbox/github.ts';
 import { SLACK_FAKE_BOT_TOKEN, SLACK_FAKE_SIGNING_SECRET } from '../../sandbox/slack.ts';
 import { REPO_ROOT } from '../../ops/paths.ts';
 import {
+  APP_HOSTS,
   CA_FILE,
   closeLabAgent,
   DOMAIN,
@@ -18,6 +21,7 @@ import {
   ensureLab,
   LAB_HOSTS,
   LB_IP,
+  LOGGING_HOSTS,
   labFetch,
   labSecret,
   leaveLab,
@@ -33,9 +37,11 @@ import {
 } from '../support/lab-access.ts';
 import {
   backendServer,
+  degradedLines,
   haproxyStats,
   installSchedules,
   PRIMARY,
+  replicaDownPosts,
   REPLICAS,
   restoreSchedules,
   sendSlashCommand,
@@ -45,6 +51,9 @@ import {
 } from '../support/lab-replicas.ts';
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
+const CERTS_DIR = path.join(REPO_ROOT, 'certs/generated');
+/** elasticsearch_transport_port: the cluster's transport between the logging hosts. */
+const ES_TRANSPORT_PORT = 9300;
 const runId = Date.now().toString(36).toUpperCase();
 let session: LabSession | undefined;
 
@@ -56,7 +65,7 @@ afterAll(async () => {
   try {
     await restoreSchedules();
     await Promise.all(['app1', 'app2'].map((h) => ssh(h as LabHostName, 'systemctl start chatops@1 chatops@2')));
-    await ssh('mon1', 'systemctl start elasticsearch elasticsearch-tls');
+    await Promise.all(LOGGING_HOSTS.map((h) => ssh(h, 'systemctl start elasticsearch elasticsearch-tls')));
   } finally {
     await closeLabAgent();
     await leaveLab(session, print);
@@ -170,6 +179,10 @@ describe('TLS everywhere', () => {
           continue;
         }
         const name = `${host.name}.${DOMAIN}`;
+        // The Elasticsearch cluster's transport (the TLS proxy's tunnel between the logging hosts) demands a
+        // client certificate of our CA issued to elasticsearch: the scan presents the nodes' own.
+        const transport = (host.groups as readonly string[]).includes('logging') && socket.port === ES_TRANSPORT_PORT;
+        const clientCert = transport ? ['-cert', path.join(CERTS_DIR, 'elasticsearch.crt'), '-key', path.join(CERTS_DIR, 'elasticsearch.key')] : [];
         const base = [
           's_client',
           '-connect',
@@ -183,6 +196,7 @@ describe('TLS everywhere', () => {
           '-verify_return_error',
           '-verify_hostname',
           name,
+          ...clientCert,
         ];
         const modern = openssl([...base, '-tls1_2'], 'Q\n');
         const tls13 = openssl([...base, '-tls1_3'], 'Q\n');
@@ -197,7 +211,7 @@ describe('TLS everywhere', () => {
         // Mutual TLS (Alertmanager's gossip port): the server verified, then the handshake ends for want of our client certificate.
         const clientCertRequired = /alert bad certificate|alert certificate required/.test(modern.out);
         tlsFigures.push(
-          `${label.padEnd(40)} ${verified ? 'our CA, name ok' : 'NOT VERIFIED'}; best ${protocol}; TLS1.2 ${modern.code === 0 && /TLSv1\.2/.test(modern.out) ? 'yes' : clientCertRequired ? 'client certificate required' : 'no'}; TLS1.0/1.1 ${oldAccepted.length ? 'ACCEPTED' : 'refused'}; plaintext ${plain === '000' || plain === '400' ? `refused (${plain})` : `ANSWERED ${plain}`}`,
+          `${label.padEnd(40)} ${transport ? 'mutual TLS; ' : ''}${verified ? 'our CA, name ok' : 'NOT VERIFIED'}; best ${protocol}; TLS1.2 ${modern.code === 0 && /TLSv1\.2/.test(modern.out) ? 'yes' : clientCertRequired ? 'client certificate required' : 'no'}; TLS1.0/1.1 ${oldAccepted.length ? 'ACCEPTED' : 'refused'}; plaintext ${plain === '000' || plain === '400' ? `refused (${plain})` : `ANSWERED ${plain}`}`,
         );
         if (!verified)
           problems.push(
@@ -314,12 +328,15 @@ describe('end to end through HAProxy', () => {
     for (const fire of fires) expect(perFire.get(fire) ?? 0, new Date(fire).toISOString()).toBe(1);
     expect([...perFire.values()].every((n) => n === 1)).toBe(true);
 
-    // Merge a PR listed in the latest digest: its reply in this channel is updated in place.
-    const latest = parents.at(-1);
+    // Merge a PR listed in the latest digest: its reply in this channel is updated in place. The
+    // schedule is removed first, so no newer digest supersedes it; one may still fire while the
+    // replicas restart, so the latest digest is read after that.
+    await restoreSchedules();
+    const after = await digestPosts(channel);
+    const latest = after.parents.at(-1);
     expect(latest).toBeDefined();
-    const reply = replies.find((r) => r.args.thread_ts === latest?.ts && JSON.stringify(r.args).includes('acme/api#101'));
+    const reply = after.replies.find((r) => r.args.thread_ts === latest?.ts && JSON.stringify(r.args).includes('acme/api#101'));
     expect(reply, 'the digest lists acme/api#101').toBeDefined();
-    await restoreSchedules(); // no new digest may supersede the one we update
     const payload = {
       action: 'closed',
       number: 101,
@@ -433,7 +450,7 @@ describe('replica loss under load', () => {
 describe('scheduled posts under chaos', () => {
   const channel = `C0CHAOS${runId}`;
 
-  it('posts every fire at most once, and every fire while a replica could post it, while replicas and Elasticsearch stop and start at random', async () => {
+  it('posts every fire at most once, and every fire while a replica could post it, while replicas and the whole Elasticsearch cluster stop and start at random', async () => {
     await installSchedules([{ name: 'e2e-chaos', channel, cron: '*/5 * * * * *', timezone: 'UTC', kind: 'digest' }], { repositories: ['acme/infra'] });
     const running = new Map<string, number>(REPLICAS.map((r) => [r.name, Date.now()]));
     const lives: { replica: string; up: number; down: number }[] = [];
@@ -448,13 +465,14 @@ describe('scheduled posts under chaos', () => {
       const elapsed = Date.now() - runStart;
       if (!esStopped && elapsed > 60_000 && elapsed < 120_000) {
         esStoppedAt = Date.now();
-        await systemctl('mon1', 'stop', 'elasticsearch');
+        // Every node: one node's loss is the cluster's own business (elasticsearch-cluster.test.ts).
+        await Promise.all(LOGGING_HOSTS.map((h) => systemctl(h, 'stop', 'elasticsearch')));
         esStopped = true;
         events.push(`${Math.round(elapsed / 1000)}s es stop`);
         continue;
       }
       if (esStopped && Date.now() - esStoppedAt > 40_000) {
-        await systemctl('mon1', 'start', 'elasticsearch');
+        await Promise.all(LOGGING_HOSTS.map((h) => systemctl(h, 'start', 'elasticsearch')));
         await waitFor(
           'Elasticsearch healthy',
           async () =>
@@ -483,7 +501,7 @@ describe('scheduled posts under chaos', () => {
       }
     }
     if (esStopped) {
-      await systemctl('mon1', 'start', 'elasticsearch');
+      await Promise.all(LOGGING_HOSTS.map((h) => systemctl(h, 'start', 'elasticsearch')));
       esDown.push({ from: esStoppedAt, to: Date.now() + 60_000 });
     }
     const runEnd = Date.now();
@@ -512,6 +530,107 @@ describe('scheduled posts under chaos', () => {
     expect(duplicates).toEqual([]);
     expect(missing).toEqual([]);
     expect(covered.length).toBeGreaterThan(fires.length / 2);
+  });
+});
+
+describe('one of each stopped', () => {
+  const channel = `C0ONEEACH${runId}`;
+  /** stopped by this check and started again in its finally */
+  const stopped: { host: LabHostName; unit: string }[] = [];
+  const alertmanagerAuth = (): Record<string, string> => ({
+    authorization: `Basic ${Buffer.from(`alertmanager:${labSecret('alertmanager_web_password')}`).toString('base64')}`,
+  });
+  const esGet = async <T>(host: LabHostName, route: string): Promise<T> => {
+    const response = await labFetch(`https://${host}.${DOMAIN}:9200${route}`, { headers: elasticsearchAuth(), timeoutMs: 15_000 });
+    if (response.status !== 200) throw new Error(`${host} ${route}: HTTP ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+  const activeReplicaDown = async (host: LabHostName): Promise<number> => {
+    const url = `https://${host}.${DOMAIN}:9093/api/v2/alerts?active=true&silenced=false&inhibited=false&filter=${encodeURIComponent('alertname="ChatOpsReplicaDown"')}`;
+    const response = await labFetch(url, { headers: alertmanagerAuth(), timeoutMs: 5_000 });
+    if (response.status !== 200) throw new Error(`${url}: HTTP ${response.status}`);
+    return ((await response.json()) as unknown[]).length;
+  };
+
+  it('posts every fire exactly once without a degraded coordinator, and a stopped replica’s alert once, with one Alertmanager, one Prometheus and one Elasticsearch node stopped', async () => {
+    // From a settled appliance: every replica and node up, no replica alert still firing from an earlier check.
+    await Promise.all(APP_HOSTS.map((h) => ssh(h, 'systemctl start chatops@1 chatops@2')));
+    await Promise.all(LOGGING_HOSTS.map((h) => ssh(h, 'systemctl start elasticsearch elasticsearch-tls')));
+    await waitFor(
+      'a green cluster of every logging host',
+      async () => {
+        const h = await esGet<{ status: string; number_of_nodes: number }>(LOGGING_HOSTS[0] as LabHostName, '/_cluster/health?timeout=5s');
+        return h.status === 'green' && h.number_of_nodes === LOGGING_HOSTS.length ? true : undefined;
+      },
+      240_000,
+      2_000,
+    );
+    await waitFor('no ChatOpsReplicaDown firing', async () => ((await activeReplicaDown('mon1')) === 0 ? true : undefined), 240_000, 5_000);
+    await installSchedules([{ name: 'e2e-one-of-each', channel, cron: '*/5 * * * * *', timezone: 'UTC', kind: 'digest' }], { repositories: ['acme/infra'] });
+    const start = Date.now();
+    await sleep(15_000);
+
+    const claims = await esGet<{ prirep: string; node: string }[]>(
+      LOGGING_HOSTS[0] as LabHostName,
+      `/_cat/shards/${indexNames('chatops').claims}?format=json&h=prirep,node`,
+    );
+    const esVictim = claims.find((c) => c.prirep === 'p')?.node as LabHostName;
+    expect((LOGGING_HOSTS as string[]).includes(esVictim), JSON.stringify(claims)).toBe(true);
+    const replica = REPLICAS.find((r) => r.name === 'app1-2') as Replica;
+    // Prometheus on mon1 and Alertmanager on mon2: the alert has to go from mon2's Prometheus to mon1's Alertmanager.
+    const victims: { host: LabHostName; unit: string }[] = [
+      { host: 'mon1', unit: 'prometheus' },
+      { host: 'mon2', unit: 'prometheus-alertmanager' },
+      { host: esVictim, unit: 'elasticsearch' },
+    ];
+    const stoppedAt = Date.now();
+    try {
+      for (const v of victims) stopped.push(v);
+      await Promise.all(victims.map((v) => systemctl(v.host, 'stop', v.unit)));
+      stopped.push({ host: replica.host, unit: `chatops@${replica.n}` });
+      await systemctl(replica.host, 'stop', `chatops@${replica.n}`);
+      const posted = await waitFor('the ChatOpsReplicaDown message from the app', async () => (await replicaDownPosts(replica, stoppedAt))[0], 300_000, 2_000);
+      const alertAfterS = Math.round((posted.at - stoppedAt) / 1000);
+      // Alertmanager's peer timeout (15 s) and more: a second notification would come within it.
+      await sleep(30_000);
+      const posts = await replicaDownPosts(replica, stoppedAt);
+      const downS = Math.round((Date.now() - stoppedAt) / 1000);
+      const witness = LOGGING_HOSTS.find((h) => h !== esVictim) as LabHostName;
+      const during = await esGet<{ status: string; number_of_nodes: number }>(witness, '/_cluster/health?timeout=5s');
+      await Promise.all(stopped.splice(0).map((v) => systemctl(v.host, 'start', v.unit)));
+      await waitFor(
+        'green with every node back',
+        async () => {
+          const h = await esGet<{ status: string; number_of_nodes: number }>(witness, '/_cluster/health?timeout=5s');
+          return h.status === 'green' && h.number_of_nodes === LOGGING_HOSTS.length ? true : undefined;
+        },
+        240_000,
+        2_000,
+      );
+      await sleep(5_000);
+      await restoreSchedules();
+      const end = Date.now();
+
+      const { parents } = await digestPosts(channel);
+      const perFire = countBy(parents, (p) => p.fireTime);
+      // Every fire from the replicas' start (boot, first claim) until the schedules went back.
+      const fires: number[] = [];
+      for (let t = Math.ceil((start + 5_000) / 5_000) * 5_000; t <= end - 15_000; t += 5_000) fires.push(t);
+      const missing = fires.filter((f) => !perFire.has(f)).map((f) => new Date(f).toISOString());
+      const duplicates = [...perFire].filter(([, n]) => n > 1).map(([t, n]) => `${new Date(t).toISOString()} x${n}`);
+      const degraded = await degradedLines(start);
+      print(
+        `\none of each stopped: prometheus on mon1, prometheus-alertmanager on mon2, elasticsearch on ${esVictim} (claims primary; cluster ${during.status} with ${during.number_of_nodes} nodes meanwhile) and chatops@${replica.n} on ${replica.host} for ${downS} s; ${fires.length} fires, ${parents.length} digests posted, ${missing.length} missing, ${duplicates.length} duplicates; degraded log lines ${degraded.length}; ChatOpsReplicaDown for ${replica.name} posted by the app ${alertAfterS} s after the stop, ${posts.length} post(s) within ${downS} s`,
+      );
+      for (const line of degraded) print(`  ${line}`);
+      expect(fires.length).toBeGreaterThanOrEqual(20);
+      expect(duplicates).toEqual([]);
+      expect(missing).toEqual([]);
+      expect(degraded).toEqual([]);
+      expect(posts).toHaveLength(1);
+    } finally {
+      await Promise.all(stopped.splice(0).map((v) => ssh(v.host, `systemctl start ${v.unit}`)));
+    }
   });
 });
 

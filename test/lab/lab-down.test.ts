@@ -1,8 +1,9 @@
 // Runs last in the lab project (test/lab/sequencer.ts): `lab down` leaves no process, mount,
-// namespace or link of the lab behind. The global teardown's own `lab down` is then a no-op.
+// namespace, link or shared snapshot folder of the lab behind. The global teardown's own `lab down` is then a no-op.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { SHARED_SNAPSHOT_DIR } from '../../ops/lab/topology.ts';
 import { LAB_DIR } from '../../ops/paths.ts';
 import { chatops } from '../support/lab-access.ts';
 
@@ -34,12 +35,14 @@ function leftovers(): string[] {
 }
 
 describe('lab down', () => {
-  it('leaves no process, mount, namespace or link behind', async () => {
+  it('leaves no process, mount, namespace, link or shared snapshot folder behind', async () => {
     const r = await chatops('lab', 'down');
     expect(r.code, r.stderr).toBe(0);
     // Zombies are reaped by PID 1 in its own time; give the kernel a moment.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(leftovers()).toEqual([]);
+    // The snapshot folder the logging hosts shared goes with them: the next lab starts without a snapshot.
+    expect(existsSync(SHARED_SNAPSHOT_DIR)).toBe(false);
     // Nothing listens on the lab's ports any more (asked locally: the outer network answers any address).
     const listening = spawnSync('ss', ['-Hltn'], { encoding: 'utf8' }).stdout;
     expect(listening).not.toMatch(/10\.77\.0\.1:(8888|9443|9444)\b/);

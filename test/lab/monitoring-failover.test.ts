@@ -12,18 +12,15 @@ import {
   labFetch,
   labSecret,
   leaveLab,
-  sandboxView,
   sleep,
   ssh,
   waitFor,
   type LabSession,
   type SandboxCall,
 } from '../support/lab-access.ts';
-import { REPLICAS, systemctl, waitForReplicasServing, type Replica } from '../support/lab-replicas.ts';
+import { replicaDownPosts, REPLICAS, systemctl, waitForReplicasServing, type Replica } from '../support/lab-replicas.ts';
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
-// chatops_alerts_default_channel in ansible/inventories/lab/group_vars/all/main.yml
-const ALERTS_CHANNEL = 'C0ALERTS';
 const MONITORING = ['prometheus', 'prometheus-alertmanager'];
 const victim = REPLICAS.find((r) => r.name === 'app1-2') as Replica;
 // Alertmanager's --cluster.peer-timeout: a duplicate would come from the second peer after it.
@@ -42,14 +39,7 @@ async function json<T>(url: string, headers: Record<string, string>): Promise<T>
   return (await response.json()) as T;
 }
 
-const mentionsVictim = (call: SandboxCall): boolean =>
-  /ChatOpsReplicaDown/.test(String(call.args.text)) && JSON.stringify(call.args.blocks ?? []).includes(`10.77.0.21:${victim.port}`);
-
-async function victimPosts(since: number): Promise<SandboxCall[]> {
-  return (await sandboxView<SandboxCall[]>('calls')).filter(
-    (c) => c.at >= since && c.args.channel === ALERTS_CHANNEL && c.response.ok === true && c.method === 'chat.postMessage' && mentionsVictim(c),
-  );
-}
+const victimPosts = (since: number): Promise<SandboxCall[]> => replicaDownPosts(victim, since);
 
 beforeAll(async () => {
   session = await ensureLab(print);

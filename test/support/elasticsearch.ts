@@ -29,6 +29,8 @@ export interface ElasticsearchOptions {
   verbose?: boolean;
   /** Give the node a path.repo (workDir/snapshots, owned by the server's user) for fs snapshot repositories. */
   snapshotRepository?: boolean;
+  /** A fixed transport port (a cluster's nodes name each other's in discovery.seed_hosts); default a free one. */
+  transportPort?: number;
 }
 
 export interface ElasticsearchServer {
@@ -177,7 +179,7 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
   let args: string[] = [];
   const choosePorts = async (): Promise<void> => {
     httpPort = await freePort();
-    const transportPort = await freePort();
+    const transportPort = options.transportPort ?? (await freePort());
     url = `http://127.0.0.1:${httpPort}`;
     args = Object.entries({ ...settings, 'http.port': String(httpPort), 'transport.port': String(transportPort) }).flatMap(([key, value]) => [
       '-E',

@@ -26,8 +26,11 @@ export const LAB_HOSTS = [
   { name: 'app1', ip: '10.77.0.21', groups: ['app'] },
   { name: 'app2', ip: '10.77.0.22', groups: ['app'] },
   { name: 'mon1', ip: '10.77.0.31', groups: ['monitoring', 'logging'] },
-  { name: 'mon2', ip: '10.77.0.32', groups: ['monitoring'] },
+  { name: 'mon2', ip: '10.77.0.32', groups: ['monitoring', 'logging'] },
+  { name: 'log1', ip: '10.77.0.33', groups: ['logging'] },
 ] as const;
+/** The Elasticsearch cluster's nodes (the inventory's logging group). */
+export const LOGGING_HOSTS = LAB_HOSTS.filter((h) => (h.groups as readonly string[]).includes('logging')).map((h) => h.name);
 export type LabHostName = (typeof LAB_HOSTS)[number]['name'];
 export const APP_HOSTS = ['app1', 'app2'] as const;
 

@@ -5,7 +5,22 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { parse, stringify } from 'yaml';
 import { SLACK_FAKE_SIGNING_SECRET } from '../../sandbox/slack.ts';
 import { buttonClickBody, slackSignatureHeaders, type ButtonClick } from './slack-clicks.ts';
-import { APP_HOSTS, DOMAIN, frontBalancer, labFetch, labSecret, SLACK_SANDBOX, ssh, sshInput, sshOk, waitFor, type LabHostName } from './lab-access.ts';
+import {
+  APP_HOSTS,
+  DOMAIN,
+  frontBalancer,
+  ipOf,
+  labFetch,
+  labSecret,
+  sandboxView,
+  SLACK_SANDBOX,
+  ssh,
+  sshInput,
+  sshOk,
+  waitFor,
+  type LabHostName,
+  type SandboxCall,
+} from './lab-access.ts';
 
 export const REPLICAS = APP_HOSTS.flatMap((host) => [1, 2].map((n) => ({ host, n, name: `${host}-${n}`, port: 8440 + n })));
 export type Replica = (typeof REPLICAS)[number];
@@ -82,6 +97,38 @@ export async function waitForReplicasServing(replicas: readonly Replica[], timeo
 
 export async function systemctl(host: LabHostName, action: 'start' | 'stop', unit: string): Promise<void> {
   await sshOk(host, `systemctl ${action} ${unit}`);
+}
+
+/** Lines of every replica's journal since `since` (ms) that say the coordinator went degraded. */
+export async function degradedLines(since: number): Promise<string[]> {
+  const lines = await Promise.all(
+    APP_HOSTS.map(async (host) => {
+      const r = await ssh(host, `journalctl -u 'chatops@*' --since @${Math.floor(since / 1000)} -o cat --no-pager | grep -F 'coordinator degraded' || true`);
+      if (r.code !== 0) throw new Error(`${host}: journalctl failed: ${r.stderr}`);
+      return r.stdout
+        .split('\n')
+        .filter((l) => l.trim().length > 0)
+        .map((l) => `${host}: ${l.slice(0, 200)}`);
+    }),
+  );
+  return lines.flat();
+}
+
+/** chatops_alerts_default_channel in ansible/inventories/lab/group_vars/all/main.yml */
+export const ALERTS_CHANNEL = 'C0ALERTS';
+
+/** The app's posts (not edits) of ChatOpsReplicaDown for `replica` into the alerts channel since `since` (ms). */
+export async function replicaDownPosts(replica: Replica, since: number): Promise<SandboxCall[]> {
+  const instance = `${ipOf(replica.host)}:${replica.port}`;
+  return (await sandboxView<SandboxCall[]>('calls')).filter(
+    (c) =>
+      c.at >= since &&
+      c.args.channel === ALERTS_CHANNEL &&
+      c.response.ok === true &&
+      c.method === 'chat.postMessage' &&
+      /ChatOpsReplicaDown/.test(String(c.args.text)) &&
+      JSON.stringify(c.args.blocks ?? []).includes(instance),
+  );
 }
 
 export interface StatsRow {

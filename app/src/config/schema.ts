@@ -194,7 +194,11 @@ export const configSchema = z
       .default({ apiUrl: 'https://slack.com/api/', commandCacheSeconds: 30 }),
     elasticsearch: z
       .object({
-        node: httpUrl('https://10.77.0.31:9200'),
+        // One URL, or every node of the cluster (the client skips a node that does not answer).
+        node: z.union([
+          httpUrl('https://10.77.0.31:9200'),
+          z.array(httpUrl('https://10.77.0.31:9200')).min(1, 'list at least one node, such as ["https://10.77.0.31:9200"]'),
+        ]),
         caFile: z.string().optional(),
         indexPrefix: z
           .string()

@@ -78,7 +78,7 @@ export async function startCoordination(options: CoordinationOptions): Promise<C
   });
 
   const gate = new RunCoordinator({
-    claims: new ElasticFireClaims(client, names.claims),
+    claims: new ElasticFireClaims(client, names.claims, claimTimeoutMs),
     replicaId,
     primary: options.primary,
     logger,

@@ -1,7 +1,7 @@
 // Claimed fires: one create-if-absent document per schedule and fire time. The first
 // replica to create it posts; everyone else gets 409.
 import type { Client } from '@elastic/elasticsearch';
-import { guarded, statusOf, StoreUnavailableError } from './errors.ts';
+import { clientAttempts, guarded, statusOf, StoreUnavailableError } from './errors.ts';
 
 export type ClaimOutcome = 'won' | 'lost';
 
@@ -19,10 +19,19 @@ export function fireKey(schedule: string, fireTime: Date): string {
 }
 
 export class ElasticFireClaims {
+  /**
+   * `deadlineMs`: the longest one claim request may take, the client's retries on other nodes included
+   * (the coordinator's timing rests on it, docs/coordination.md); without it, each node's own timeout.
+   */
   constructor(
     private readonly client: Client,
     private readonly index: string,
+    private readonly deadlineMs?: number,
   ) {}
+
+  private deadline(): { signal?: AbortSignal } {
+    return this.deadlineMs === undefined ? {} : { signal: AbortSignal.timeout(this.deadlineMs) };
+  }
 
   /**
    * Claims a fire for `replica`. Throws StoreUnavailableError when the answer is unknown
@@ -38,12 +47,13 @@ export class ElasticFireClaims {
       degraded: options.degraded ?? false,
     };
     try {
-      await guarded('claim fire', () => this.client.create({ index: this.index, id, document }));
+      await guarded('claim fire', () => this.client.create({ index: this.index, id, document }, this.deadline()));
       return 'won';
     } catch (error) {
       if (statusOf(error) === 409) {
-        // Only a retry can meet its own earlier claim (a create whose answer was lost).
-        if (!options.retry && !options.degraded) return 'lost';
+        // Only a retry can meet its own earlier claim (a create whose answer was lost), be it ours or the
+        // client's own on the next node (attempts > 0: the first node may have written it before failing).
+        if (!options.retry && !options.degraded && clientAttempts(error) === 0) return 'lost';
         return (await this.owner(id).catch(() => undefined)) === replica ? 'won' : 'lost';
       }
       if (!(error instanceof StoreUnavailableError)) throw error;
@@ -57,7 +67,7 @@ export class ElasticFireClaims {
   /** The replica holding a claim, or undefined when there is none. */
   async owner(id: string): Promise<string | undefined> {
     try {
-      const found = await guarded('read claim', () => this.client.get<ClaimDocument>({ index: this.index, id }));
+      const found = await guarded('read claim', () => this.client.get<ClaimDocument>({ index: this.index, id }, this.deadline()));
       return found._source?.replica;
     } catch (error) {
       if (statusOf(error) === 404) return undefined;

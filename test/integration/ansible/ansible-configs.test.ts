@@ -132,6 +132,10 @@ describe('rendered configurations pass their checkers', () => {
     expect(secrets).toContain('metrics:');
     // Alerts through the app: the lab's channel and operators, the Alertmanager cluster through HAProxy with our CA, the same token as Alertmanager's.
     const config = await readFile(path.join(outDir, 'app1', 'chatops', 'replica-1.yml'), 'utf8');
+    // Every Elasticsearch node of the logging group, each the TLS proxy's address and port.
+    expect(config).toMatch(
+      /^elasticsearch:\n {2}node:\n {2}- https:\/\/10\.77\.0\.31:9200\n {2}- https:\/\/10\.77\.0\.32:9200\n {2}- https:\/\/10\.77\.0\.33:9200\n/m,
+    );
     expect(config).toMatch(/^alerts:\n {2}defaultChannel: C0ALERTS\n {2}operators:\n {2}- U0ALICE\n {2}- U0BOB\n {2}alertmanagerUrl: https:\/\/alertmanager\.lab\.chatops\.test\/\n/m);
     expect(secrets).toContain(`alertmanagerWebhookToken: "${SECRETS.chatops_alertmanager_webhook_token}"`);
     expect(secrets).toContain(`password: "${SECRETS.alertmanager_web_password}"`);

@@ -1,7 +1,7 @@
 // The Ansible side of backup (ansible/backup.yml through the deploy wrapper), on this machine as
 // both the logging and the monitoring host: fetch archives each folder with the folder as its
 // root and drops the TSDB snapshot; push-repository puts exactly those files back.
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,12 +74,14 @@ describe('ansible/backup.yml', () => {
     expect(await tree(repositoryDir)).toEqual(repository);
   }, 120_000);
 
-  it('puts the repository back in place of whatever the folder held', async () => {
+  it('puts the repository back in place of whatever the folder held, keeping the folder itself (a shared mount point)', async () => {
     const target = path.join(work, 'fresh-repo');
-    await layout(target, { 'index-9': 'a newer repository the restore replaces' });
+    await layout(target, { 'index-9': 'a newer repository the restore replaces', 'indices/old/0/snap-y.dat': 'old shard', '.hidden': 'x' });
+    const folder = await stat(target);
 
     await ansibleCopier(inventory).pushRepository(path.join(work, 'backup'), target);
 
     expect(await tree(target)).toEqual(repository);
+    expect((await stat(target)).ino).toBe(folder.ino);
   }, 120_000);
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   finishPlaybook,
+  timeSummary,
   initialPlaybookState,
   playbookArgs,
   reduceEvent,
@@ -223,6 +224,24 @@ describe('finishPlaybook', () => {
     ]);
     expect(finishPlaybook(initialPlaybookState, exit(250)).failures).toEqual([
       { host: '-', task: '-', role: null, status: 'failed', message: 'ansible-playbook exited 250' },
+    ]);
+  });
+});
+
+describe('timeSummary', () => {
+  it('names the slowest tasks and adds up the time of each role, slowest first', () => {
+    const lines = timeSummary(
+      [
+        { task: 'elasticsearch : Wait for Elasticsearch over TLS', seconds: 31 },
+        { task: 'common : Trust our CA', seconds: 2 },
+        { task: 'elasticsearch : Install Java', seconds: 20.25 },
+        { task: 'Gather facts', seconds: 4 },
+      ],
+      2,
+    );
+    expect(lines).toEqual([
+      'slowest tasks: elasticsearch : Wait for Elasticsearch over TLS 31.0 s; elasticsearch : Install Java 20.3 s',
+      'time by role: elasticsearch 51.3 s, (no role) 4.0 s, common 2.0 s',
     ]);
   });
 });
