@@ -1,9 +1,10 @@
-// The one HTTP client under Octokit: undici's fetch (what Node's fetch is) with a keep-alive pool,
+// The one HTTP client under Octokit: undici's Dispatcher API (dispatcher-fetch.ts) over a keep-alive pool,
 // an optional CA for GitHub Enterprise or the sandbox, a per-request timeout, and the request
 // metrics taken here because this is the only place that sees every attempt, retries included.
 import { readFileSync } from 'node:fs';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent } from 'undici';
 import type { AppMetrics } from '../metrics.ts';
+import { dispatcherFetch, type DispatcherFetchInit, type DispatcherResponse } from './dispatcher-fetch.ts';
 
 export interface GitHubHttpOptions {
   requestTimeoutMs: number;
@@ -50,24 +51,21 @@ export function createGitHubHttp(options: GitHubHttpOptions): GitHubHttp {
     connect: ca ? { ca } : {},
   });
   const { metrics, requestTimeoutMs } = options;
+  const send = dispatcherFetch(dispatcher);
 
-  const fetch = async (input: Parameters<typeof undiciFetch>[0], init: Parameters<typeof undiciFetch>[1] = {}) => {
-    // The timeout covers the body as well; an answer without one (a warm cycle's 304s) stops its
-    // timer at once rather than holding it, and its signal, for requestTimeoutMs.
+  const fetch = async (url: string, init: DispatcherFetchInit = {}): Promise<DispatcherResponse> => {
+    // The timeout covers the body as well: its reason is what undici fails the request, or the
+    // body being read, with. It stops once the body has been read, or at once when there is none
+    // (a warm cycle's 304s), rather than holding its timer, and its signal, for requestTimeoutMs.
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), requestTimeoutMs).unref();
-    const signal = init.signal ? AbortSignal.any([init.signal as AbortSignal, timeout.signal]) : timeout.signal;
-    const api = githubApiOf(requestUrl(input));
+    const timer = setTimeout(() => timeout.abort(new GitHubTimeoutError(requestTimeoutMs)), requestTimeoutMs).unref();
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout.signal]) : timeout.signal;
+    const api = githubApiOf(url);
     try {
-      const response = await undiciFetch(input, { ...init, dispatcher, signal });
+      const response = await send(url, { ...init, signal });
       if (response.body === null) clearTimeout(timer);
-      metrics.githubRequests.inc({ status: String(response.status), api });
-      const remaining = Number(response.headers.get('x-ratelimit-remaining') ?? Number.NaN);
-      const limit = Number(response.headers.get('x-ratelimit-limit') ?? Number.NaN);
-      // REST and GraphQL spend separate budgets; GitHub names the one a response counts against.
-      const resource = response.headers.get('x-ratelimit-resource') ?? (api === 'graphql' ? 'graphql' : 'core');
-      if (Number.isFinite(remaining)) metrics.githubRateLimitRemaining.set({ resource }, remaining);
-      if (Number.isFinite(limit)) metrics.githubRateLimitLimit.set({ resource }, limit);
+      else response.body.once('close', () => clearTimeout(timer));
+      recordAnswer(metrics, response, api);
       return response;
     } catch (error) {
       clearTimeout(timer);
@@ -76,13 +74,21 @@ export function createGitHubHttp(options: GitHubHttpOptions): GitHubHttp {
       throw error;
     }
   };
-  function requestUrl(input: Parameters<typeof undiciFetch>[0]): string {
-    return typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-  }
 
   return {
-    // undici's Response is the one global fetch returns; only the type packages differ.
+    // Octokit's option is typed as the global fetch; it reads only what DispatcherResponse has.
     fetch: fetch as unknown as typeof globalThis.fetch,
     close: () => dispatcher.close(),
   };
+}
+
+/** Requests by status and API, and the rate-limit budget GitHub reports with each answer. */
+function recordAnswer(metrics: AppMetrics, response: DispatcherResponse, api: 'graphql' | 'rest'): void {
+  metrics.githubRequests.inc({ status: String(response.status), api });
+  const remaining = Number(response.headers.get('x-ratelimit-remaining') ?? Number.NaN);
+  const limit = Number(response.headers.get('x-ratelimit-limit') ?? Number.NaN);
+  // REST and GraphQL spend separate budgets; GitHub names the one a response counts against.
+  const resource = response.headers.get('x-ratelimit-resource') ?? (api === 'graphql' ? 'graphql' : 'core');
+  if (Number.isFinite(remaining)) metrics.githubRateLimitRemaining.set({ resource }, remaining);
+  if (Number.isFinite(limit)) metrics.githubRateLimitLimit.set({ resource }, limit);
 }
