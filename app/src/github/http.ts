@@ -2,6 +2,7 @@
 // an optional CA for GitHub Enterprise or the sandbox, a per-request timeout, and the request
 // metrics taken here because this is the only place that sees every attempt, retries included.
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
 import type { AppMetrics } from '../metrics.ts';
 import { dispatcherFetch, type DispatcherFetchInit, type DispatcherResponse } from './dispatcher-fetch.ts';
@@ -12,6 +13,10 @@ export interface GitHubHttpOptions {
   metrics: AppMetrics;
   /** upper bound of parallel connections to the GitHub host */
   connections: number;
+  /** tries after the first for a 5xx, a network error or a timeout */
+  retries: number;
+  /** wait before retry n: n² times this (1x, 4x: the back-off @octokit/plugin-retry had) */
+  retryBaseDelayMs: number;
 }
 
 export interface GitHubHttp {
@@ -53,7 +58,7 @@ export function createGitHubHttp(options: GitHubHttpOptions): GitHubHttp {
   const { metrics, requestTimeoutMs } = options;
   const send = dispatcherFetch(dispatcher);
 
-  const fetch = async (url: string, init: DispatcherFetchInit = {}): Promise<DispatcherResponse> => {
+  const attempt = async (url: string, init: DispatcherFetchInit): Promise<DispatcherResponse> => {
     // The timeout covers the body as well: its reason is what undici fails the request, or the
     // body being read, with. It stops once the body has been read, or at once when there is none
     // (a warm cycle's 304s), rather than holding its timer, and its signal, for requestTimeoutMs.
@@ -77,8 +82,36 @@ export function createGitHubHttp(options: GitHubHttpOptions): GitHubHttp {
 
   return {
     // Octokit's option is typed as the global fetch; it reads only what DispatcherResponse has.
-    fetch: fetch as unknown as typeof globalThis.fetch,
+    fetch: retrying(attempt, options) as unknown as typeof globalThis.fetch,
     close: () => dispatcher.close(),
+  };
+}
+
+/**
+ * Retries below Octokit (its retry plugin made a Bottleneck per request, the largest part of a warm
+ * cycle's garbage): a 5xx, a network error or a timeout is tried again up to `retries` times, n² x
+ * `retryBaseDelayMs` after try n; a 4xx never (403 and 429 are the throttling plugin's, above). The
+ * last answer goes up as it came, so Octokit's error names GitHub's status and message. Not undici's
+ * RetryAgent: it turns the last 5xx into an error of its own, and counts one request for all tries.
+ */
+function retrying(
+  attempt: (url: string, init: DispatcherFetchInit) => Promise<DispatcherResponse>,
+  { retries, retryBaseDelayMs }: Pick<GitHubHttpOptions, 'retries' | 'retryBaseDelayMs'>,
+): (url: string, init?: DispatcherFetchInit) => Promise<DispatcherResponse> {
+  return async (url, init = {}) => {
+    for (let tried = 1; ; tried += 1) {
+      const last = tried > retries;
+      try {
+        const response = await attempt(url, init);
+        if (last || response.status < 500) return response;
+        // Read to the end: the connection goes back to the pool.
+        await response.arrayBuffer();
+      } catch (error) {
+        // The caller's own abort is not GitHub failing.
+        if (last || init.signal?.aborted) throw error;
+      }
+      await sleep(tried ** 2 * retryBaseDelayMs);
+    }
   };
 }
 
