@@ -49,11 +49,14 @@ export class ResponseHeaders implements Iterable<[string, string]> {
     for (const [name, value] of this) callback(value, name);
   }
 
-  *[Symbol.iterator](): IterableIterator<[string, string]> {
-    for (const name of Object.keys(this.raw)) {
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    // An array's iterator, not a generator: Octokit walks every response's headers, 304s included.
+    const entries: [string, string][] = [];
+    for (const name in this.raw) {
       const value = this.get(name);
-      if (value !== null) yield [name, value];
+      if (value !== null) entries.push([name, value]);
     }
+    return entries[Symbol.iterator]();
   }
 }
 
@@ -121,8 +124,8 @@ export function dispatcherFetch(dispatcher: Dispatcher): (url: string, init?: Di
     });
     const { statusCode, headers } = answer;
     if (bodiless(statusCode, method)) {
-      // Nothing to read, but undici hands the connection back only once the body has ended.
-      await answer.body.dump();
+      // HTTP gives these no body: the connection is free once the headers are read, and the empty
+      // stream undici made is left to the collector (reading it to its end is a few ticks per 304).
       return new DispatcherResponse(statusCode, url, new ResponseHeaders(headers), null);
     }
     if (redirect === 'error' && statusCode >= 300 && statusCode < 400 && headers.location !== undefined) {
