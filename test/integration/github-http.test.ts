@@ -52,6 +52,20 @@ describe('GitHub HTTP client', () => {
     routes.set('/moved', (_q, r) => r.writeHead(301, { location: '/json' }).end());
     routes.set('/unchanged', (_q, r) => r.writeHead(304, { etag: '"e1"', 'x-ratelimit-remaining': '4998' }).end());
     routes.set('/broken', (_q, r) => r.writeHead(502, { 'content-type': 'application/json' }).end('{"message":"Server Error"}'));
+    routes.set('/conflict', (_q, r) => r.writeHead(409, { 'content-type': 'application/json' }).end('{"message":"Conflict"}'));
+    let graphqlCalls = 0;
+    routes.set('/graphql', (q, r) => {
+      let query = '';
+      q.on('data', (chunk: Buffer) => (query += chunk.toString()));
+      q.on('end', () => {
+        graphqlCalls += 1;
+        r.writeHead(200, { 'content-type': 'application/json' });
+        if (query.includes('title')) r.end('{"data":{"title":"Something went wrong while executing your query"}}');
+        else if (graphqlCalls === 1)
+          r.end('{"data":null,"errors":[{"message":"Something went wrong while executing your query. Please include `AB12` when reporting this issue."}]}');
+        else r.end('{"data":{"viewer":{"login":"chatops-bot"}}}');
+      });
+    });
     routes.set('/stall-headers', () => undefined);
     routes.set('/stall-body', (_q, r) => {
       r.writeHead(200, { 'content-type': 'application/json' });
@@ -111,10 +125,22 @@ describe('GitHub HTTP client', () => {
     expect(await counted('502')).toBe(3);
   });
 
-  it('never retries a 4xx', async () => {
+  it('never retries a 4xx the retry plugin did not (404), and retries one it did (409)', async () => {
     const octokit = octokitOver(client());
     await expect(octokit.request('GET /nowhere')).rejects.toMatchObject({ status: 404 });
     expect(hits.get('/nowhere')).toBe(1);
+    await expect(octokit.request('GET /conflict')).rejects.toMatchObject({ status: 409 });
+    expect(hits.get('/conflict')).toBe(3);
+  });
+
+  it('retries GraphQL\'s transient "Something went wrong" answered with 200, but not a title that says it', async () => {
+    const octokit = octokitOver(client());
+    const answer = await octokit.graphql<{ viewer: { login: string } }>('query { viewer { login } }');
+    expect(answer.viewer.login).toBe('chatops-bot');
+    expect(hits.get('/graphql')).toBe(2);
+    const titled = await octokit.graphql<{ title: string }>('query { title }');
+    expect(titled.title).toMatch(/Something went wrong/);
+    expect(hits.get('/graphql')).toBe(3);
   });
 
   it('fails with the timeout when no headers come in time, after retrying', async () => {

@@ -2,10 +2,11 @@
 // an optional CA for GitHub Enterprise or the sandbox, a per-request timeout, and the request
 // metrics taken here because this is the only place that sees every attempt, retries included.
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
 import type { AppMetrics } from '../metrics.ts';
-import { dispatcherFetch, type DispatcherFetchInit, type DispatcherResponse } from './dispatcher-fetch.ts';
+import { dispatcherFetch, DispatcherResponse, type DispatcherFetchInit } from './dispatcher-fetch.ts';
 
 export interface GitHubHttpOptions {
   requestTimeoutMs: number;
@@ -88,10 +89,18 @@ export function createGitHubHttp(options: GitHubHttpOptions): GitHubHttp {
 }
 
 /**
+ * The statuses @octokit/plugin-retry never retried (its `doNotRetry`), and 429, which the
+ * throttling plugin above waits out like a secondary 403.
+ */
+const NOT_RETRIED = new Set([400, 401, 403, 404, 410, 422, 429, 451]);
+/** GitHub's GraphQL answers a transient failure with HTTP 200 and this error (retried, as the plugin did). */
+const GRAPHQL_TRANSIENT = /Something went wrong while executing your query/;
+
+/**
  * Retries below Octokit (its retry plugin made a Bottleneck per request, the largest part of a warm
- * cycle's garbage): a 5xx, a network error or a timeout is tried again up to `retries` times, n² x
- * `retryBaseDelayMs` after try n; a 4xx never (403 and 429 are the throttling plugin's, above). The
- * last answer goes up as it came, so Octokit's error names GitHub's status and message. Not undici's
+ * cycle's garbage), with the plugin's choices: an HTTP error but those in NOT_RETRIED, a GraphQL
+ * "Something went wrong", a network error or a timeout is tried again up to `retries` times, n² x
+ * `retryBaseDelayMs` after try n. Not undici's
  * RetryAgent: it turns the last 5xx into an error of its own, and counts one request for all tries.
  */
 function retrying(
@@ -102,10 +111,10 @@ function retrying(
     for (let tried = 1; ; tried += 1) {
       const last = tried > retries;
       try {
-        const response = await attempt(url, init);
-        if (last || response.status < 500) return response;
+        const response = await settled(await attempt(url, init), url);
+        if (last || !response.retry) return response.response;
         // Read to the end: the connection goes back to the pool.
-        await response.arrayBuffer();
+        await response.response.arrayBuffer();
       } catch (error) {
         // The caller's own abort is not GitHub failing.
         if (last || init.signal?.aborted) throw error;
@@ -113,6 +122,26 @@ function retrying(
       await sleep(tried ** 2 * retryBaseDelayMs);
     }
   };
+}
+
+/** Whether an answer is worth another try; a GraphQL 200 is read here to see its errors. */
+async function settled(response: DispatcherResponse, url: string): Promise<{ response: DispatcherResponse; retry: boolean }> {
+  if (response.status >= 400) return { response, retry: !NOT_RETRIED.has(response.status) };
+  if (response.status !== 200 || response.body === null || !GRAPHQL_PATH.test(url)) return { response, retry: false };
+  const body = Buffer.from(await response.arrayBuffer());
+  const again = new DispatcherResponse(response.status, response.url, response.headers, Readable.from([body]));
+  return { response: again, retry: transientGraphqlError(body.toString('utf8')) };
+}
+
+/** The first GraphQL error is GitHub's transient one (what the retry plugin checked), not a title that says so. */
+function transientGraphqlError(text: string): boolean {
+  if (!GRAPHQL_TRANSIENT.test(text)) return false;
+  try {
+    const message = (JSON.parse(text) as { errors?: { message?: unknown }[] }).errors?.[0]?.message;
+    return typeof message === 'string' && GRAPHQL_TRANSIENT.test(message);
+  } catch {
+    return false;
+  }
 }
 
 /** Requests by status and API, and the rate-limit budget GitHub reports with each answer. */
