@@ -118,7 +118,7 @@ describe('GitHub faults', () => {
       60_000,
       200,
     );
-    // Tries of the failing repository's URL per cycle: the first try plus the retry plugin's
+    // Tries of the failing repository's URL per cycle: the first try plus the GitHub client's
     // retries. Cycles overlap (a fire every few seconds, a retry chain of 5 s), so each cycle's
     // tries are told apart by their spacing rather than by counting cycles.
     const cycles = Math.max(1, partial - partialBefore);
@@ -263,7 +263,7 @@ function byPath(requests: { path: string; at: number }[]): Map<string, number[]>
 }
 
 /**
- * The tries at one URL grouped into retry chains: with retryBaseDelayMs 1000 the retry plugin
+ * The tries at one URL grouped into retry chains: with retryBaseDelayMs 1000 the GitHub client
  * waits (n + 1)² s before retry n + 1 (1 s, 4 s, 9 s...), so a try 1 s, 4 s or 9 s (±750 ms)
  * after a chain's last one continues that chain; anything else starts a new one.
  */

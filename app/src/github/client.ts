@@ -1,7 +1,6 @@
-// Client construction: Octokit composed with conditional requests (ETag cache), throttling
-// (x-ratelimit-reset, Retry-After) and retry (5xx), over the app's own HTTP pool; a token or
-// a GitHub App installation (app-auth.ts) as the credentials.
-import { retry } from '@octokit/plugin-retry';
+// Client construction: Octokit composed with conditional requests (ETag cache) and throttling
+// (x-ratelimit-reset, Retry-After), over the app's own HTTP pool, which also retries 5xx (http.ts);
+// a token or a GitHub App installation (app-auth.ts) as the credentials.
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
@@ -87,22 +86,18 @@ export function createGitHubClient(options: GitHubClientOptions): { octokit: Git
     requestTimeoutMs: options.requestTimeoutMs,
     metrics: options.metrics,
     connections: options.concurrency,
+    retries: options.retries ?? 2,
+    retryBaseDelayMs: options.retryBaseDelayMs ?? 1000,
     ...(options.caFile ? { caFile: options.caFile } : {}),
   });
   const etags = new ETagCache(options.etagCacheEntries ?? 50_000);
-  const Client = Octokit.plugin(conditionalRequests(etags), throttling, retry);
+  const Client = Octokit.plugin(conditionalRequests(etags), throttling);
   const octokit: GitHubOctokit = new Client({
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     ...octokitAuthOptions(options.auth),
     userAgent: 'chatops-pr-reminder',
     request: { fetch: http.fetch },
     throttle: throttleOptions(options.logger, options.maxRateLimitWaitSeconds ?? 60),
-    retry: {
-      retries: options.retries ?? 2,
-      retryAfterBaseValue: options.retryBaseDelayMs ?? 1000,
-      // 403 and 429 belong to the throttling plugin; the rest of 4xx will not change on retry.
-      doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
-    },
     log: octokitLog(options.logger, options.scrub),
   });
   return { octokit, close: () => http.close() };

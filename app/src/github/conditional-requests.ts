@@ -83,9 +83,8 @@ export class ETagCache {
 }
 
 /**
- * An Octokit plugin. Listed before the throttling and retry plugins it runs inside them: a 304
- * reaches them as the remembered response, not as an error to inspect (and a retried request is
- * conditional again).
+ * An Octokit plugin. Listed before the throttling plugin it runs inside it: a 304 reaches it as
+ * the remembered response, not as an error to inspect (and a retried request is conditional again).
  */
 export function conditionalRequests(cache: ETagCache): (octokit: OctokitCore) => void {
   return (octokit) => installConditionalRequests(octokit, cache);
