@@ -12,12 +12,13 @@
 //   hold: starts it all and waits --minutes, to poke at with wrk, perf or /proc.
 //   npx tsx bench/replica-local.ts [--mode tls|soak|hold] [--replicas 2] [--minutes 20]
 //     [--node-options="--max-old-space-size=64 ..."] [--env MALLOC_ARENA_MAX=2,...] [--base-port 18440]
+//     [--bundle dist/chatops.mjs]   (another build, e.g. to run two builds side by side on other ports)
 // Without --node-options / --env: the chatops role's chatops_node_options and its unit's Environment=.
 // Needs `npm run build` first; haproxy and wrk on PATH. Everything listens on 127.0.0.1 only.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, fetch } from 'undici';
 import { parse } from 'yaml';
@@ -36,6 +37,7 @@ const flags = parseFlags(process.argv.slice(2), {
   'node-options': { type: 'string' },
   env: { type: 'string' },
   'base-port': { type: 'string', default: '18440' },
+  bundle: { type: 'string', default: 'dist/chatops.mjs' },
 });
 // replica n listens on base + n, the HAProxy front on base + 100
 const BASE_PORT = positiveInt('--base-port', flags['base-port'], 18440);
@@ -112,7 +114,15 @@ async function startReplicas(sandbox: Sandbox, certs: TestCertificates, count: n
     );
     cleanups.push(() => settings.remove());
     // as the unit starts it: node <chatops_node_options> chatops.mjs serve, NODE_ENV=production
-    const args = [...nodeOptions, join(repoRoot, 'dist/chatops.mjs'), 'serve', '--config', settings.configPath, '--secrets', settings.secretsPath];
+    const args = [
+      ...nodeOptions,
+      resolve(repoRoot, flags.bundle ?? 'dist/chatops.mjs'),
+      'serve',
+      '--config',
+      settings.configPath,
+      '--secrets',
+      settings.secretsPath,
+    ];
     const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production', ...env } });
     const app = new ServingChatops(child);
     const line = await app.waitFor((l) => l.message === 'chatops serving', 90_000);
@@ -246,7 +256,7 @@ const env = Object.fromEntries(
 const certs = await createTestCertificates(['localhost', '127.0.0.1']);
 const sandbox = await startSandbox({ host: '127.0.0.1', tls: { cert: certs.cert, key: certs.key } });
 const { replicas, cleanup } = await startReplicas(sandbox, certs, positiveInt('--replicas', flags.replicas, 2), nodeOptions, env);
-print(`${replicas.length} replicas: node ${nodeOptions.join(' ')} ${JSON.stringify(env)}`);
+print(`${replicas.length} replicas of ${flags.bundle}: node ${nodeOptions.join(' ')} ${JSON.stringify(env)}; pids ${replicas.map((r) => r.pid).join(' ')}`);
 let haproxy: ChildProcess | undefined;
 try {
   if (flags.mode === 'tls') {

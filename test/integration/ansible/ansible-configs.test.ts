@@ -126,8 +126,10 @@ describe('rendered configurations pass their checkers', () => {
       'CapabilityBoundingSet=\n', 'SystemCallFilter=@system-service', 'Restart=on-failure', 'User=chatops']) {
       expect(unit).toContain(line);
     }
-    // Two malloc arenas, not one per allocating thread (docs/app.md "Memory").
+    // Two malloc arenas, not one per allocating thread, and fixed malloc thresholds (docs/app.md "Memory").
     expect(unit).toMatch(/^Environment=MALLOC_ARENA_MAX=2$/m);
+    expect(unit).toMatch(/^Environment=MALLOC_MMAP_THRESHOLD_=131072$/m);
+    expect(unit).toMatch(/^Environment=MALLOC_TRIM_THRESHOLD_=131072$/m);
     const secrets = await readFile(path.join(outDir, 'app1', 'chatops', 'secrets.yml'), 'utf8');
     expect(secrets).toContain('metrics:');
     // Alerts through the app: the lab's channel and operators, the Alertmanager cluster through HAProxy with our CA, the same token as Alertmanager's.
