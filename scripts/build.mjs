@@ -24,78 +24,11 @@ const stampVersion = (version) => ({
   },
 });
 
-// Code that `serve` never runs but that loading the bundle would run anyway, in every replica:
-// - axios (under @slack/web-api) probes the global fetch, Request, Response and FormData when it
-//   loads; reading any of them makes Node load and compile its own copy of undici (0.7 MB of
-//   source, ~3 MB of heap) for a fetch adapter the Slack client never uses (it takes the http
-//   adapter). The fetch adapter is still built on the first request that asks for it, and native
-//   FormData is still recognised by its toStringTag.
-// - Bolt's App requires its HTTP and Socket Mode receivers (and through them express, @slack/oauth,
-//   @slack/socket-mode, ws) to build a default receiver, and its index re-exports every receiver
-//   and @slack/oauth; ours is passed in, so they load on first use.
-// - the Elasticsearch client requires apache-arrow for its ES|QL Arrow helpers, which we never call.
-// Each rewrite must match exactly once, so an upgrade that changes these lines fails the build
-// rather than silently bundling the code again.
-const lazy = (binding, expression) => [`const ${binding} = ${expression};`, `const ${binding} = __lazyModule(() => ${expression});`];
-const lazyExport = (name, expression) => [
-  `const ${name}_1 = ${expression};\nexports.${name} = ${name}_1.default;`,
-  `Object.defineProperty(exports, "${name}", { enumerable: true, get: () => ${expression}.default });`,
-];
-const LAZY_MODULE = 'function __lazyModule(load) { let m; return new Proxy({}, { get: (_, key) => (m ??= load())[key] }); }\n';
-const DEPENDENCY_REWRITES = [
-  {
-    file: /[\\/]axios[\\/]dist[\\/]node[\\/]axios\.cjs$/,
-    rewrites: [
-      ["const FormDataCtor = typeof G.FormData !== 'undefined' ? G.FormData : undefined;", 'const FormDataCtor = undefined;'],
-      ['\ngetFetch();\n', '\n'],
-    ],
-  },
-  {
-    file: /[\\/]@slack[\\/]bolt[\\/]dist[\\/]App\.js$/,
-    append: LAZY_MODULE,
-    rewrites: [
-      lazy('HTTPReceiver_1', '__importDefault(require("./receivers/HTTPReceiver"))'),
-      lazy('SocketModeReceiver_1', '__importDefault(require("./receivers/SocketModeReceiver"))'),
-    ],
-  },
-  {
-    file: /[\\/]@slack[\\/]bolt[\\/]dist[\\/]index\.js$/,
-    append: LAZY_MODULE,
-    rewrites: [
-      ...['AwsLambdaReceiver', 'ExpressReceiver', 'HTTPReceiver', 'SocketModeReceiver'].map((name) =>
-        lazyExport(name, `__importDefault(require("./receivers/${name}"))`),
-      ),
-      ['var oauth_1 = require("@slack/oauth");', 'var oauth_1 = __lazyModule(() => require("@slack/oauth"));'],
-    ],
-  },
-  {
-    file: /[\\/]@elastic[\\/]elasticsearch[\\/]lib[\\/]helpers\.js$/,
-    append: LAZY_MODULE,
-    rewrites: [lazy('Arrow_node_1', 'require("apache-arrow/Arrow.node")')],
-  },
-];
-const withoutUnusedCode = {
-  name: 'without-unused-dependency-code',
-  setup(b) {
-    for (const { file, append = '', rewrites } of DEPENDENCY_REWRITES) {
-      b.onLoad({ filter: file }, async (args) => {
-        let source = await readFile(args.path, 'utf8');
-        for (const [from, to] of rewrites) {
-          if (source.split(from).length !== 2)
-            throw new Error(`${args.path}: expected one ${JSON.stringify(from)}; see DEPENDENCY_REWRITES in scripts/build.mjs`);
-          source = source.replace(from, () => to);
-        }
-        return { contents: `${source}\n${append}`, loader: 'js' };
-      });
-    }
-  },
-};
-
 const outfile = values.outfile ?? 'dist/chatops.mjs';
 await build({
   entryPoints: ['app/src/cli/production.ts'],
   outfile,
-  plugins: [withoutUnusedCode, ...(values.version === undefined ? [] : [stampVersion(values.version)])],
+  plugins: values.version === undefined ? [] : [stampVersion(values.version)],
   bundle: true,
   platform: 'node',
   target: 'node20',

@@ -39,19 +39,6 @@ describe('dist/chatops.mjs', () => {
     expect(bytes.findIndex((b) => b > 0x7f)).toBe(-1);
   });
 
-  it("loads the Slack client without Node's own copy of undici (axios's fetch probes are left out)", async () => {
-    // slack-manifest loads the Slack modules (and so axios) without serving; the preload reports on exit
-    // whether anything made Node compile its built-in undici (0.7 MB of source, ~3 MB of heap).
-    const report = "process.on('exit', () => process.stderr.write(String(process.moduleLoadList.includes('NativeModule internal/deps/undici/undici'))))";
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      ['--import', `data:text/javascript,${encodeURIComponent(report)}`, bundle, 'slack-manifest', '--domain', 'lab.chatops.test'],
-      { cwd: repoRoot },
-    );
-    expect(stderr).toBe('false');
-    expect(stdout).toContain('https://chatops.lab.chatops.test/slack/events');
-  });
-
   it('validates configuration', async () => {
     const result = await runChatops(['check-config', '--config', settings.configPath, '--secrets', settings.secretsPath], { entry: bundle });
     expect([result.code, result.stderr]).toEqual([0, '']);
