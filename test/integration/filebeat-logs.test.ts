@@ -28,6 +28,10 @@ type Config = Record<string, unknown> & { 'filebeat.inputs': Record<string, unkn
 const HOSTS = ['lb1', 'app2', 'mon1'] as const;
 const PIPELINES = ['direct', 'logstash'] as const;
 const today = (): string => new Date().toISOString().slice(0, 10).replaceAll('-', '.');
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** HAProxy's accept date as its log line writes it (UTC here, as the lab's hosts run): 28/Nov/2026:10:00:00.123 */
+const haproxyDate = (d: Date): string =>
+  `${String(d.getUTCDate()).padStart(2, '0')}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${d.toISOString().slice(11, 23)}`;
 /** The TLS proxy's client credentials, as the vault gives them (elasticsearch_username / _password). */
 const ES_USER = 'chatops';
 const ES_PASSWORD = 'proxy-password-for-test';
@@ -304,13 +308,15 @@ describe('the direct pipeline into a real Elasticsearch', () => {
       logger.error({ err: new Error('channel_not_found') }, 'slack post failed');
     });
     await ship(rendered.get('app2-direct') as Config, 'chatops-app', app, 'chatops.app', app.length);
-    const haproxyLine = `10.77.0.1:51234 [28/Nov/2026:10:00:00.123] https~ chatops/app2-1 0/0/1/12/13 200 512 - - ---- 1/1/0/0/0 0/0 {${requestId}} "POST /slack/events HTTP/1.1"`;
+    // 20 hours ago: inside `chatops logs --since 1d` below, and usually on an earlier day than the reading.
+    const requestTime = new Date(Math.floor(Date.now() / 1000 - 20 * 3600) * 1000 + 123);
+    const haproxyLine = `10.77.0.1:51234 [${haproxyDate(requestTime)}] https~ chatops/app2-1 0/0/1/12/13 200 512 - - ---- 1/1/0/0/0 0/0 {${requestId}} "POST /slack/events HTTP/1.1"`;
     await ship(rendered.get('lb1-direct') as Config, 'haproxy', [haproxyLine], 'haproxy.log', 1);
 
     const hits = await searchAll({ term: { 'http.request.id': requestId } });
     const byIndex = Object.fromEntries(hits.map((h) => [h._index, h._source]));
     // HAProxy's document goes to the day of its own request date (the line's time, not the reading time).
-    const haproxyIndex = 'logs-chatops-haproxy-2026.11.28';
+    const haproxyIndex = `logs-chatops-haproxy-${requestTime.toISOString().slice(0, 10).replaceAll('-', '.')}`;
     expect(Object.keys(byIndex).sort()).toEqual([`logs-chatops-app-${today()}`, haproxyIndex]);
     const appDoc = byIndex[`logs-chatops-app-${today()}`] as { log?: { level?: string }; 'log.level'?: string };
     expect(appDoc).toMatchObject({
@@ -322,7 +328,7 @@ describe('the direct pipeline into a real Elasticsearch', () => {
     expect(appDoc.log?.level ?? appDoc['log.level']).toBe('info');
     const haproxyDoc = byIndex[haproxyIndex];
     expect(haproxyDoc).toMatchObject({
-      '@timestamp': '2026-11-28T10:00:00.123Z',
+      '@timestamp': requestTime.toISOString(),
       event: { dataset: 'haproxy.log' },
       source: { ip: '10.77.0.1', port: 51234 },
       http: { request: { method: 'POST', id: requestId }, response: { status_code: 200, body: { bytes: 512 } }, version: '1.1' },
