@@ -1,6 +1,7 @@
 // RunCoordinator and the store against a real Elasticsearch (test/support/elasticsearch.ts).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Client } from '@elastic/elasticsearch';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunCoordinator } from '../../app/src/coordination/run-coordinator.ts';
@@ -31,6 +32,13 @@ async function metricValue(metrics: AppMetrics, name: string, labels: Record<str
   const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
   const value = metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
   return value?.value ?? 0;
+}
+
+/** A non-primary replica as coordination.ts builds it: one claim, retries on other nodes included, within the claim timeout. */
+function nonPrimary(client: Client, claimsIndex: string, replicaId: string): { coordinator: RunCoordinator; metrics: AppMetrics } {
+  const metrics = createMetrics({ defaultMetrics: false });
+  const claims = new ElasticFireClaims(client, claimsIndex, 1_000);
+  return { coordinator: new RunCoordinator({ claims, replicaId, primary: false, logger, metrics, claimTimeoutMs: 1_000 }), metrics };
 }
 
 function replicas(prefix: string, count: number, primaryIndex = 0) {
@@ -223,16 +231,7 @@ describe('a cluster listed node by node', () => {
     const nodes = [stopped.url, `http://127.0.0.1:${refused}`, es.url];
     const client = createElasticsearchClient({ ...settings('nodes'), node: nodes }, {}, { requestTimeoutMs: 1_000 });
     await ensureIndices(client, names, logger);
-    const metrics = createMetrics({ defaultMetrics: false });
-    const coordinator = new RunCoordinator({
-      // As coordination.ts builds it: one claim, retries on other nodes included, within the claim timeout.
-      claims: new ElasticFireClaims(client, names.claims, 1_000),
-      replicaId: 'replica-0',
-      primary: false,
-      logger,
-      metrics,
-      claimTimeoutMs: 1_000,
-    });
+    const { coordinator, metrics } = nonPrimary(client, names.claims, 'replica-0');
     const start = fireSecond(new Date());
     const outcomes: boolean[] = [];
     for (let i = 0; i < 12; i += 1) outcomes.push(await coordinator.shouldRun('nodes', new Date(start.getTime() + i * 1_000)));
@@ -320,15 +319,7 @@ describe('the whole cluster stopped, then back', () => {
     const names = indexNames('outage');
     const client = createElasticsearchClient({ ...settings('outage'), node: nodes.map((n) => n.url) }, {}, { requestTimeoutMs: 1_000 });
     await ensureIndices(client, names, logger);
-    const metrics = createMetrics({ defaultMetrics: false });
-    const coordinator = new RunCoordinator({
-      claims: new ElasticFireClaims(client, names.claims, 1_000),
-      replicaId: 'replica-1',
-      primary: false,
-      logger,
-      metrics,
-      claimTimeoutMs: 1_000,
-    });
+    const { coordinator } = nonPrimary(client, names.claims, 'replica-1');
     const start = fireSecond(new Date()).getTime();
     let fire = 0;
     const next = async (): Promise<boolean> => {
