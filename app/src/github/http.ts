@@ -14,7 +14,7 @@ export interface GitHubHttpOptions {
   metrics: AppMetrics;
   /** upper bound of parallel connections to the GitHub host */
   connections: number;
-  /** tries after the first for a 5xx, a network error or a timeout */
+  /** tries after the first for an answer worth another try (see `retrying`), a network error or a timeout */
   retries: number;
   /** wait before retry n: n² times this (1x, 4x: the back-off @octokit/plugin-retry had) */
   retryBaseDelayMs: number;
@@ -100,8 +100,8 @@ const GRAPHQL_TRANSIENT = /Something went wrong while executing your query/;
  * Retries below Octokit (its retry plugin made a Bottleneck per request, the largest part of a warm
  * cycle's garbage), with the plugin's choices: an HTTP error but those in NOT_RETRIED, a GraphQL
  * "Something went wrong", a network error or a timeout is tried again up to `retries` times, n² x
- * `retryBaseDelayMs` after try n. Not undici's
- * RetryAgent: it turns the last 5xx into an error of its own, and counts one request for all tries.
+ * `retryBaseDelayMs` after try n. Not undici's RetryAgent: it turns the last 5xx into an error of
+ * its own, and counts one request for all tries.
  */
 function retrying(
   attempt: (url: string, init: DispatcherFetchInit) => Promise<DispatcherResponse>,
@@ -127,7 +127,7 @@ function retrying(
 /** Whether an answer is worth another try; a GraphQL 200 is read here to see its errors. */
 async function settled(response: DispatcherResponse, url: string): Promise<{ response: DispatcherResponse; retry: boolean }> {
   if (response.status >= 400) return { response, retry: !NOT_RETRIED.has(response.status) };
-  if (response.status !== 200 || response.body === null || !GRAPHQL_PATH.test(url)) return { response, retry: false };
+  if (response.status !== 200 || response.body === null || githubApiOf(url) !== 'graphql') return { response, retry: false };
   const body = Buffer.from(await response.arrayBuffer());
   const again = new DispatcherResponse(response.status, response.url, response.headers, Readable.from([body]));
   return { response: again, retry: transientGraphqlError(body.toString('utf8')) };
