@@ -4,7 +4,7 @@
 import type { Config, FilterOverrides, Filters, Schedule } from '../config/schema.ts';
 import { globToRegExp, isExcluded } from './repository-globs.ts';
 import { requestedReviewerLogins, type SelectedPullRequest } from './select.ts';
-import type { PullRequestSnapshot, TeamRoster } from './types.ts';
+import type { PullRequest, PullRequestSnapshot, TeamRoster } from './types.ts';
 
 export const emptyRoster: TeamRoster = { members: new Map(), failures: [] };
 
@@ -91,13 +91,23 @@ export function forAudience(
   return selected.filter((s) => logins.has(s.pr.author.toLowerCase()) || [...requestedReviewerLogins(s.pr, teams)].some((login) => logins.has(login)));
 }
 
-/** The teams whose members a cycle needs: the audiences' and those asked for review, each once. */
-export function teamsToRead(schedules: readonly Schedule[], snapshot: PullRequestSnapshot): string[] {
+/**
+ * The teams whose members a cycle needs: the audiences' and those `pullRequests` ask for review,
+ * each once, leaving out the teams `roster` already answers for (read, or failed to read).
+ */
+export function teamsToRead(schedules: readonly Schedule[], pullRequests: readonly PullRequest[], roster?: TeamRoster): string[] {
   const teams = new Map<string, string>();
+  const known = new Set([...(roster?.members.keys() ?? []), ...(roster?.failures.map((failure) => teamKey(failure.team)) ?? [])]);
   const add = (team: string): void => {
-    if (!teams.has(teamKey(team))) teams.set(teamKey(team), team);
+    const key = teamKey(team);
+    if (!teams.has(key) && !known.has(key)) teams.set(key, team);
   };
   for (const schedule of schedules) if (schedule.team) add(schedule.team);
-  for (const pr of snapshot.pullRequests) for (const team of pr.requestedTeams) add(team);
+  for (const pr of pullRequests) for (const team of pr.requestedTeams) add(team);
   return [...teams.values()];
+}
+
+/** Two reads of team members as one. */
+export function mergeRosters(first: TeamRoster, second: TeamRoster): TeamRoster {
+  return { members: new Map([...first.members, ...second.members]), failures: [...first.failures, ...second.failures] };
 }

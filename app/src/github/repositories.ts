@@ -1,11 +1,13 @@
 // Repository resolution: the configured patterns (`acme/api`, `acme/*`) become repository
 // names; an owner is listed once however many patterns name it; archived and excluded ones drop out.
 // Each name is handed to `found` as soon as its listing page arrives, so the source starts reading
-// a repository's PRs while later pages of a large organisation are still on their way.
+// a repository's PRs while later pages of a large organisation are still on their way (pages.ts:
+// the pages after the first are asked for all at once).
 import type { RepositoryFailure } from '../core/types.ts';
 import type { GitHubOctokit } from './client.ts';
 import { compacting } from './conditional-requests.ts';
 import { statusOf } from './failures.ts';
+import { readPages } from './pages.ts';
 import { globToRegExp, isExcluded, parseRepositoryPattern, type RepositoryPattern } from './patterns.ts';
 
 /** The fields of a listed repository read here; GitHub's other ~80 are dropped on arrival. */
@@ -16,21 +18,17 @@ interface ListedRepository {
 
 const compactRepository = (repo: ListedRepository): ListedRepository => ({ full_name: repo.full_name, archived: repo.archived });
 
-type Page = (repositories: readonly ListedRepository[]) => void;
+/** A listing page's repositories, with the page's index: pages arrive in any order. */
+type Page = (index: number, repositories: readonly ListedRepository[]) => void;
 
 async function listPages(octokit: GitHubOctokit, owner: string, page: Page): Promise<void> {
-  const pages = octokit.paginate.iterator(compacting(octokit.rest.repos.listForOrg, compactRepository), { org: owner, type: 'all', per_page: 100 });
+  const arrived = (index: number, answer: { data: unknown }): void => page(index, answer.data as ListedRepository[]);
   try {
-    for await (const response of pages) page(response.data as ListedRepository[]);
+    await readPages(compacting(octokit.rest.repos.listForOrg, compactRepository), { org: owner, type: 'all', per_page: 100 }, arrived);
   } catch (error) {
     // Not an organisation: the same pattern names a user's repositories (a 404 comes on the first page).
     if (statusOf(error) !== 404) throw error;
-    const userPages = octokit.paginate.iterator(compacting(octokit.rest.repos.listForUser, compactRepository), {
-      username: owner,
-      type: 'owner',
-      per_page: 100,
-    });
-    for await (const response of userPages) page(response.data as ListedRepository[]);
+    await readPages(compacting(octokit.rest.repos.listForUser, compactRepository), { username: owner, type: 'owner', per_page: 100 }, arrived);
   }
 }
 
@@ -100,17 +98,20 @@ async function listOwner(
     const pattern = patterns[index] as RepositoryPattern;
     return { index, regexp: globToRegExp(`${pattern.owner}/${pattern.repo}`) };
   });
-  const listed = matchers.map((): string[] => []);
+  // byPage[page][matcher]: the matches kept in the listing's order, whatever order its pages come in.
+  const byPage: string[][][] = [];
   try {
-    await listPages(octokit, group.owner, (page) => {
+    await listPages(octokit, group.owner, (index, page) => {
+      const onPage = matchers.map((): string[] => []);
       for (const repo of page) {
         if (repo.archived) continue;
         matchers.forEach((matcher, i) => {
           if (!matcher.regexp.test(repo.full_name)) return;
-          listed[i]?.push(repo.full_name);
+          onPage[i]?.push(repo.full_name);
           collect.announce(repo.full_name);
         });
       }
+      byPage[index] = onPage;
     });
   } catch (error) {
     const reason = collect.describe(error);
@@ -120,5 +121,5 @@ async function listOwner(
     }
     return;
   }
-  matchers.forEach((matcher, i) => collect.matches[matcher.index]?.push(...(listed[i] ?? [])));
+  for (const onPage of byPage) matchers.forEach((matcher, i) => collect.matches[matcher.index]?.push(...(onPage[i] ?? [])));
 }

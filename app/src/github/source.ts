@@ -17,6 +17,7 @@ import { authSecret } from './app-auth.ts';
 import { createGitHubClient, type GitHubClientOptions, type GitHubOctokit } from './client.ts';
 import { compacting } from './conditional-requests.ts';
 import { failureDescriber } from './failures.ts';
+import { readPages } from './pages.ts';
 import { resolveRepositories, type RepositoryRequest } from './repositories.ts';
 import { limitConcurrency, startReviewReads, type ReviewsRead } from './review-reads.ts';
 import { summarizeReviews } from './reviews.ts';
@@ -88,13 +89,9 @@ type ListedRepository =
 /** Every page of open PRs, with each page's ETag (undefined when a page came without one). */
 async function listPulls(context: ReadContext, fullName: string): Promise<{ pulls: ListedPull[]; etags: string[] | undefined }> {
   const [owner, repo] = fullName.split('/') as [string, string];
-  let etags: string[] | undefined = [];
-  const pulls = await context.octokit.paginate(context.listOpenPulls, { owner, repo, state: 'open', per_page: 100 }, (response) => {
-    const etag = response.headers.etag;
-    etags = etag && etags ? [...etags, etag] : undefined;
-    return response.data as unknown as ListedPull[];
-  });
-  return { pulls, etags };
+  const pages = await readPages(context.listOpenPulls, { owner, repo, state: 'open', per_page: 100 });
+  const etags = pages.map((page) => page.headers.etag).filter((etag): etag is string => etag !== undefined && etag !== '');
+  return { pulls: pages.flatMap((page) => page.data as unknown as ListedPull[]), etags: etags.length === pages.length ? etags : undefined };
 }
 
 function toPullRequest(fullName: string, pr: ListedPull, reviews: Review[]): PullRequest {

@@ -1,7 +1,7 @@
 // One GitHub read per fire time: schedules that fire at the same instant read the union of
 // their repositories (and the teams they need) once, and each narrows it to its own scope.
 import type { Config, Schedule } from '../config/schema.ts';
-import { scheduleScope, teamsToRead, unionScope } from '../core/audience.ts';
+import { emptyRoster, mergeRosters, scheduleScope, teamsToRead, unionScope } from '../core/audience.ts';
 import type { PullRequestSource } from '../core/ports.ts';
 import type { PullRequestSnapshot, TeamRoster } from '../core/types.ts';
 
@@ -41,8 +41,14 @@ export class SharedReads {
 
   private async readNow(group: readonly Schedule[]): Promise<CycleRead> {
     const scope = unionScope(group.map((schedule) => scheduleScope(schedule, this.github)));
-    const snapshot = await this.source.fetchOpenPullRequests([...scope.patterns], [...scope.exclude]);
-    const roster = await this.source.fetchTeamMembers(teamsToRead(group, snapshot));
+    // The audiences' teams are known before the read, so they are read beside it; the teams the
+    // PRs ask for review, after it, those the audiences did not already cover.
+    const readTeams = async (teams: string[]): Promise<TeamRoster> => (teams.length > 0 ? this.source.fetchTeamMembers(teams) : emptyRoster);
+    const [snapshot, audiences] = await Promise.all([
+      this.source.fetchOpenPullRequests([...scope.patterns], [...scope.exclude]),
+      readTeams(teamsToRead(group, [])),
+    ]);
+    const roster = mergeRosters(audiences, await readTeams(teamsToRead([], snapshot.pullRequests, audiences)));
     return { snapshot, roster };
   }
 }

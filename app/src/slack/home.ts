@@ -27,7 +27,7 @@ export function defaultTimeZone(config: Config): string {
 
 async function readGitHub(deps: HomeDeps): Promise<{ snapshot: PullRequestSnapshot; teams: ReadonlyMap<string, readonly string[]> }> {
   const snapshot = await deps.source.fetchOpenPullRequests(deps.config.github.repositories, deps.config.github.exclude);
-  const roster = await deps.source.fetchTeamMembers(teamsToRead([], snapshot));
+  const roster = await deps.source.fetchTeamMembers(teamsToRead([], snapshot.pullRequests));
   return { snapshot, teams: roster.members };
 }
 

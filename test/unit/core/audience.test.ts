@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema, type Schedule } from '../../../app/src/config/schema.ts';
-import { forAudience, mergeFilters, narrowSnapshot, scheduleAudience, scheduleScope, teamsToRead, unionScope } from '../../../app/src/core/audience.ts';
+import {
+  forAudience,
+  mergeFilters,
+  mergeRosters,
+  narrowSnapshot,
+  scheduleAudience,
+  scheduleScope,
+  teamsToRead,
+  unionScope,
+} from '../../../app/src/core/audience.ts';
 import { planReminder } from '../../../app/src/core/plan.ts';
 import { awaitingReviewFrom, selectPullRequests } from '../../../app/src/core/select.ts';
 import type { TeamRoster } from '../../../app/src/core/types.ts';
@@ -113,7 +122,21 @@ describe('audiences and team review requests', () => {
   });
 
   it('lists the teams a cycle must read: audiences and teams asked, each once', () => {
-    expect(teamsToRead([digest({ team: 'acme/backend' }), digest({ team: 'ACME/backend' })], snapshot(prs))).toEqual(['acme/backend', 'acme/Frontend']);
+    expect(teamsToRead([digest({ team: 'acme/backend' }), digest({ team: 'ACME/backend' })], prs)).toEqual(['acme/backend', 'acme/Frontend']);
+  });
+
+  it('leaves out the teams a roster already answers for, read or failed, and merges two rosters', () => {
+    const audiences: TeamRoster = { members: new Map([['acme/backend', ['alice']]]), failures: [{ team: 'ACME/Frontend', reason: 'HTTP 404' }] };
+    expect(teamsToRead([digest({ team: 'acme/backend' })], prs, audiences)).toEqual([]);
+    expect(teamsToRead([digest({ team: 'acme/platform' })], prs, { members: new Map(), failures: [] })).toEqual(['acme/platform', 'acme/Frontend']);
+    const requested: TeamRoster = { members: new Map([['acme/platform', ['erin']]]), failures: [] };
+    expect(mergeRosters(audiences, requested)).toEqual({
+      members: new Map([
+        ['acme/backend', ['alice']],
+        ['acme/platform', ['erin']],
+      ]),
+      failures: [{ team: 'ACME/Frontend', reason: 'HTTP 404' }],
+    });
   });
 
   it('plans a team digest of its members PRs, naming the team once in "waiting for"', () => {

@@ -48,9 +48,31 @@ describe('SharedReads', () => {
     const [a, b] = await Promise.all([reads.read([backend, frontend], fire), reads.read([frontend, backend], fire)]);
     expect(a).toBe(b);
     expect(calls).toEqual([{ patterns: ['acme/api', 'acme/web'], exclude: [] }]);
-    expect(teamCalls).toEqual([['acme/backend', 'acme/frontend']]);
+    // The audience's team beside the PR read, then the team a PR asks for review.
+    expect(teamCalls).toEqual([['acme/backend'], ['acme/frontend']]);
+    expect([...a.roster.members.keys()]).toEqual(['acme/backend', 'acme/frontend']);
     await reads.read([backend], new Date('2026-03-10T09:01:00Z'));
     expect(calls).toHaveLength(2);
+  });
+
+  it('reads the audiences’ teams while the PR read is still on its way, and a team asked for review only once', async () => {
+    const { source, teamCalls } = recordingSource();
+    let finishRead: () => void = () => undefined;
+    const slowSource = {
+      ...source,
+      fetchOpenPullRequests: async (patterns: string[], exclude: string[]) => {
+        await new Promise<void>((resolve) => (finishRead = resolve));
+        return source.fetchOpenPullRequests(patterns, exclude);
+      },
+    };
+    const frontend = at('frontend', '0 9 * * *', 'UTC', { repositories: ['acme/web'], team: 'acme/frontend' });
+    const read = new SharedReads(slowSource, { repositories: ['acme/*'], exclude: [] }).read([frontend], new Date('2026-03-10T09:00:00Z'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(teamCalls).toEqual([['acme/frontend']]);
+    finishRead();
+    expect([...(await read).roster.members.entries()]).toEqual([['acme/frontend', ['carol']]]);
+    // PR 2 asks acme/frontend for review: already read as the audience, not read again.
+    expect(teamCalls).toEqual([['acme/frontend']]);
   });
 });
 

@@ -57,7 +57,7 @@ export function createPrsCommand(deps: PrsCommandDeps) {
     try {
       const snapshot = await deps.source.fetchOpenPullRequests(deps.config.github.repositories, deps.config.github.exclude);
       // A team asked for review counts as each member: only `reviews` needs the members.
-      const teams = parsed.action === 'reviews' ? (await deps.source.fetchTeamMembers(teamsToRead([], snapshot))).members : undefined;
+      const teams = parsed.action === 'reviews' ? (await deps.source.fetchTeamMembers(teamsToRead([], snapshot.pullRequests))).members : undefined;
       const messages = renderCommandReply({
         ...(teams ? { teams } : {}),
         action: parsed.action,
