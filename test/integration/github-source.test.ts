@@ -802,6 +802,21 @@ describe('GitHub source reading reviews through GraphQL', () => {
     expect(lines.filter((l) => l.level >= 50)).toEqual([]);
   });
 
+  it('logs a failed request once as an error, after the retries below Octokit, in its request-log words; no line for a conditional hit above debug', async () => {
+    seed('loud', 2, 1);
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as { level: number; msg: string }) });
+    const { source: s } = source({ logger, retries: 1, retryBaseDelayMs: 1 });
+    await s.fetchOpenPullRequests(['loud/*'], []);
+    github.failRepository('loud/r1', 502, 2);
+    const snapshot = await s.fetchOpenPullRequests(['loud/*'], []);
+    expect(snapshot.failedRepositories.map((f) => f.repository)).toEqual(['loud/r1']);
+    const failed = lines.filter((l) => l.level === 50).map((l) => l.msg);
+    expect(failed).toHaveLength(1);
+    for (const line of failed) expect(line).toMatch(/^GET \/repos\/loud\/r1\/pulls\?state=open&per_page=100 - 502 with id [0-9A-F-]+ in \d+ms$/);
+    expect(lines.filter((l) => / - 304 with id /.test(l.msg))).toEqual([]);
+  });
+
   it('lists the PRs of a GraphQL query that times out with their review state unknown, not failing the cycle', async () => {
     seed('slowq', 3, 1);
     github.setLatency(600, 'graphql');

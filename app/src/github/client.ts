@@ -1,13 +1,19 @@
 // Client construction: Octokit composed with conditional requests (ETag cache) and throttling
 // (x-ratelimit-reset, Retry-After), over the app's own HTTP pool, which also retries 5xx (http.ts);
-// a token or a GitHub App installation (app-auth.ts) as the credentials.
+// a token or a GitHub App installation (app-auth.ts) as the credentials. Composed from
+// @octokit/core with the REST methods and paginate, as @octokit/rest is, without its request-log
+// plugin: that parsed every request's URL once more for an info line (dropped here) and its line
+// for a failure; failures are logged below with the same line, a URL parsed only then.
+import { Octokit as OctokitCore } from '@octokit/core';
+import { paginateRest } from '@octokit/plugin-paginate-rest';
+import { legacyRestEndpointMethods } from '@octokit/plugin-rest-endpoint-methods';
 import { throttling } from '@octokit/plugin-throttling';
-import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
 import type { GitHubAuth } from '../config/schema.ts';
 import type { AppMetrics } from '../metrics.ts';
 import { octokitAuthOptions } from './app-auth.ts';
 import { conditionalRequests, ETagCache } from './conditional-requests.ts';
+import { statusOf } from './failures.ts';
 import { createGitHubHttp } from './http.ts';
 import { PerRequestLimiter, unlimitedGroup } from './throttle-limiters.ts';
 
@@ -34,11 +40,9 @@ export interface GitHubClientOptions {
   etagCacheEntries?: number;
 }
 
-/** The plugins add options and behaviour, not methods: callers see Octokit's own API. */
-export type GitHubOctokit = Octokit;
-
-/** plugin-request-log's line for a failed request: `GET /repos/a/b/pulls?... - 304 with id ... in 31ms` */
-const NOT_MODIFIED_LOG_LINE = / - 304 with id /;
+/** Octokit as @octokit/rest composes it (REST methods, paginate); the other plugins add options and behaviour, not methods. */
+const RestOctokit = OctokitCore.plugin(legacyRestEndpointMethods, paginateRest);
+export type GitHubOctokit = InstanceType<typeof RestOctokit>;
 
 type RateLimitHandler = (retryAfter: number, request: { method: string; url: string }, octokit: unknown, retryCount: number) => boolean;
 
@@ -72,12 +76,36 @@ function octokitLog(log: Logger, scrub: (text: string) => string) {
     debug: () => undefined,
     info: () => undefined,
     warn: (message: string) => log.warn({ octokit: true }, scrub(message)),
-    // plugin-request-log reports every answer that is not a 2xx as an error, 304s included: a
-    // conditional hit is one per repository per cycle and no error.
-    error: (message: string) => {
-      if (!NOT_MODIFIED_LOG_LINE.test(message)) log.error({ octokit: true }, scrub(message));
-      else if (log.isLevelEnabled('debug')) log.debug({ octokit: true }, scrub(message));
-    },
+    error: (message: string) => log.error({ octokit: true }, scrub(message)),
+  };
+}
+
+/**
+ * Each failed request, in @octokit/plugin-request-log's words (`GET /repos/a/b/pulls?... - 502 with
+ * id ... in 31ms`): registered first, so it sees the answer (the last try's, http.ts retries below)
+ * before the ETag cache and the throttling act on it. A 304 is a conditional hit, one per repository per cycle, and
+ * no error: debug, its URL parsed only when debug is on.
+ */
+function requestFailures(log: Logger, scrub: (text: string) => string) {
+  return (octokit: OctokitCore): void => {
+    octokit.hook.wrap('request', async (request, options) => {
+      const start = Date.now();
+      try {
+        return await request(options);
+      } catch (error) {
+        const status = statusOf(error);
+        const level = status === 304 ? 'debug' : 'error';
+        if (log.isLevelEnabled(level)) {
+          const { method, url } = octokit.request.endpoint.parse(options);
+          const requestId = (error as { response?: { headers: Record<string, unknown> } }).response?.headers['x-github-request-id'] ?? 'UNKNOWN';
+          log[level](
+            { octokit: true },
+            scrub(`${method} ${url.replace(options.baseUrl, '')} - ${status} with id ${String(requestId)} in ${Date.now() - start}ms`),
+          );
+        }
+        throw error;
+      }
+    });
   };
 }
 
@@ -91,7 +119,7 @@ export function createGitHubClient(options: GitHubClientOptions): { octokit: Git
     ...(options.caFile ? { caFile: options.caFile } : {}),
   });
   const etags = new ETagCache(options.etagCacheEntries ?? 50_000);
-  const Client = Octokit.plugin(conditionalRequests(etags), throttling);
+  const Client = RestOctokit.plugin(requestFailures(options.logger, options.scrub), conditionalRequests(etags), throttling);
   const octokit: GitHubOctokit = new Client({
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     ...octokitAuthOptions(options.auth),

@@ -8,7 +8,7 @@
 // item is cut down to them on arrival, so 200 and 304 answers carry the same small items and the cache
 // holds only those (a listed PR is ~3 KB of JSON, of which the source reads ~10 fields). Of the
 // headers only those describing the body are remembered; the rest come fresh with the 304.
-import type { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/core';
 
 /** What the hook needs of an Octokit: plugins are handed the core one, before the REST methods. */
 type OctokitCore = Pick<Octokit, 'hook' | 'request'>;
