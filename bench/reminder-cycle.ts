@@ -11,8 +11,9 @@
 // The npm script bundles this file with esbuild and runs it with plain node, as production runs
 // dist/chatops.mjs, so RSS is not inflated by the TypeScript loader (tsx adds ~50 MB). The
 // measuring process runs with the node options a replica runs with (`chatops_node_options` in
-// ansible/roles/chatops/defaults/main.yml: V8's heap limits); `--node-defaults` measures under
-// Node's default heap instead. Each row prints the load average, as the machine's cores are shared.
+// ansible/roles/chatops/defaults/main.yml: V8's heap limits) and its unit's environment (the
+// allocator's settings); `--node-defaults` measures under Node's default heap instead. Each row
+// prints the load average, as the machine's cores are shared.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -37,6 +38,8 @@ const USAGE =
 const MAX_CONCURRENCY = 100;
 /** Where the replicas' node options are defined, from the repository root (npm runs scripts there). */
 const ROLE_DEFAULTS = 'ansible/roles/chatops/defaults/main.yml';
+/** The replicas' unit: its Environment= lines (the allocator's settings) are the measured process's too. */
+const ROLE_UNIT = 'ansible/roles/chatops/templates/chatops@.service.j2';
 
 interface Settings {
   repos: number;
@@ -161,11 +164,17 @@ async function serviceNodeOptions(): Promise<string[]> {
   return options;
 }
 
-/** This bench again, in a node running with `options` (V8 reads its heap limits at start only). */
+/** `NAME=value` of each `Environment=` line of the replicas' unit (none of them templated). */
+function serviceEnvironment(): Record<string, string> {
+  const unit = readFileSync(ROLE_UNIT, 'utf8');
+  return Object.fromEntries([...unit.matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=(\S*)$/gm)].map((m) => [m[1] as string, m[2] as string]));
+}
+
+/** This bench again, in a node running with `options` (V8 reads its heap limits at start only) and the unit's environment. */
 async function rerunUnder(options: string[]): Promise<void> {
   const child = spawn(process.execPath, [...options, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
-    env: { ...process.env, [UNDER_SERVICE_OPTIONS]: '1' },
+    env: { ...process.env, ...serviceEnvironment(), [UNDER_SERVICE_OPTIONS]: '1' },
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   process.exitCode = code ?? 1;
@@ -473,7 +482,8 @@ async function main(): Promise<void> {
   ]);
   process.stdout.write(
     `GitHub read of ${settings.repos} repositories, ${settings.repos * settings.prsPerRepo} open PRs, ${settings.schedules} schedule(s) firing at once, ` +
-      `${settings.latencyMs} ms per request, 100 per page; node ${process.version} ${process.execArgv.join(' ') || '(default heap)'}; ` +
+      `${settings.latencyMs} ms per request, 100 per page; node ${process.version} ${process.execArgv.join(' ') || '(default heap)'}` +
+      `${process.env[UNDER_SERVICE_OPTIONS] === '1' ? ` with the unit's ${Object.keys(serviceEnvironment()).join(', ')}` : ''}; ` +
       `load average at the end ${loadavg()
         .map((l) => l.toFixed(1))
         .join(' ')} on this machine\n\n`,
