@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -43,7 +43,8 @@ let tlsDir: string;
 let outDir: string;
 let secretsFile: string;
 
-async function render(tags: string, extra: Record<string, unknown> = {}): Promise<{ code: number; out: string }> {
+// `limit`: only these inventory hosts (ansible-playbook -l), for checks that one host shows.
+async function render(tags: string, extra: Record<string, unknown> = {}, limit?: string): Promise<{ code: number; out: string }> {
   const extraFile = path.join(outDir, `extra-${tags}-${Object.keys(extra).length}.json`);
   await writeFile(extraFile, JSON.stringify(extra), { mode: 0o600 });
   const args = [
@@ -53,6 +54,7 @@ async function render(tags: string, extra: Record<string, unknown> = {}): Promis
     '-e', `chatops_certs_dir=${tlsDir}`,
     // keepalived -t wants an interface this machine has.
     '-e', `render_keepalived_interface=${controllerInterface()}`,
+    ...(limit ? ['--limit', limit] : []),
   ];
   try {
     const { stdout, stderr } = await run('ansible-playbook', args, { cwd: ANSIBLE, env, maxBuffer: 32 * 1024 * 1024 });
@@ -183,6 +185,57 @@ describe('rendered configurations pass their checkers', () => {
     expect(code).not.toBe(0);
     expect(out).toMatch(/failed to validate/);
     expect(out).toMatch(/schedules/);
+  });
+});
+
+// The roles name no vendor host: a run that installs from a vendor's apt repository needs the operator's
+// mirror of it, and preflight says which variable is missing before anything changes.
+describe("the vendor apt repositories come from the operator's mirror", () => {
+  const KEY = 'https://mirror.example.internal/vendor/signing.key';
+  // [tag, the variable left empty, what makes the role take apt, the way around it preflight names]
+  for (const [tags, variable, extra, instead] of [
+    ['elasticsearch', 'elasticsearch_apt_repository', { elasticsearch_install_method: 'apt', elasticsearch_apt_key_url: KEY }, 'or set elasticsearch_install_method to archive'],
+    ['filebeat', 'filebeat_apt_repository', { filebeat_install_method: 'apt', filebeat_apt_key_url: KEY }, 'or set filebeat_install_method to controller_build'],
+    ['chatops', 'chatops_node_apt_repository', { chatops_node_install_method: 'nodesource', chatops_node_apt_key_url: KEY }, 'or set chatops_node_install_method to controller_binary'],
+    ['kibana', 'kibana_apt_repository', {}, 'or set kibana_enabled to false'],
+    ['logstash', 'logstash_apt_repository', {}, 'or set logstash_enabled to false'],
+    ['grafana', 'grafana_apt_repository', {}, 'or set grafana_enabled to false'],
+  ] as const) {
+    it(`refuses ${tags} with an empty ${variable}, naming it and the fix`, async () => {
+      // Preflight runs on every host: one shows it.
+      const { code, out } = await render(tags, { ...extra, [variable]: '' }, 'app1');
+      expect(code).not.toBe(0);
+      expect(out).toContain(`${variable} is empty: set it to`);
+      expect(out).toContain(instead);
+      // Only the repository is missing: the key URL passed.
+      expect(out).not.toMatch(/_apt_key_url is empty/);
+    });
+  }
+
+  it('refuses a key URL that is not http(s), quoting it', async () => {
+    const { code, out } = await render('kibana', { kibana_apt_key_url: 'mirror.example.internal/elastic/GPG-KEY-elasticsearch' }, 'log1');
+    expect(code).not.toBe(0);
+    expect(out).toContain('kibana_apt_key_url must be an http(s) URL, got mirror.example.internal/elastic/GPG-KEY-elasticsearch: set it to');
+  });
+
+  it('takes a mirror for the apt install methods', async () => {
+    const mirror = {
+      elasticsearch_install_method: 'apt', elasticsearch_apt_repository: 'https://mirror.example.internal/elastic/', elasticsearch_apt_key_url: KEY,
+      filebeat_install_method: 'apt', filebeat_apt_repository: 'http://mirror.example.internal/elastic', filebeat_apt_key_url: KEY,
+    };
+    // log1 runs both roles.
+    const { code, out } = await render('elasticsearch,filebeat', mirror, 'log1');
+    expect(failedTasks(out)).toEqual([]);
+    expect(code, out.slice(-3000)).toBe(0);
+  });
+
+  it('leaves the lab needing none: it installs nothing from a vendor apt repository', () => {
+    const lab = parse(readFileSync(path.join(ANSIBLE, 'inventories/lab/group_vars/all/main.yml'), 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(lab).filter((name) => /_apt_(repository|key_url)$/.test(name))).toEqual([]);
+    expect(lab).toMatchObject({
+      elasticsearch_install_method: 'archive', filebeat_install_method: 'controller_build', chatops_node_install_method: 'controller_binary',
+      grafana_enabled: false, kibana_enabled: false, logstash_enabled: false,
+    });
   });
 });
 

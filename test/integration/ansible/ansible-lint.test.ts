@@ -99,6 +99,33 @@ describe('role conventions', () => {
     expect(readdirSync(ROLES).sort()).toEqual([...ROLE_NAMES].sort());
   });
 
+  it("takes every vendor apt repository and signing key from the role's variables, which name no host", () => {
+    type Task = { block?: Task[]; [module: string]: unknown };
+    const flatten = (tasks: Task[]): Task[] => tasks.flatMap((t) => (t.block ? flatten(t.block) : [t]));
+    const sources: string[] = [];
+    for (const role of ROLE_NAMES) {
+      const file = path.join(ROLES, role, 'tasks/install.yml');
+      const tasks = existsSync(file) ? flatten((readYaml(file) ?? []) as Task[]) : [];
+      const defaults = (readYaml(path.join(ROLES, role, 'defaults/main.yml')) ?? {}) as Record<string, unknown>;
+      for (const task of tasks) {
+        const repo = (task['ansible.builtin.apt_repository'] as { repo?: string } | undefined)?.repo;
+        const key = task['ansible.builtin.get_url'] as { url?: string; dest?: string } | undefined;
+        const url = repo ?? (key?.dest?.startsWith('/etc/apt/keyrings/') ? key.url : undefined);
+        if (url === undefined) continue;
+        const variable = /\{\{ ([a-z_]+_apt_(?:repository|key_url))\b/.exec(url)?.[1];
+        expect(variable, `${role}: ${url}`).toMatch(new RegExp(`^${role}_`));
+        expect(url, `${role}: a host outside the variable`).not.toMatch(/https?:\/\//);
+        if (repo) expect(repo, role).toMatch(new RegExp(`^deb \\[signed-by=/etc/apt/keyrings/[a-z]+\\.asc\\] \\{\\{ ${variable} `));
+        expect(defaults[variable ?? ''], `${role}: ${variable} defaults to a host`).toBe('');
+        sources.push(variable ?? '');
+      }
+    }
+    // Elastic's for four roles, NodeSource's and Grafana's: a repository and a key each.
+    expect(sources.sort()).toEqual(
+      ['elasticsearch', 'filebeat', 'kibana', 'logstash', 'chatops_node', 'grafana'].flatMap((p) => [`${p}_apt_key_url`, `${p}_apt_repository`]).sort(),
+    );
+  });
+
   for (const role of ROLE_NAMES) {
     describe(role, () => {
       const dir = path.join(ROLES, role);
