@@ -188,9 +188,9 @@ describe('rendered configurations pass their checkers', () => {
   });
 });
 
-// The roles name no vendor host: a run that installs from a vendor's apt repository needs the operator's
-// mirror of it, and preflight says which variable is missing before anything changes.
-describe("the vendor apt repositories come from the operator's mirror", () => {
+// The roles name no vendor host: a run that installs from a vendor's apt repository or downloads a vendor's
+// binary needs the operator's mirror of it, and preflight says which variable is missing before anything changes.
+describe("the vendor apt repositories and downloads come from the operator's mirror", () => {
   const KEY = 'https://mirror.example.internal/vendor/signing.key';
   // [tag, the variable left empty, what makes the role take apt, the way around it preflight names]
   for (const [tags, variable, extra, instead] of [
@@ -229,12 +229,46 @@ describe("the vendor apt repositories come from the operator's mirror", () => {
     expect(code, out.slice(-3000)).toBe(0);
   });
 
-  it('leaves the lab needing none: it installs nothing from a vendor apt repository', () => {
+  // cAdvisor's release binary is one download, not an apt source: its whole URL on the mirror.
+  const RELEASE = { cadvisor_install_method: 'release' };
+  const FIX = /set it to the URL of the cAdvisor v[0-9.]+ linux-amd64 binary \(cadvisor-v[0-9.]+-linux-amd64\)\s+on your mirror, or set cadvisor_install_method to controller_build/;
+
+  it('refuses the cadvisor release method with an empty cadvisor_download_url, naming it and the fix', async () => {
+    const { code, out } = await render('cadvisor', RELEASE, 'app1');
+    expect(code).not.toBe(0);
+    expect(out).toContain('cadvisor_download_url is empty: set it to');
+    expect(out).toMatch(FIX);
+  });
+
+  it('refuses a cadvisor_download_url that is not http(s), quoting it', async () => {
+    const { code, out } = await render('cadvisor', { ...RELEASE, cadvisor_download_url: 'mirror.example.internal/cadvisor/cadvisor' }, 'app1');
+    expect(code).not.toBe(0);
+    expect(out).toContain('cadvisor_download_url must be an http(s) URL, got mirror.example.internal/cadvisor/cadvisor: set it to');
+    expect(out).toMatch(FIX);
+  });
+
+  it('refuses a cadvisor_checksum that is not a sha256', async () => {
+    const url = 'https://mirror.example.internal/cadvisor/cadvisor-linux-amd64';
+    const { code, out } = await render('cadvisor', { ...RELEASE, cadvisor_download_url: url, cadvisor_checksum: 'sha256:abc' }, 'app1');
+    expect(code).not.toBe(0);
+    expect(out).toContain("cadvisor_checksum must be the binary's sha256 (64 lowercase hex digits) or empty, got 'sha256:abc'.");
+  });
+
+  it('takes a mirror and a sha256 for the cadvisor release method, and renders its TLS proxy', async () => {
+    const url = 'https://mirror.example.internal/cadvisor/v0.49.1/cadvisor-v0.49.1-linux-amd64';
+    const { code, out } = await render('cadvisor', { ...RELEASE, cadvisor_download_url: url, cadvisor_checksum: 'a1'.repeat(32) }, 'app1');
+    expect(failedTasks(out)).toEqual([]);
+    expect(code, out.slice(-3000)).toBe(0);
+    // The release method's own output, which the lab's controller_build skips: checked by haproxy -c.
+    expect(existsSync(path.join(outDir, 'app1', 'cadvisor', 'tls-proxy.cfg'))).toBe(true);
+  });
+
+  it('leaves the lab needing none: it installs nothing from a vendor apt repository or download', () => {
     const lab = parse(readFileSync(path.join(ANSIBLE, 'inventories/lab/group_vars/all/main.yml'), 'utf8')) as Record<string, unknown>;
-    expect(Object.keys(lab).filter((name) => /_apt_(repository|key_url)$/.test(name))).toEqual([]);
+    expect(Object.keys(lab).filter((name) => /_apt_(repository|key_url)$|_download_url$/.test(name))).toEqual([]);
     expect(lab).toMatchObject({
       elasticsearch_install_method: 'archive', filebeat_install_method: 'controller_build', chatops_node_install_method: 'controller_binary',
-      grafana_enabled: false, kibana_enabled: false, logstash_enabled: false,
+      cadvisor_install_method: 'controller_build', grafana_enabled: false, kibana_enabled: false, logstash_enabled: false,
     });
   });
 });

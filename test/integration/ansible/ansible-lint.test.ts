@@ -126,6 +126,40 @@ describe('role conventions', () => {
     );
   });
 
+  it("gives no vendor download or apt source a host by default, in any role's defaults or argument_specs", () => {
+    type Options = Record<string, { default?: unknown }>;
+    const named: string[] = [];
+    for (const role of ROLE_NAMES) {
+      const defaults = (readYaml(path.join(ROLES, role, 'defaults/main.yml')) ?? {}) as Record<string, unknown>;
+      const options = (readYaml(path.join(ROLES, role, 'meta/argument_specs.yml')) as { argument_specs: { main: { options: Options } } })
+        .argument_specs.main.options;
+      for (const name of new Set([...Object.keys(defaults), ...Object.keys(options)])) {
+        if (!/_download_url$|_apt_(?:repository|key_url)$/.test(name)) continue;
+        expect(defaults[name], `${role}: ${name} in defaults/main.yml`).toBe('');
+        expect(options[name]?.default, `${role}: ${name} in meta/argument_specs.yml`).toBe('');
+        named.push(name);
+      }
+    }
+    expect(named).toContain('cadvisor_download_url');
+    // Every get_url fetches from one such role variable (the services' own endpoints go through uri).
+    type Task = { block?: Task[]; [module: string]: unknown };
+    const flatten = (tasks: Task[]): Task[] => tasks.flatMap((t) => (t.block ? flatten(t.block) : [t]));
+    const fetched: string[] = [];
+    for (const role of ROLE_NAMES) {
+      for (const file of readdirSync(path.join(ROLES, role, 'tasks'))) {
+        for (const task of flatten((readYaml(path.join(ROLES, role, 'tasks', file)) ?? []) as Task[])) {
+          const url = (task['ansible.builtin.get_url'] as { url?: string } | undefined)?.url;
+          if (url === undefined) continue;
+          const variable = /^\{\{ ([a-z_]+) \}\}$/.exec(url)?.[1] ?? url;
+          expect(variable, `${role}/tasks/${file}`).toMatch(new RegExp(`^${role}_(?:[a-z_]+_)?(?:download_url|apt_key_url)$`));
+          expect(named, `${role}/tasks/${file}`).toContain(variable);
+          fetched.push(variable);
+        }
+      }
+    }
+    expect(fetched).toContain('cadvisor_download_url');
+  });
+
   for (const role of ROLE_NAMES) {
     describe(role, () => {
       const dir = path.join(ROLES, role);
