@@ -249,9 +249,10 @@ const roleEnv = [...readFileSync(join(role, 'templates/chatops@.service.j2'), 'u
 const nodeOptions = (flags['node-options'] ?? roleOptions.join(' ')).split(/\s+/).filter(Boolean);
 const env = Object.fromEntries(
   (flags.env ?? roleEnv)
-    .split(',')
+    // a comma before the next NAME= separates variables; other commas belong to the value (MALLOC_CONF=a:1,b:2)
+    .split(/,(?=[A-Za-z_][A-Za-z0-9_]*=)/)
     .filter(Boolean)
-    .map((kv) => kv.split('=', 2) as [string, string]),
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string]),
 );
 const certs = await createTestCertificates(['localhost', '127.0.0.1']);
 const sandbox = await startSandbox({ host: '127.0.0.1', tls: { cert: certs.cert, key: certs.key } });

@@ -132,6 +132,8 @@ describe('rendered configurations pass their checkers', () => {
     expect(unit).toMatch(/^Environment=MALLOC_ARENA_MAX=2$/m);
     expect(unit).toMatch(/^Environment=MALLOC_MMAP_THRESHOLD_=131072$/m);
     expect(unit).toMatch(/^Environment=MALLOC_TRIM_THRESHOLD_=131072$/m);
+    // V8's heap limits, and no optimizing compilers: the interpreter, Sparkplug and Liftoff only (docs/app.md "Memory").
+    expect(unit).toMatch(/^ExecStart=\S+ --max-old-space-size=64 --max-semi-space-size=1 --v8-pool-size=2 --no-opt --no-maglev --no-wasm-tier-up \/opt\/chatops\/chatops\.mjs serve /m);
     const secrets = await readFile(path.join(outDir, 'app1', 'chatops', 'secrets.yml'), 'utf8');
     expect(secrets).toContain('metrics:');
     // Alerts through the app: the lab's channel and operators, the Alertmanager cluster through HAProxy with our CA, the same token as Alertmanager's.

@@ -98,9 +98,10 @@ export class ServingChatops {
   }
 }
 
-/** Starts `chatops serve` and resolves with its URL once it logs "chatops serving". */
-export async function serveChatops(args: string[], options: { entry?: string } = {}): Promise<{ app: ServingChatops; url: string }> {
-  const child = spawn(process.execPath, [options.entry ?? chatopsBin, 'serve', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `chatops serve` (node with `nodeOptions` first) and resolves with its URL once it logs "chatops serving". */
+export async function serveChatops(args: string[], options: { entry?: string; nodeOptions?: string[] } = {}): Promise<{ app: ServingChatops; url: string }> {
+  const argv = [...(options.nodeOptions ?? []), options.entry ?? chatopsBin, 'serve', ...args];
+  const child = spawn(process.execPath, argv, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   const app = new ServingChatops(child);
   try {
     const line = await app.waitFor((l) => l.message === 'chatops serving', 90_000);
