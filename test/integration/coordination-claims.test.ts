@@ -197,6 +197,44 @@ describe('deliveries and history', () => {
     ]);
     await client.close();
   });
+
+  it('updates a reply whose refresh wait outlasts the claims timeout of the client it shares', async () => {
+    // As coordination.ts builds it: one client for claims and history, 1 s per request.
+    const client = createElasticsearchClient(settings('slowrefresh'), {}, { requestTimeoutMs: 1_000 });
+    const names = indexNames('slowrefresh');
+    await ensureIndices(client, names, logger);
+    // A refresh every 4 s: refresh=wait_for waits 0-4 s, as a loaded cluster's refresh may take.
+    await client.indices.putSettings({ index: names.history, settings: { refresh_interval: '4s' } });
+    const history = new ElasticReminderHistory(client, names.history, 'a', () => new Date('2026-01-01T09:00:00Z'));
+    const pr = {
+      repository: 'acme/api',
+      number: 8,
+      title: 'Slow',
+      url: 'https://github.test/acme/api/pull/8',
+      author: 'dev',
+      draft: false,
+      labels: [],
+      createdAt: '2025-12-01T00:00:00Z',
+      updatedAt: '2025-12-01T00:00:00Z',
+      requestedReviewers: [],
+      requestedTeams: [],
+      reviews: [],
+      reviewState: 'pending' as const,
+    };
+    await history.recordReply({ pr, channel: 'C1', ts: '100.1', threadTs: '100.0', schedule: 'daily' });
+    await client.indices.refresh({ index: names.history });
+    const [reply] = await history.latestReplies('acme/api', 8);
+    const waits: number[] = [];
+    for (const state of ['merged', 'closed', 'open'] as const) {
+      const started = Date.now();
+      await history.updateReply(reply?.id ?? 'missing', { state });
+      waits.push(Date.now() - started);
+    }
+    // Each update is visible at once (it waited for its refresh); at least one waited past 1 s.
+    expect((await history.latestReplies('acme/api', 8))[0]?.state).toBe('open');
+    expect(Math.max(...waits)).toBeGreaterThan(1_000);
+    await client.close();
+  });
 });
 
 /** A node whose TLS proxy still answers while Elasticsearch behind it is stopped: 503 for everything. */
