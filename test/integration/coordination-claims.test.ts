@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import type { Client } from '@elastic/elasticsearch';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCoordination } from '../../app/src/coordination/coordination.ts';
 import { RunCoordinator } from '../../app/src/coordination/run-coordinator.ts';
+import type { Secrets } from '../../app/src/config/schema.ts';
 import { fireSecond } from '../../app/src/core/schedule.ts';
 import { createMetrics, type AppMetrics } from '../../app/src/metrics.ts';
 import { ElasticFireClaims, fireKey } from '../../app/src/store/claims.ts';
@@ -198,14 +200,20 @@ describe('deliveries and history', () => {
     await client.close();
   });
 
-  it('updates a reply whose refresh wait outlasts the claims timeout of the client it shares', async () => {
-    // As coordination.ts builds it: one client for claims and history, 1 s per request.
-    const client = createElasticsearchClient(settings('slowrefresh'), {}, { requestTimeoutMs: 1_000 });
+  it('gives the history and the choices a client whose writes may wait past the claims timeout for a slow refresh', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const coordination = await startCoordination({
+      settings: settings('slowrefresh'),
+      secrets: {} as Secrets,
+      replicaId: 'a',
+      primary: true,
+      logger,
+      metrics,
+    });
     const names = indexNames('slowrefresh');
-    await ensureIndices(client, names, logger);
-    // A refresh every 4 s: refresh=wait_for waits 0-4 s, as a loaded cluster's refresh may take.
-    await client.indices.putSettings({ index: names.history, settings: { refresh_interval: '4s' } });
-    const history = new ElasticReminderHistory(client, names.history, 'a', () => new Date('2026-01-01T09:00:00Z'));
+    const client = createElasticsearchClient(settings('slowrefresh'), {});
+    // A refresh every 4 s: a write with refresh=wait_for waits 0-4 s, as on a loaded cluster.
+    await client.indices.putSettings({ index: [names.history, names.choices], settings: { refresh_interval: '4s' } });
     const pr = {
       repository: 'acme/api',
       number: 8,
@@ -221,19 +229,24 @@ describe('deliveries and history', () => {
       reviews: [],
       reviewState: 'pending' as const,
     };
-    await history.recordReply({ pr, channel: 'C1', ts: '100.1', threadTs: '100.0', schedule: 'daily' });
+    await coordination.history.recordReply({ pr, channel: 'C1', ts: '100.1', threadTs: '100.0', schedule: 'daily' });
     await client.indices.refresh({ index: names.history });
-    const [reply] = await history.latestReplies('acme/api', 8);
+    const [reply] = await coordination.history.latestReplies('acme/api', 8);
     const waits: number[] = [];
     for (const state of ['merged', 'closed', 'open'] as const) {
       const started = Date.now();
-      await history.updateReply(reply?.id ?? 'missing', { state });
+      await coordination.history.updateReply(reply?.id ?? 'missing', { state });
       waits.push(Date.now() - started);
     }
-    // Each update is visible at once (it waited for its refresh); at least one waited past 1 s.
-    expect((await history.latestReplies('acme/api', 8))[0]?.state).toBe('open');
+    const started = Date.now();
+    await coordination.choices.notMine('U0BOB', { repository: 'acme/api', number: 8 });
+    waits.push(Date.now() - started);
+    // Each write is visible at once (it waited for its refresh); the later ones waited ~4 s each.
+    expect((await coordination.history.latestReplies('acme/api', 8))[0]?.state).toBe('open');
+    expect((await coordination.choices.list([{ kind: 'user', id: 'U0BOB' }])).map((c) => c.number)).toEqual([8]);
     expect(Math.max(...waits)).toBeGreaterThan(1_000);
     await client.close();
+    await coordination.close();
   });
 });
 

@@ -11,7 +11,7 @@ import { ElasticDeliveryLedger } from '../store/deliveries.ts';
 import { StoreUnavailableError } from '../store/errors.ts';
 import { ElasticReminderHistory } from '../store/history.ts';
 import { deleteExpired, ensureIndices, indexNames, type IndexNames } from '../store/indices.ts';
-import { ElasticReminderChoices } from '../store/reminder-choices.ts';
+import { choicesRequestTimeoutMs, ElasticReminderChoices } from '../store/reminder-choices.ts';
 import { RunCoordinator } from './run-coordinator.ts';
 
 /** The client's request timeout for claims; the primary's degraded wait derives from it. */
@@ -95,15 +95,19 @@ export async function startCoordination(options: CoordinationOptions): Promise<C
       .catch((error: unknown) => logger.warn({ err: error }, 'retention job failed; next run in an hour'));
   });
 
+  // The stores whose writes wait for a refresh (refresh=wait_for) get a client of their own: the
+  // client's HTTP pool times every request out at the client's timeout, which a request's own
+  // longer one cannot raise, and the claims' 1 s failed such writes under load with the write done.
+  const waiting = createElasticsearchClient(settings, secrets, { requestTimeoutMs: choicesRequestTimeoutMs });
   return {
     gate,
-    history: new ElasticReminderHistory(client, names.history, replicaId),
+    history: new ElasticReminderHistory(waiting, names.history, replicaId),
     deliveries: new ElasticDeliveryLedger(client, names.deliveries, replicaId),
-    choices: new ElasticReminderChoices(client, names.choices),
+    choices: new ElasticReminderChoices(waiting, names.choices),
     close: async () => {
       for (const timer of timers) clearTimeout(timer);
       await gate.flushPending().catch((error: unknown) => logger.warn({ err: error }, 'fires posted while degraded left unrecorded at shutdown'));
-      await client.close();
+      await Promise.all([client.close(), waiting.close()]);
     },
   };
 }

@@ -6,14 +6,6 @@ import type { PullRequest, ReplyShown } from '../core/types.ts';
 import { guarded } from './errors.ts';
 import { pullRequestKey } from '../core/keys.ts';
 
-/**
- * A write that waits for the next refresh (refresh=wait_for: up to the index's 1 s refresh
- * interval, on the primary and on its replica) outlasts the claims' 1 s timeout of the client it
- * shares; a webhook's update then failed under load with the write done. The same bound as the
- * reminder choices' writes.
- */
-const refreshWaitTimeoutMs = 5_000;
-
 export type ReplyState = 'open' | 'merged' | 'closed';
 
 export interface HistoryDocument {
@@ -92,10 +84,7 @@ export class ElasticReminderHistory implements ReminderHistory {
 
   async updateReply(id: string, changes: { state?: ReplyState; pr?: PullRequest }): Promise<void> {
     await guarded('update reply', () =>
-      this.client.update(
-        { index: this.index, id, doc: { ...changes, updatedAt: this.clock().toISOString() }, refresh: 'wait_for' },
-        { requestTimeout: refreshWaitTimeoutMs },
-      ),
+      this.client.update({ index: this.index, id, doc: { ...changes, updatedAt: this.clock().toISOString() }, refresh: 'wait_for' }),
     );
   }
 }

@@ -38,8 +38,9 @@ function fromDocument(id: string, document: ChoiceDocument): ReminderChoice {
 /** At most this many choices per list: one page of Elasticsearch's default result window. */
 const maxListed = 10_000;
 /**
- * Per request, above the shared client's short claim timeout: a write waits for the next refresh
- * (refresh_interval 1 s), and a click or a cycle can wait a few seconds.
+ * A write waits for the next refresh (refresh_interval 1 s, on the primary and its replica), and a
+ * click or a cycle can wait a few seconds: the timeout of the client the choices and the history
+ * are given (coordination.ts), and of each request here.
  */
 export const choicesRequestTimeoutMs = 5_000;
 
