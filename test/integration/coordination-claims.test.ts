@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCoordination } from '../../app/src/coordination/coordination.ts';
 import { RunCoordinator } from '../../app/src/coordination/run-coordinator.ts';
 import type { Secrets } from '../../app/src/config/schema.ts';
+import type { PullRequest } from '../../app/src/core/types.ts';
 import { fireSecond } from '../../app/src/core/schedule.ts';
 import { createMetrics, type AppMetrics } from '../../app/src/metrics.ts';
 import { ElasticFireClaims, fireKey } from '../../app/src/store/claims.ts';
@@ -154,6 +155,25 @@ describe('RunCoordinator', () => {
   });
 });
 
+/** A PR of acme/api as the history records it: `repository` spelled as given, nothing reviewed. */
+function openPullRequest(repository: string, number: number): PullRequest {
+  return {
+    repository,
+    number,
+    title: 'Fix',
+    url: `https://github.test/acme/api/pull/${number}`,
+    author: 'dev',
+    draft: false,
+    labels: [],
+    createdAt: '2025-12-01T00:00:00Z',
+    updatedAt: '2025-12-01T00:00:00Z',
+    requestedReviewers: [],
+    requestedTeams: [],
+    reviews: [],
+    reviewState: 'pending',
+  };
+}
+
 describe('deliveries and history', () => {
   it('a delivery is claimed once; a released one can be claimed again', async () => {
     const client = createElasticsearchClient(settings('ledger'), {});
@@ -172,21 +192,7 @@ describe('deliveries and history', () => {
     await ensureIndices(client, indexNames('history'), logger);
     let now = new Date('2026-01-01T09:00:00Z');
     const history = new ElasticReminderHistory(client, indexNames('history').history, 'a', () => now);
-    const pr = {
-      repository: 'Acme/API',
-      number: 7,
-      title: 'Fix',
-      url: 'https://github.test/acme/api/pull/7',
-      author: 'dev',
-      draft: false,
-      labels: [],
-      createdAt: '2025-12-01T00:00:00Z',
-      updatedAt: '2025-12-01T00:00:00Z',
-      requestedReviewers: [],
-      requestedTeams: [],
-      reviews: [],
-      reviewState: 'pending' as const,
-    };
+    const pr = openPullRequest('Acme/API', 7);
     await history.recordReply({ pr, channel: 'C1', ts: '100.1', threadTs: '100.0', schedule: 'daily' });
     now = new Date('2026-01-02T09:00:00Z');
     await history.recordReply({ pr, channel: 'C1', ts: '200.1', threadTs: '200.0', schedule: 'daily' });
@@ -214,21 +220,7 @@ describe('deliveries and history', () => {
     const client = createElasticsearchClient(settings('slowrefresh'), {});
     // A refresh every 4 s: a write with refresh=wait_for waits 0-4 s, as on a loaded cluster.
     await client.indices.putSettings({ index: [names.history, names.choices], settings: { refresh_interval: '4s' } });
-    const pr = {
-      repository: 'acme/api',
-      number: 8,
-      title: 'Slow',
-      url: 'https://github.test/acme/api/pull/8',
-      author: 'dev',
-      draft: false,
-      labels: [],
-      createdAt: '2025-12-01T00:00:00Z',
-      updatedAt: '2025-12-01T00:00:00Z',
-      requestedReviewers: [],
-      requestedTeams: [],
-      reviews: [],
-      reviewState: 'pending' as const,
-    };
+    const pr = openPullRequest('acme/api', 8);
     await coordination.history.recordReply({ pr, channel: 'C1', ts: '100.1', threadTs: '100.0', schedule: 'daily' });
     await client.indices.refresh({ index: names.history });
     const [reply] = await coordination.history.latestReplies('acme/api', 8);
