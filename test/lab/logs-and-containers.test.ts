@@ -207,15 +207,28 @@ describe('Filebeat on every host, straight to Elasticsearch', () => {
     await send(20, 40);
     await restart;
     await send(40, 60);
+    const started = Date.now();
+    let seen: Hit[] = [];
     const lines = await waitFor(
       'all 60 marked HAProxy lines',
       async () => {
-        const found = await esSearch({ prefix: { 'url.original': `/${marker}/` } }, 500);
-        return found.length >= 60 ? found : undefined;
+        seen = await esSearch({ prefix: { 'url.original': `/${marker}/` } }, 500);
+        return seen.length >= 60 ? seen : undefined;
       },
-      60_000,
+      // Behind whatever backlog the files before left (the e2e file's load writes a HAProxy line per request).
+      180_000,
       2_000,
-    );
+    ).catch(async (error: unknown) => {
+      // Lost, or late? What HAProxy wrote to the journal against what Elasticsearch holds.
+      const written = await ssh(balancer, `journalctl -u haproxy --since -15min -o cat | grep -c '/${marker}/'`);
+      const present = new Set(seen.map((h) => h._source.url?.original));
+      const missing = Array.from({ length: 60 }, (_, i) => `/${marker}/${i}`).filter((u) => !present.has(u));
+      const filebeat = await ssh(balancer, 'journalctl -u filebeat --since -15min -o cat | grep -v \'"log.level":"info"\' | tail -n 20');
+      throw new Error(
+        `${String(error)}: ${seen.length} in Elasticsearch, ${written.stdout.trim()} in ${balancer}'s journal; missing ${missing.join(' ')}\n${filebeat.stdout}`,
+      );
+    });
+    print(`filebeat restart on ${balancer}: 60 marked lines searchable ${Date.now() - started} ms after the last request`);
     await sleep(5_000);
     const settled = await esSearch({ prefix: { 'url.original': `/${marker}/` } }, 500);
     const counts = new Map<string, number>();
