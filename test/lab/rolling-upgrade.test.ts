@@ -23,7 +23,7 @@ import {
   sshOk,
   type LabSession,
 } from '../support/lab-access.ts';
-import { REPLICAS, waitForReplicasServing } from '../support/lab-replicas.ts';
+import { haproxyStats, REPLICAS, waitForReplicasServing } from '../support/lab-replicas.ts';
 import { startWrk } from '../support/wrk.ts';
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -42,6 +42,32 @@ async function versions(): Promise<Record<string, string>> {
     found[r.name] = /^chatops_build_info\{[^}]*version="([^"]+)"/m.exec(await response.text())?.[1] ?? 'none';
   }
   return found;
+}
+
+/**
+ * Polls the front balancer's stats while a rollout runs: the most chatops servers not UP at once,
+ * and the order in which they left (each replica once, when it is restarted once).
+ */
+function watchReplicasOut(): { stop: () => Promise<{ most: number; order: string[] }> } {
+  let most = 0;
+  const order: string[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const rows = await haproxyStats().catch(() => []);
+      const out = rows.filter((r) => r.proxy === 'chatops' && /^app/.test(r.server) && /^(MAINT|DRAIN|DOWN|NOLB)/.test(r.status)).map((r) => r.server);
+      most = Math.max(most, out.length);
+      for (const server of out) if (order.at(-1) !== server) order.push(server);
+      await sleep(100);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return { most, order };
+    },
+  };
 }
 
 async function deploy(...flags: string[]): Promise<number> {
@@ -79,6 +105,7 @@ describe('rolling upgrade under load', () => {
     const before = await versions();
     expect(Object.values(before)).not.toContain(bumped);
     const wrk = startWrk({ address: LB_IP, host: `chatops.${DOMAIN}`, path: '/health', durationS: 900 });
+    const out = watchReplicasOut();
     let rollout: number;
     try {
       await sleep(3_000);
@@ -88,6 +115,11 @@ describe('rolling upgrade under load', () => {
       await wrk.stop();
     }
     const figures = await wrk.finished;
+    const { most, order } = await out.stop();
+    print(`rolling upgrade: replicas out of the front balancer's HAProxy in turn: ${order.join(', ')}; at most ${most} at once`);
+    // The app hosts converge side by side; their replicas still leave the balancers one at a time.
+    expect(most).toBe(1);
+    expect([...order].sort()).toEqual(REPLICAS.map((r) => r.name).sort());
     const after = await versions();
     print(
       `\nrolling upgrade: ${pkgVersion} -> ${bumped} on ${REPLICAS.length} replicas in ${rollout.toFixed(1)} s (chatops deploy --tags chatops --bundle); ` +

@@ -36,6 +36,8 @@ function unitsInstalledByRoles(): string[] {
       for (const module of ['ansible.builtin.template', 'ansible.builtin.copy']) {
         const dest = (task[module] as { dest?: string } | undefined)?.dest;
         if (typeof dest !== 'string' || !dest.startsWith('/etc/systemd/system/')) continue;
+        // A drop-in (haproxy.service.d/...) amends a unit of Debian's package, not one of ours.
+        if (/\.d\//.test(dest)) continue;
         const looped = /\{\{\s*item\b/.test(dest);
         const items = looped ? (task.loop as string[]) : [path.basename(dest)];
         names.push(...items.map((item) => item.replace(/\.j2$/, '')));
