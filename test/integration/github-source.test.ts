@@ -686,7 +686,8 @@ describe('GitHub source reading reviews through GraphQL', () => {
 
   it('waits for the GraphQL budget to reset when GitHub answers RATE_LIMITED, leaving the REST budget alone', async () => {
     seed('limited', 1, 2);
-    const reset = Math.floor(Date.now() / 1000) + 1;
+    // At least a whole second ahead, so the budget is still spent when the first query arrives.
+    const reset = Math.floor(Date.now() / 1000) + 2;
     github.setRateLimit({ limit: 5000, remaining: 0, resetEpochSeconds: reset }, 'graphql');
     const { source: s, metrics } = source();
     const snapshot = await s.fetchOpenPullRequests(['limited/*'], []);

@@ -161,6 +161,24 @@ describe('Prometheus and Alertmanager content', () => {
     }
   });
 
+  it('renders a web config with the hash the tls role computed once for the hosts sharing the credentials', async () => {
+    const hashed = parse(await readFile(join(work, 'prometheus-web.yml'), 'utf8')) as { basic_auth_users: Record<string, string> };
+    const hash = hashed.basic_auth_users['prometheus'] as string;
+    const dest = join(work, 'exporter-web.yml');
+    await renderTemplates(await inventory(), { ...vars, chatops_tls_dir: tlsDir }, [
+      {
+        src: 'prometheus/web-config.yml.j2',
+        dest,
+        vars: { web_config_service: 'prometheus', web_config_username: 'exporter', web_config_password: 'not-used-here', web_config_password_bcrypt: hash },
+      },
+    ]);
+    const text = await readFile(dest, 'utf8');
+    expect(text).not.toContain('not-used-here');
+    expect((parse(text) as { basic_auth_users: Record<string, string> }).basic_auth_users).toEqual({ exporter: hash });
+    const check = await runCommand('promtool', ['check', 'web-config', dest]);
+    expect(check.code, check.stderr + check.stdout).toBe(0);
+  });
+
   it('passes promtool check rules', async () => {
     const files = (await readdir(join(repoRoot, 'prometheus/rules'))).map((f) => join('prometheus/rules', f));
     const result = await runCommand('promtool', ['check', 'rules', ...files]);
