@@ -302,14 +302,45 @@ describe('a cluster listed node by node', () => {
     await direct.close();
     await lossy.close();
   });
+
+  it('a non-primary whose claim landed but whose answer and read-back were lost asks again and posts; the primary stands back', async () => {
+    const names = indexNames('lost-twice');
+    const direct = createElasticsearchClient(settings('lost-twice'), {});
+    await ensureIndices(direct, names, logger);
+    // The non-primary's only node loses every answer for a moment (a node failing over): its
+    // create lands, the create's answer and the read-back's are lost.
+    const node = await switchableNode(es.url);
+    node.set('lossy');
+    const client = createElasticsearchClient({ ...settings('lost-twice'), node: node.url }, {}, { requestTimeoutMs: 1_000 });
+    const { coordinator } = nonPrimary(client, names.claims, 'replica-b');
+    const primary = new RunCoordinator({
+      claims: new ElasticFireClaims(direct, names.claims, 1_000),
+      replicaId: 'replica-a',
+      primary: true,
+      logger,
+      metrics: createMetrics({ defaultMetrics: false }),
+      claimTimeoutMs: 1_000,
+    });
+    // A fire far enough ahead that the non-primary is still within its time to decide.
+    const fire = new Date(fireSecond(new Date()).getTime() + 60_000);
+    const asked = coordinator.shouldRun('lost-twice', fire);
+    setTimeout(() => node.set('forward'), 1_500);
+    const [nonPrimaryPosts, primaryPosts] = [await asked, await primary.shouldRun('lost-twice', fire)];
+    expect({ nonPrimaryPosts, primaryPosts }).toEqual({ nonPrimaryPosts: true, primaryPosts: false });
+    expect(await new ElasticFireClaims(direct, names.claims).owner(fireKey('lost-twice', fire))).toBe('replica-b');
+    await client.close();
+    await direct.close();
+    await node.close();
+  });
 });
 
-type NodeMode = 'forward' | 'unavailable' | 'hang';
+type NodeMode = 'forward' | 'unavailable' | 'hang' | 'lossy';
 
 /**
  * One node as the app sees it through its TLS proxy: forwarding to Elasticsearch, answering 503
- * (Elasticsearch stopped behind the proxy), or holding requests without an answer (a node up but
- * waiting for its cluster to form) until the mode changes.
+ * (Elasticsearch stopped behind the proxy), holding requests without an answer (a node up but
+ * waiting for its cluster to form) until the mode changes, or forwarding and losing the answer
+ * (lossy: Elasticsearch acted, the client sees a 502).
  */
 async function switchableNode(target: string): Promise<{ url: string; set: (mode: NodeMode) => void; close: () => Promise<void> }> {
   let mode: NodeMode = 'forward';
@@ -319,19 +350,22 @@ async function switchableNode(target: string): Promise<{ url: string; set: (mode
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const answer = (): void => {
-        if (mode !== 'forward') {
+        if (mode !== 'forward' && mode !== 'lossy') {
           response.writeHead(503, { 'content-type': 'text/plain' }).end('no server is available');
           return;
         }
+        const lossy = mode === 'lossy';
         fetch(`${target}${request.url ?? '/'}`, {
           method: request.method ?? 'GET',
           headers: Object.fromEntries(['content-type', 'accept'].flatMap((h) => (request.headers[h] ? [[h, String(request.headers[h])]] : []))),
           ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
         })
           .then(async (r) =>
-            response
-              .writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json', 'x-elastic-product': 'Elasticsearch' })
-              .end(Buffer.from(await r.arrayBuffer())),
+            lossy
+              ? response.writeHead(502).end()
+              : response
+                  .writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json', 'x-elastic-product': 'Elasticsearch' })
+                  .end(Buffer.from(await r.arrayBuffer())),
           )
           .catch(() => response.writeHead(502).end());
       };
@@ -363,11 +397,12 @@ describe('the whole cluster stopped, then back', () => {
     const client = createElasticsearchClient({ ...settings('outage'), node: nodes.map((n) => n.url) }, {}, { requestTimeoutMs: 1_000 });
     await ensureIndices(client, names, logger);
     const { coordinator } = nonPrimary(client, names.claims, 'replica-1');
-    const start = fireSecond(new Date()).getTime();
-    let fire = 0;
+    // Each call a later whole second than the one before, and not one already past: a non-primary
+    // may spend up to its late limit asking an unavailable cluster.
+    let last = fireSecond(new Date()).getTime();
     const next = async (): Promise<boolean> => {
-      fire += 1;
-      return coordinator.shouldRun('outage', new Date(Math.max(start + fire * 1_000, fireSecond(new Date()).getTime())));
+      last = Math.max(last + 1_000, fireSecond(new Date()).getTime());
+      return coordinator.shouldRun('outage', new Date(last));
     };
     expect(await next()).toBe(true);
     // Every node's Elasticsearch stops: the proxies answer 503.

@@ -69,7 +69,8 @@ export class RunCoordinator implements FireGate {
     const key = fireKey(scheduleName, fire);
     const { claims, replicaId, primary, metrics } = this.options;
     const lateLimit = this.options.lateLimitMs ?? this.options.claimTimeoutMs;
-    // A non-primary starts claiming by fire + lateLimit and decides within two requests after.
+    // A non-primary starts claiming by fire + lateLimit and decides within two requests after (a retry
+    // starts only when it ends as early).
     const deadline = fire.getTime() + lateLimit + 2 * this.options.claimTimeoutMs + (this.options.retryDelayMs ?? 250);
     if (!primary && this.clock() > fire.getTime() + lateLimit) {
       // A late fire (stalled process): the primary may already have posted it unclaimed.
@@ -87,6 +88,14 @@ export class RunCoordinator implements FireGate {
       } catch (error) {
         if (!(error instanceof StoreUnavailableError)) throw error;
         this.markDegraded(error);
+        // A create whose answer was lost (a node failing over) may have landed, and then the primary
+        // meets it and stands back: a non-primary asks again (and reads its claim back) while that
+        // still ends a retry delay before the primary would post unclaimed, as a first try does.
+        const retryDelay = this.options.retryDelayMs ?? 250;
+        if (!primary && this.clock() <= fire.getTime() + lateLimit - retryDelay) {
+          await sleep(retryDelay);
+          continue;
+        }
         if (!primary) {
           metrics.fireClaims.inc({ schedule: scheduleName, outcome: 'skipped' });
           this.logger.warn({ schedule: scheduleName, fire: key }, 'Elasticsearch unreachable: skipping fire (only the primary posts while degraded)');
