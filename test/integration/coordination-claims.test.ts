@@ -146,7 +146,7 @@ describe('RunCoordinator', () => {
     await group[0]!.client.close();
   });
 
-  it('a non-primary skips a fire that comes later than the claim timeout', async () => {
+  it('a non-primary skips a fire that comes later than its late limit (two claim timeouts)', async () => {
     const [, other] = replicas('late', 2);
     const stale = new Date(Date.now() - 5_000);
     expect(await other!.coordinator.shouldRun('daily', stale)).toBe(false);

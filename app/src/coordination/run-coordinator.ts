@@ -25,7 +25,10 @@ export interface RunCoordinatorOptions {
    * waits that long before posting unclaimed, so it cannot overlap a non-primary that won.
    */
   claimTimeoutMs: number;
-  /** A non-primary skips fires it starts claiming later than this after the fire time. Default claimTimeoutMs. */
+  /**
+   * A non-primary skips fires it starts claiming later than this after the fire time. Default two
+   * claim timeouts: room to ask again after a claim that timed out (a node failing over).
+   */
   lateLimitMs?: number;
   /** Pause between the primary's claim attempts while Elasticsearch does not answer. */
   retryDelayMs?: number;
@@ -68,7 +71,7 @@ export class RunCoordinator implements FireGate {
     const fire = fireSecond(fireTime);
     const key = fireKey(scheduleName, fire);
     const { claims, replicaId, primary, metrics } = this.options;
-    const lateLimit = this.options.lateLimitMs ?? this.options.claimTimeoutMs;
+    const lateLimit = this.options.lateLimitMs ?? 2 * this.options.claimTimeoutMs;
     // A non-primary starts claiming by fire + lateLimit and decides within two requests after (a retry
     // starts only when it ends as early).
     const deadline = fire.getTime() + lateLimit + 2 * this.options.claimTimeoutMs + (this.options.retryDelayMs ?? 250);
@@ -78,6 +81,7 @@ export class RunCoordinator implements FireGate {
       this.logger.warn({ schedule: scheduleName, fire: key, lateMs: this.clock() - fire.getTime() }, 'fire came too late to claim: skipping');
       return false;
     }
+    let unavailable: StoreUnavailableError | undefined;
     for (let attempt = 0; ; attempt += 1) {
       try {
         const outcome = await claims.claim(scheduleName, fire, replicaId, { retry: attempt > 0 });
@@ -87,7 +91,8 @@ export class RunCoordinator implements FireGate {
         return outcome === 'won';
       } catch (error) {
         if (!(error instanceof StoreUnavailableError)) throw error;
-        this.markDegraded(error);
+        // Degraded only once a fire is decided without Elasticsearch: an attempt answered by a retry is not.
+        unavailable = error;
         // A create whose answer was lost (a node failing over) may have landed, and then the primary
         // meets it and stands back: a non-primary asks again (and reads its claim back) while that
         // still ends a retry delay before the primary would post unclaimed, as a first try does.
@@ -97,6 +102,7 @@ export class RunCoordinator implements FireGate {
           continue;
         }
         if (!primary) {
+          this.markDegraded(error);
           metrics.fireClaims.inc({ schedule: scheduleName, outcome: 'skipped' });
           this.logger.warn({ schedule: scheduleName, fire: key }, 'Elasticsearch unreachable: skipping fire (only the primary posts while degraded)');
           return false;
@@ -106,6 +112,7 @@ export class RunCoordinator implements FireGate {
       }
     }
     // Primary, and the cluster did not answer until every non-primary had to decide.
+    if (unavailable) this.markDegraded(unavailable);
     metrics.fireClaims.inc({ schedule: scheduleName, outcome: 'won' });
     this.remember({ schedule: scheduleName, fireTime: fire });
     this.logger.warn({ schedule: scheduleName, fire: key }, 'Elasticsearch unreachable: primary posts this fire unclaimed and records it later');
