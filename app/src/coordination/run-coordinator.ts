@@ -74,14 +74,14 @@ export class RunCoordinator implements FireGate {
     const lateLimit = this.options.lateLimitMs ?? 2 * this.options.claimTimeoutMs;
     // A non-primary starts claiming by fire + lateLimit and decides within two requests after (a retry
     // starts only when it ends as early).
-    const deadline = fire.getTime() + lateLimit + 2 * this.options.claimTimeoutMs + (this.options.retryDelayMs ?? 250);
+    const retryDelay = this.options.retryDelayMs ?? 250;
+    const deadline = fire.getTime() + lateLimit + 2 * this.options.claimTimeoutMs + retryDelay;
     if (!primary && this.clock() > fire.getTime() + lateLimit) {
       // A late fire (stalled process): the primary may already have posted it unclaimed.
       metrics.fireClaims.inc({ schedule: scheduleName, outcome: 'skipped' });
       this.logger.warn({ schedule: scheduleName, fire: key, lateMs: this.clock() - fire.getTime() }, 'fire came too late to claim: skipping');
       return false;
     }
-    let unavailable: StoreUnavailableError | undefined;
     for (let attempt = 0; ; attempt += 1) {
       try {
         const outcome = await claims.claim(scheduleName, fire, replicaId, { retry: attempt > 0 });
@@ -92,11 +92,9 @@ export class RunCoordinator implements FireGate {
       } catch (error) {
         if (!(error instanceof StoreUnavailableError)) throw error;
         // Degraded only once a fire is decided without Elasticsearch: an attempt answered by a retry is not.
-        unavailable = error;
         // A create whose answer was lost (a node failing over) may have landed, and then the primary
         // meets it and stands back: a non-primary asks again (and reads its claim back) while that
         // still ends a retry delay before the primary would post unclaimed, as a first try does.
-        const retryDelay = this.options.retryDelayMs ?? 250;
         if (!primary && this.clock() <= fire.getTime() + lateLimit - retryDelay) {
           await sleep(retryDelay);
           continue;
@@ -107,12 +105,14 @@ export class RunCoordinator implements FireGate {
           this.logger.warn({ schedule: scheduleName, fire: key }, 'Elasticsearch unreachable: skipping fire (only the primary posts while degraded)');
           return false;
         }
-        if (this.clock() >= deadline) break;
-        await sleep(Math.min(this.options.retryDelayMs ?? 250, Math.max(0, deadline - this.clock())));
+        if (this.clock() >= deadline) {
+          this.markDegraded(error);
+          break;
+        }
+        await sleep(Math.min(retryDelay, Math.max(0, deadline - this.clock())));
       }
     }
     // Primary, and the cluster did not answer until every non-primary had to decide.
-    if (unavailable) this.markDegraded(unavailable);
     metrics.fireClaims.inc({ schedule: scheduleName, outcome: 'won' });
     this.remember({ schedule: scheduleName, fireTime: fire });
     this.logger.warn({ schedule: scheduleName, fire: key }, 'Elasticsearch unreachable: primary posts this fire unclaimed and records it later');
