@@ -46,8 +46,9 @@ function ansibleEnv(lab: boolean): NodeJS.ProcessEnv {
     ANSIBLE_NOCOLOR: '1',
     ANSIBLE_FORCE_COLOR: '0',
     ANSIBLE_RETRY_FILES_ENABLED: '0',
-    // stdout carries only our JSON lines; aggregate callbacks (profile_tasks) would interleave text.
-    ANSIBLE_CALLBACKS_ENABLED: '',
+    // stdout carries only our JSON lines; aggregate callbacks that print (profile_tasks) would
+    // interleave text. chatops_preload prints nothing: it loads the Jinja2 plugins once before workers fork.
+    ANSIBLE_CALLBACKS_ENABLED: 'chatops_preload',
     PYTHONUNBUFFERED: '1',
   };
   if (existsSync(ANSIBLE_CFG)) {

@@ -88,6 +88,31 @@ describe('chatops deploy', () => {
     expect(readFileSync(path.join(out, 'strategies', 'greeting.txt'), 'utf8')).toBe('hello ctl1\n');
   });
 
+  it('loads every Jinja2 filter and test plugin in the controller before the workers fork, and enables only callbacks that load', () => {
+    mkdirSync(path.join(out, 'preload'), { recursive: true });
+    const r = deploy('--inventory', inventory('preload', { out_dir: path.join(out, 'preload') }));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('Skipping callback plugin');
+    // What a forked worker inherits: the loaders' caches after the callback's playbook start.
+    const script = [
+      'import sys',
+      `sys.path.insert(0, ${JSON.stringify(path.join(REPO_ROOT, 'ops/ansible/callback_plugins'))})`,
+      'from ansible.plugins.loader import filter_loader, test_loader, lookup_loader',
+      'from chatops_preload import CallbackModule, LOOKUPS',
+      'before = len(filter_loader._cached_non_collection_wrappers)',
+      'CallbackModule().v2_playbook_on_start(None)',
+      'names = filter_loader._cached_non_collection_wrappers',
+      'print(before, len(names), len(test_loader._cached_non_collection_wrappers), "ansible.builtin.password_hash" in names, len(lookup_loader._module_cache) >= len(LOOKUPS))',
+    ].join('\n');
+    const py = spawnSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8' });
+    expect(py.status, py.stderr).toBe(0);
+    const [before, filters, tests, hash, lookups] = py.stdout.trim().split(' ');
+    expect(before).toBe('0');
+    expect(Number(filters)).toBeGreaterThan(50);
+    expect(Number(tests)).toBeGreaterThan(20);
+    expect([hash, lookups]).toEqual(['True', 'True']);
+  });
+
   it('ends a failure with the failing host and task and a non-zero exit', () => {
     const r = deploy('--inventory', inventory('failing', { fail_here: true }));
     expect(r.code).toBe(2);
