@@ -190,6 +190,32 @@ describe('rendered configurations pass their checkers', () => {
   });
 });
 
+// Each role checks its inputs in one assert (a rerun pays every task once per host): a run with several
+// problems names all of them at once, and never a secret's value.
+describe('the preflight checks of the roles every host runs', () => {
+  it('name every problem of the exporters in one failure', async () => {
+    const { code, out } = await render('exporters', {
+      node_exporter_password: 'short-pw', node_exporter_enabled_collectors: ['systemd'], node_exporter_disabled_collectors: ['systemd'],
+      systemd_exporter_binary_src: '/nonexistent/systemd_exporter',
+    }, 'app1');
+    expect(code).not.toBe(0);
+    expect(out).toContain('in your vault, or node_exporter_username/node_exporter_password.');
+    expect(out).toContain('node_exporter_enabled_collectors and node_exporter_disabled_collectors share a collector.');
+    expect(out).not.toContain('short-pw');
+  });
+
+  it('name every problem of Filebeat in one failure', async () => {
+    const { code, out } = await render('filebeat', {
+      filebeat_logging_pipeline: 'carrier-pigeon', filebeat_elasticsearch_username: 'filebeat', filebeat_elasticsearch_password: '',
+      filebeat_config_template: '/nonexistent/filebeat.yml.j2',
+    }, 'app1');
+    expect(code).not.toBe(0);
+    expect(out).toContain("logging_pipeline must be logstash or direct (got 'carrier-pigeon')");
+    expect(out).toContain('filebeat_elasticsearch_username is set; set filebeat_elasticsearch_password (vault) too.');
+    expect(out).toContain('filebeat_config_template /nonexistent/filebeat.yml.j2 does not exist.');
+  });
+});
+
 // The roles name no vendor host: a run that installs from a vendor's apt repository or downloads a vendor's
 // binary needs the operator's mirror of it, and preflight says which variable is missing before anything changes.
 describe("the vendor apt repositories and downloads come from the operator's mirror", () => {
