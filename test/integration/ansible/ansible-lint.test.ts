@@ -225,12 +225,22 @@ describe('role conventions', () => {
       });
 
       if (SERVICE_ROLES.includes(role)) {
+        // Either the last task of configure, or (roles every host runs, where a rerun pays each task once per
+        // host) the last handler, run after a restart, a reload or a start by this run and after the handlers that do them.
         it('ends by confirming its service answers', () => {
           const configure = readYaml(path.join(dir, 'tasks/configure.yml')) as { [k: string]: unknown }[];
+          const handlers = readYaml(path.join(dir, 'handlers/main.yml')) as { [k: string]: unknown }[];
+          const isProbe = (t: { [k: string]: unknown }) =>
+            ['ansible.builtin.uri', 'ansible.builtin.command', 'ansible.builtin.wait_for'].some((m) => m in t) && /^(Confirm|Wait)/.test(String(t['name']));
           const last = configure.at(-1) ?? {};
-          const probe = ['ansible.builtin.uri', 'ansible.builtin.command', 'ansible.builtin.wait_for'].find((m) => m in last);
-          expect(probe, `${role}: last task "${String(last.name)}"`).toBeDefined();
-          expect(String(last.name)).toMatch(/^(Confirm|Wait)/);
+          const lastHandler = handlers.at(-1) ?? {};
+          if (isProbe(last)) return;
+          expect(isProbe(lastHandler), `${role}: neither the last task "${String(last.name)}" nor the last handler confirms the service`).toBe(true);
+          expect(lastHandler['listen']).toEqual([`${role} restart`, `${role} reload`, `${role} started`]);
+          const starts = configure.filter((t) => (t['ansible.builtin.systemd'] as { state?: string } | undefined)?.state === 'started');
+          expect(starts.length, `${role}: a task that starts the service`).toBeGreaterThan(0);
+          for (const start of starts) expect(start['notify'], `${role}: ${String(start['name'])}`).toBe(`${role} started`);
+          expect(configure.at(-1)?.['ansible.builtin.meta']).toBe('flush_handlers');
         });
 
         it('has a restart/reload handler pair', () => {
