@@ -79,6 +79,7 @@ describe('the lab', () => {
 
   it('changes nothing on a second deploy', async () => {
     const second = await runDeploy({ inventoryDir: LAB_INVENTORY }, () => undefined);
+    process.stdout.write(`rerun of site.yml: changed=${totalChanged(second)} in ${second.seconds.toFixed(1)} s\n`);
     expect(second.exitCode, JSON.stringify(second.failures)).toBe(0);
     expect(second.changedTasks).toEqual([]);
     expect(totalChanged(second)).toBe(0);
